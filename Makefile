@@ -1,0 +1,46 @@
+# The README's two commands are `make run` and `make test`; everything else is a helper.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup venv browser lint typecheck bench serve-prod clean db
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+## Debian's chromium for the Playwright tests (never a downloaded browser).
+browser:
+	@bash scripts/install-chromium.sh
+
+## Migrate the database, load forms/ and rules/, create the demo users (idempotent).
+setup: venv
+	$(BIN)/recommender setup
+
+run: setup
+	$(BIN)/recommender run --host $(HOST) --port $(PORT)
+
+## Production-style serving: gunicorn with several workers.
+serve-prod: setup
+	$(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) 'recommender:create_app()'
+
+test: venv browser
+	@bash scripts/run-tests.sh $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check recommender tests bench
+	$(BIN)/mypy
+
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

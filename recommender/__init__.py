@@ -1,0 +1,27 @@
+"""recommender: discovery questionnaires and Stripe solution recommendations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application; `config` overrides defaults and the environment."""
+    from recommender.config import load_config
+    from recommender.extensions import init_extensions
+    from recommender.web import register_web
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    init_extensions(app)
+    register_web(app)
+    return app

@@ -1,0 +1,1 @@
+"""Feature command groups; each module exposes COMMANDS, a list of click commands/groups."""

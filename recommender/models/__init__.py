@@ -1,0 +1,254 @@
+"""SQLAlchemy 2 typed models. Schema changes go through Alembic (recommender/migrations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from recommender.models.base import Base, JSONType, UTCDateTime, utcnow
+
+ROLES = ("sa", "author", "admin")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # flask-login protocol
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.email
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class Account(Base):
+    """A customer organisation."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    discoveries: Mapped[list[Discovery]] = relationship(back_populates="account")
+
+
+class QuestionnaireVersion(Base):
+    """One immutable version of a questionnaire definition (forms/*.yaml)."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("form_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    source: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Discovery(Base):
+    """An SA's discovery for an account, pinned to the questionnaire version it started with."""
+
+    __tablename__ = "discoveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    # Bumped on every saved change; lets clients notice others' edits.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", use_alter=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    account: Mapped[Account] = relationship(back_populates="discoveries")
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="discovery", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list[SectionNote]] = relationship(
+        back_populates="discovery", cascade="all, delete-orphan"
+    )
+
+
+class Answer(Base):
+    """One stored answer; `version` is the optimistic-concurrency token for that answer."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("discovery_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discovery_id: Mapped[int] = mapped_column(ForeignKey("discoveries.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    discovery: Mapped[Discovery] = relationship(back_populates="answers")
+    updated_by: Mapped[User | None] = relationship()
+
+
+class SectionNote(Base):
+    """Free-text notes an SA keeps per questionnaire section."""
+
+    __tablename__ = "section_notes"
+    __table_args__ = (UniqueConstraint("discovery_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discovery_id: Mapped[int] = mapped_column(ForeignKey("discoveries.id", ondelete="CASCADE"))
+    section_id: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    discovery: Mapped[Discovery] = relationship(back_populates="notes")
+
+
+class Ruleset(Base):
+    """A named ruleset; exactly one of its published versions is active."""
+
+    __tablename__ = "rulesets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    active_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ruleset_versions.id", use_alter=True, name="fk_rulesets_active_version")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    active_version: Mapped[RulesetVersion | None] = relationship(
+        foreign_keys=[active_version_id], post_update=True
+    )
+
+
+class RulesetVersion(Base):
+    """A ruleset's YAML source: a draft (version is None) or an immutable published version."""
+
+    __tablename__ = "ruleset_versions"
+    __table_args__ = (UniqueConstraint("ruleset_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ruleset_id: Mapped[int] = mapped_column(ForeignKey("rulesets.id"), index=True)
+    version: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published
+    source: Mapped[str] = mapped_column(Text)
+    # Gherkin scenarios kept with the ruleset version (feature-file text).
+    scenarios: Mapped[str] = mapped_column(Text, default="")
+    checksum: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    ruleset: Mapped[Ruleset] = relationship(foreign_keys=[ruleset_id])
+
+
+class AuditEntry(Base):
+    """Who did what, when, with a diff of what changed."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(50))
+    target_type: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    diff: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship()
+
+
+class ReportSnapshot(Base):
+    """A stored recommendation report: enough to reproduce it exactly later."""
+
+    __tablename__ = "report_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discovery_id: Mapped[int] = mapped_column(ForeignKey("discoveries.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ruleset_name: Mapped[str] = mapped_column(String(100))
+    ruleset_version: Mapped[int] = mapped_column(Integer)
+    ruleset_version_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"))
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    created_by: Mapped[User | None] = relationship()
+
+
+class Lead(Base):
+    """A self-serve pre-qualification submission (draft until submitted)."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # sha256 of the resume token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|submitted|converted
+    step_reached: Mapped[int] = mapped_column(Integer, default=1)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    company: Mapped[str] = mapped_column(String(200), default="")
+    tier: Mapped[str | None] = mapped_column(String(20))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    utm_source: Mapped[str] = mapped_column(String(200), default="")
+    utm_medium: Mapped[str] = mapped_column(String(200), default="")
+    utm_campaign: Mapped[str] = mapped_column(String(200), default="")
+    ref: Mapped[str] = mapped_column(String(200), default="")
+    discovery_id: Mapped[int | None] = mapped_column(ForeignKey("discoveries.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_leads_status_created", "status", "created_at"),)
+
+
+__all__ = [
+    "ROLES",
+    "Account",
+    "Answer",
+    "AuditEntry",
+    "Base",
+    "Discovery",
+    "Lead",
+    "QuestionnaireVersion",
+    "ReportSnapshot",
+    "Ruleset",
+    "RulesetVersion",
+    "SectionNote",
+    "User",
+]

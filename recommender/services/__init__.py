@@ -1,0 +1,1 @@
+"""Use cases called by views and the CLI. Services raise domain errors (recommender.errors)."""

@@ -1,0 +1,105 @@
+"""Web layer: blueprints, error handling, security headers. Views stay thin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from recommender.errors import RecommenderError
+from recommender.extensions import db, login_manager
+
+
+def wants_json() -> bool:
+    if request.is_json or request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def register_web(app: Flask) -> None:
+    from recommender.models import User
+    from recommender.web import auth, main
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            return db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    for module in _optional_blueprints():
+        app.register_blueprint(module.bp)
+
+    @app.errorhandler(RecommenderError)
+    def domain_error(exc: RecommenderError) -> Any:
+        payload: dict[str, Any] = {"error": exc.message}
+        if hasattr(exc, "errors") and exc.errors:
+            payload["errors"] = exc.errors
+        if hasattr(exc, "problems"):
+            payload["problems"] = [str(p) for p in exc.problems]
+        if wants_json():
+            return jsonify(payload), exc.status
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        message = "Your form expired or was not sent from this site (CSRF check failed). Reload the page and try again."
+        if wants_json():
+            return jsonify({"error": message}), 400
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 413:
+            message = "The request is too large."
+        if wants_json():
+            return jsonify({"error": message}), status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response
+
+    from recommender.web import filters
+
+    filters.register(app)
+
+
+def _optional_blueprints() -> list[Any]:
+    """Feature blueprints; each feature package adds its module here."""
+    import importlib
+
+    names = [
+        "recommender.web.workspace",
+        "recommender.web.reports",
+        "recommender.web.prequal",
+        "recommender.web.authoring",
+        "recommender.web.admin",
+        "recommender.api",
+    ]
+    modules = []
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if hasattr(module, "bp"):
+            modules.append(module)
+    return modules

@@ -1,0 +1,39 @@
+"""Jinja filters and globals shared by the templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+# (endpoint, label, roles that see it); links appear once their feature is registered.
+NAV = [
+    ("workspace.dashboard", "Discoveries", ("sa", "author", "admin")),
+    ("workspace.leads", "Leads", ("sa", "author", "admin")),
+    ("authoring.index", "Rulesets", ("sa", "author", "admin")),
+    ("admin.funnel", "Funnel", ("admin",)),
+]
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def nav_links() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    endpoints = current_app.view_functions
+    return [(e, label) for e, label, roles in NAV if e in endpoints and current_user.role in roles]
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.globals["app_name"] = "Recommender"
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {"nav_links": nav_links()}
