@@ -30,7 +30,11 @@ PASSWORD = "correct-horse-battery"
 
 def _database_url(tmp_root: Path) -> str:
     base = os.environ.get("DATABASE_URL", "")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # Parallel runs (xdist workers, or several checkouts on one machine) each get their own
+    # database: RECOMMENDER_TEST_DB_SUFFIX or the xdist worker id names it.
+    worker = os.environ.get("RECOMMENDER_TEST_DB_SUFFIX") or os.environ.get(
+        "PYTEST_XDIST_WORKER", "main"
+    )
     if base.startswith("postgresql"):
         if worker == "main":
             return base
