@@ -88,6 +88,7 @@ def _optional_blueprints() -> list[Any]:
         "recommender.web.workspace",
         "recommender.web.reports",
         "recommender.web.prequal",
+        "recommender.web.leads",
         "recommender.web.authoring",
         "recommender.web.admin",
         "recommender.api",

@@ -11,7 +11,7 @@ from flask_login import current_user
 # (endpoint, label, roles that see it); links appear once their feature is registered.
 NAV = [
     ("workspace.dashboard", "Discoveries", ("sa", "author", "admin")),
-    ("workspace.leads", "Leads", ("sa", "author", "admin")),
+    ("leads.index", "Leads", ("sa", "author", "admin")),
     ("authoring.index", "Rulesets", ("sa", "author", "admin")),
     ("admin.funnel", "Funnel", ("admin",)),
 ]
