@@ -1,0 +1,359 @@
+"""Load and check rules/*.yaml: JSON Schema for shape, then semantic checks.
+
+Every problem is a `Problem(path, line, col, message)` located through `recommender.yamlpos`;
+`load_ruleset_text` raises `DefinitionError` with all of them, `check_ruleset_paths` returns
+them (the `recommender rules check` command prints them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+
+from recommender.engine import cond as conditions
+from recommender.engine.cond import ConditionSyntaxError, FieldSpec
+from recommender.engine.model import (
+    EFFECT_KINDS,
+    Bundle,
+    DerivedFact,
+    Effect,
+    Product,
+    Risk,
+    Rule,
+    Ruleset,
+)
+from recommender.engine.templates import template_problems
+from recommender.errors import DefinitionError, Problem
+from recommender.yamlpos import Located, YamlError, load_yaml
+
+if TYPE_CHECKING:
+    from recommender.questionnaire import Questionnaire
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "rules" / "ruleset.schema.json"
+_EFFECT_TARGET = {"recommend": "product", "flag": "risk", "derive": "fact", "exclude": "product"}
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path)
+    prefix = f"{where}: " if where else ""
+    if error.validator == "anyOf" and list(error.absolute_path)[:1] == ["rules"]:
+        return f"{prefix}a rule needs at least one of recommend, flag, derive, exclude"
+    return f"{prefix}{error.message}"
+
+
+def load_ruleset(path: str | Path, questionnaire: Questionnaire | None = None) -> Ruleset:
+    """Load and check one ruleset file; raises DefinitionError."""
+    text = Path(path).read_text(encoding="utf-8")
+    return load_ruleset_text(text, str(path), questionnaire)
+
+
+def load_ruleset_text(
+    text: str, path: str = "<string>", questionnaire: Questionnaire | None = None
+) -> Ruleset:
+    """Parse, validate and check a ruleset; answer ids are checked when a questionnaire is given."""
+    ruleset, problems = _load(text, path, questionnaire)
+    if problems or ruleset is None:
+        raise DefinitionError(problems)
+    return ruleset
+
+
+def questionnaire_id_of(text: str, path: str = "<string>") -> str | None:
+    """The `questionnaire:` id of a ruleset text, or None when it cannot be read."""
+    try:
+        data = load_yaml(text, path).data
+    except YamlError:
+        return None
+    value = data.get("questionnaire") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def check_ruleset_paths(
+    paths: Iterable[str | Path], questionnaires: Mapping[str, Questionnaire] | None = None
+) -> list[Problem]:
+    """Every problem in the given ruleset files. Each ruleset is checked against the
+    questionnaire named by its `questionnaire:` (when `questionnaires` is given)."""
+    problems: list[Problem] = []
+    for p in paths:
+        path = str(p)
+        try:
+            text = Path(p).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(path, 1, 1, f"cannot read file: {exc}"))
+            continue
+        questionnaire = None
+        if questionnaires is not None:
+            qid = questionnaire_id_of(text, path)
+            if qid is not None:
+                questionnaire = questionnaires.get(qid)
+                if questionnaire is None:
+                    located = load_yaml(text, path)
+                    problems.append(
+                        located.problem(("questionnaire",), f"unknown questionnaire '{qid}'")
+                    )
+        problems.extend(_load(text, path, questionnaire)[1])
+    return sorted(set(problems))
+
+
+def condition_position(
+    located: Located, where: tuple[Any, ...], line: int, col: int
+) -> tuple[int, int]:
+    """File position of (line, col) within the condition string at `where`."""
+    vline, vcol = located.pos(where)
+    absolute = getattr(conditions, "absolute_position", None)
+    if absolute is not None:
+        try:
+            return tuple(absolute(located, where, line, col))  # type: ignore[return-value]
+        except TypeError:
+            pass
+    if line == 1:
+        return vline, vcol + col - 1
+    return vline + line - 1, col
+
+
+def _load(
+    text: str, path: str, questionnaire: Questionnaire | None
+) -> tuple[Ruleset | None, list[Problem]]:
+    try:
+        located = load_yaml(text, path)
+    except YamlError as exc:
+        return None, [exc.problem]
+    data = located.data
+    if not isinstance(data, dict):
+        return None, [
+            Problem(path, 1, 1, "a ruleset must be a mapping (name, version, rules, ...)")
+        ]
+    errors = sorted(
+        _validator().iter_errors(data), key=lambda e: (located.pos(e.absolute_path), e.message)
+    )
+    if errors:
+        return None, [located.problem(tuple(e.absolute_path), _schema_message(e)) for e in errors]
+    return _Builder(located, text, questionnaire).build()
+
+
+class _Builder:
+    """Turns schema-valid data into a Ruleset, collecting every semantic problem."""
+
+    def __init__(self, located: Located, text: str, questionnaire: Questionnaire | None) -> None:
+        self.located = located
+        self.data: dict[str, Any] = located.data
+        self.text = text
+        self.questionnaire = questionnaire
+        self.problems: list[Problem] = []
+
+    def problem(self, where: tuple[Any, ...], message: str) -> None:
+        self.problems.append(self.located.problem(where, message))
+
+    def unique(self, section: str) -> list[str]:
+        seen: set[str] = set()
+        ids = []
+        for i, item in enumerate(self.data.get(section, [])):
+            if item["id"] in seen:
+                self.problem((section, i, "id"), f"duplicate {section[:-1]} id '{item['id']}'")
+            seen.add(item["id"])
+            ids.append(item["id"])
+        return ids
+
+    def build(self) -> tuple[Ruleset | None, list[Problem]]:
+        d = self.data
+        self.unique("products")
+        self.unique("risks")
+        self.unique("bundles")
+        self.unique("rules")
+        products: dict[str, Product] = {}
+        for p in d.get("products", []):
+            products.setdefault(p["id"], _product(p))
+        risks: dict[str, Risk] = {}
+        for r in d.get("risks", []):
+            risks.setdefault(r["id"], _risk(r))
+        sets = {name: tuple(values) for name, values in d.get("sets", {}).items()}
+        derived = self.derived_facts()
+        bundles = self.bundles(products)
+        fields = self.fields(derived)
+        rules = [
+            self.rule(i, r, fields, sets, derived, products, risks)
+            for i, r in enumerate(d["rules"])
+        ]
+        if self.problems:
+            return None, sorted(set(self.problems))
+        ruleset = Ruleset(
+            name=d["name"],
+            version=d["version"],
+            questionnaire=d["questionnaire"],
+            title=d.get("title", ""),
+            description=d.get("description", ""),
+            rules=[r for r in rules if r is not None],
+            sets=sets,
+            derived=derived,
+            products=products,
+            bundles=bundles,
+            risks=risks,
+            source=self.text,
+            path=self.located.path,
+        )
+        return ruleset, []
+
+    def derived_facts(self) -> dict[str, DerivedFact]:
+        out: dict[str, DerivedFact] = {}
+        specs = self.questionnaire.field_specs() if self.questionnaire is not None else {}
+        for name, spec in self.data.get("derived", {}).items():
+            if name in specs:
+                self.problem(("derived", name), f"derived fact '{name}' has the id of a question")
+            if spec["type"] == "single" and not spec.get("options"):
+                self.problem(
+                    ("derived", name), f"derived fact '{name}' of type single needs options"
+                )
+            options = tuple(spec["options"]) if spec.get("options") else None
+            out[name] = DerivedFact(name, spec["type"], options, spec.get("label", ""))
+        return out
+
+    def bundles(self, products: Mapping[str, Product]) -> list[Bundle]:
+        out = []
+        for i, b in enumerate(self.data.get("bundles", [])):
+            for key in ("core", "products"):
+                for j, pid in enumerate(b[key]):
+                    if pid not in products:
+                        self.problem(("bundles", i, key, j), f"unknown product '{pid}'")
+            out.append(
+                Bundle(
+                    b["id"],
+                    b["title"],
+                    tuple(b["core"]),
+                    tuple(b["products"]),
+                    b.get("description", ""),
+                )
+            )
+        return out
+
+    def fields(self, derived: Mapping[str, DerivedFact]) -> dict[str, FieldSpec] | None:
+        """Field specs for condition checks; None when there is no questionnaire to check with."""
+        if self.questionnaire is None:
+            return None
+        fields = dict(self.questionnaire.field_specs())
+        for name, fact in derived.items():
+            fields[name] = FieldSpec("derived", options=fact.options, label=fact.label or name)
+        return fields
+
+    def condition(
+        self,
+        where: tuple[Any, ...],
+        when: str,
+        fields: Mapping[str, FieldSpec] | None,
+        sets: Mapping[str, tuple[Any, ...]],
+        derived: Mapping[str, DerivedFact],
+    ) -> Any:
+        try:
+            node = conditions.parse(when)
+        except ConditionSyntaxError as exc:
+            self.at_condition(where, exc.line, exc.col, exc.message)
+            return None
+        if fields is None:
+            # Without a questionnaire only sets and derived facts can be checked.
+            fields = {name: FieldSpec("derived") for name in conditions.referenced_fields(node)}
+            for name, fact in derived.items():
+                fields[name] = FieldSpec("derived", options=fact.options)
+        found = conditions.check(node, fields, sets)
+        for p in found:
+            self.at_condition(where, p.line, p.col, p.message)
+        reason = None if found else conditions.unsatisfiable(node, fields)
+        if reason:
+            self.at_condition(where, 1, 1, f"this condition can never hold: {reason}")
+        return node
+
+    def at_condition(self, where: tuple[Any, ...], line: int, col: int, message: str) -> None:
+        fline, fcol = condition_position(self.located, where, line, col)
+        self.problems.append(Problem(self.located.path, fline, fcol, message))
+
+    def template(self, where: tuple[Any, ...], text: str, known: set[str] | None) -> None:
+        for message, line in template_problems(text, known):
+            vline, vcol = self.located.pos(where)
+            self.problems.append(
+                Problem(self.located.path, vline + line - 1, vcol if line == 1 else 1, message)
+            )
+
+    def rule(
+        self,
+        index: int,
+        r: dict[str, Any],
+        fields: Mapping[str, FieldSpec] | None,
+        sets: Mapping[str, tuple[Any, ...]],
+        derived: Mapping[str, DerivedFact],
+        products: Mapping[str, Product],
+        risks: Mapping[str, Risk],
+    ) -> Rule | None:
+        base = ("rules", index)
+        node = self.condition(base + ("when",), r["when"], fields, sets, derived)
+        known = None if fields is None else set(fields)
+        effects: list[Effect] = []
+        for kind in EFFECT_KINDS:
+            for j, e in enumerate(r.get(kind, [])):
+                where = base + (kind, j)
+                target = e[_EFFECT_TARGET[kind]]
+                if kind in ("recommend", "exclude") and target not in products:
+                    self.problem(where + ("product",), f"unknown product '{target}'")
+                elif kind == "flag" and target not in risks:
+                    self.problem(where + ("risk",), f"unknown risk '{target}'")
+                elif kind == "derive":
+                    self.derive_value(where, target, e["value"], derived)
+                if "because" in e:
+                    self.template(where + ("because",), e["because"], known)
+                effects.append(
+                    Effect(kind, target, e.get("because", ""), e.get("severity"), e.get("value"))
+                )
+        if node is None:
+            return None
+        return Rule(
+            id=r["id"],
+            index=index,
+            when=r["when"],
+            condition=node,
+            effects=tuple(effects),
+            priority=r.get("priority", 0),
+            description=r.get("description", ""),
+            fields=frozenset(conditions.referenced_fields(node)),
+        )
+
+    def derive_value(
+        self, where: tuple[Any, ...], fact: str, value: Any, derived: Mapping[str, DerivedFact]
+    ) -> None:
+        spec = derived.get(fact)
+        if spec is None:
+            self.problem(
+                where + ("fact",), f"unknown derived fact '{fact}' (declare it under derived:)"
+            )
+            return
+        ok = {
+            "single": isinstance(value, str) and (spec.options is None or value in spec.options),
+            "boolean": isinstance(value, bool),
+            "integer": isinstance(value, int) and not isinstance(value, bool),
+            "money": isinstance(value, int | float) and not isinstance(value, bool),
+        }[spec.type]
+        if not ok:
+            if spec.type == "single" and spec.options:
+                allowed = ", ".join(spec.options)
+                message = (
+                    f"'{value}' is not an option of derived fact '{fact}' (options: {allowed})"
+                )
+            else:
+                message = f"derived fact '{fact}' is {spec.type}: {value!r} does not fit"
+            self.problem(where + ("value",), message)
+
+
+def _product(p: dict[str, Any]) -> Product:
+    return Product(p["id"], p["name"], p["family"], p.get("description", ""), p.get("docs", ""))
+
+
+def _risk(r: dict[str, Any]) -> Risk:
+    return Risk(r["id"], r["title"], r["severity"], r["mitigation"], r.get("description", ""))

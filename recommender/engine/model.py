@@ -1,0 +1,107 @@
+"""The ruleset model: what a rules/*.yaml file says, after loading and checking."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from recommender.conditions.ast import Condition
+
+SEVERITIES = ("high", "medium", "low")
+EFFECT_KINDS = ("recommend", "flag", "derive", "exclude")
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    family: str
+    description: str = ""
+    docs: str = ""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    id: str
+    title: str
+    core: tuple[str, ...]
+    products: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Risk:
+    id: str
+    title: str
+    severity: str
+    mitigation: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DerivedFact:
+    """A fact that rules derive (`derive:`) and other rules use in conditions (chaining)."""
+
+    name: str
+    type: str  # single | boolean | integer | money
+    options: tuple[str, ...] | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One effect of a rule: `target` is a product, risk or derived-fact id by `kind`."""
+
+    kind: str
+    target: str
+    because: str = ""
+    severity: str | None = None  # flag only: overrides the register's severity
+    value: Any = None  # derive only
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    index: int  # position in the file: ties and trace order
+    when: str
+    condition: Condition
+    effects: tuple[Effect, ...]
+    priority: int = 0
+    description: str = ""
+    fields: frozenset[str] = frozenset()  # answer ids / derived facts the condition reads
+
+    def effects_of(self, kind: str) -> list[Effect]:
+        return [e for e in self.effects if e.kind == kind]
+
+
+@dataclass
+class Ruleset:
+    """A loaded, checked ruleset. `checksum` is the sha256 of the YAML source."""
+
+    name: str
+    version: int
+    questionnaire: str
+    rules: list[Rule]
+    title: str = ""
+    description: str = ""
+    sets: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    derived: dict[str, DerivedFact] = field(default_factory=dict)
+    products: dict[str, Product] = field(default_factory=dict)
+    bundles: list[Bundle] = field(default_factory=list)
+    risks: dict[str, Risk] = field(default_factory=dict)
+    source: str = ""
+    path: str = "<string>"
+
+    @property
+    def checksum(self) -> str:
+        return checksum(self.source)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+def checksum(source: str) -> str:
+    """sha256 hex digest of a definition's source text."""
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()

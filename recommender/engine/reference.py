@@ -1,0 +1,42 @@
+"""Plain-Python reference evaluator: the same Result, with `conditions.evaluate` deciding
+which rules fire instead of durable_rules. Used by tests and benchmarks only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from recommender.engine import cond
+from recommender.engine.model import Ruleset
+from recommender.engine.result import Result, ResultBuilder
+
+if TYPE_CHECKING:
+    from recommender.questionnaire import Questionnaire
+
+
+class ReferenceEvaluator:
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.builder = ResultBuilder(ruleset)
+
+    def fire(self, facts: Mapping[str, Any]) -> list[int]:
+        sets = self.ruleset.sets
+        return [
+            i for i, r in enumerate(self.ruleset.rules) if cond.evaluate(r.condition, facts, sets)
+        ]
+
+    def evaluate(
+        self,
+        answers: Mapping[str, Any],
+        questionnaire: Questionnaire | None = None,
+        *,
+        open_questions: bool = True,
+    ) -> Result:
+        return self.builder.build(answers, self.fire, questionnaire, open_questions)
+
+
+def evaluate(
+    ruleset: Ruleset, answers: Mapping[str, Any], questionnaire: Questionnaire | None = None
+) -> Result:
+    """Evaluate `answers` with plain Python (the semantics' definition)."""
+    return ReferenceEvaluator(ruleset).evaluate(answers, questionnaire)

@@ -1,0 +1,384 @@
+"""Turning "which rules fire" into a Result: chaining, products, risks, bundles, trace.
+
+Shared by the durable-backed engine and the plain-Python reference evaluator, so the two
+differ only in the `fire` function (facts -> indexes of the rules whose condition holds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from recommender.engine import cond
+from recommender.engine.model import SEVERITIES, Effect, Rule, Ruleset
+from recommender.engine.templates import TemplateRenderer
+
+if TYPE_CHECKING:
+    from recommender.questionnaire import Questionnaire
+
+MAX_ROUNDS = 10
+Fire = Callable[[Mapping[str, Any]], list[int]]
+
+
+class ChainError(Exception):
+    """Derived facts did not settle within MAX_ROUNDS rounds."""
+
+    def __init__(self, facts: list[str]) -> None:
+        self.facts = facts
+        super().__init__(
+            f"derived facts did not settle within {MAX_ROUNDS} rounds: {', '.join(facts)}"
+        )
+
+
+@dataclass
+class Result:
+    """What a ruleset says about one answer set; `to_dict()` is JSON-serialisable."""
+
+    ruleset: dict[str, Any]
+    products: list[dict[str, Any]] = field(default_factory=list)
+    bundles: list[dict[str, Any]] = field(default_factory=list)
+    risks: list[dict[str, Any]] = field(default_factory=list)
+    exclusions: list[dict[str, Any]] = field(default_factory=list)
+    derived: list[dict[str, Any]] = field(default_factory=list)
+    open_questions: list[dict[str, Any]] = field(default_factory=list)
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": dict(self.ruleset),
+            "products": self.products,
+            "bundles": self.bundles,
+            "risks": self.risks,
+            "exclusions": self.exclusions,
+            "derived": self.derived,
+            "open_questions": self.open_questions,
+            "trace": self.trace,
+            "errors": self.errors,
+        }
+
+    @property
+    def product_ids(self) -> list[str]:
+        return [p["id"] for p in self.products]
+
+    @property
+    def risk_ids(self) -> list[str]:
+        return [r["id"] for r in self.risks]
+
+
+def derive_facts(ruleset: Ruleset, fired: list[int]) -> dict[str, tuple[Any, Rule, Effect]]:
+    """Derived fact -> (value, winning rule, effect): highest priority, then earliest rule."""
+    out: dict[str, tuple[Any, Rule, Effect]] = {}
+    for i in fired:
+        rule = ruleset.rules[i]
+        for effect in rule.effects:
+            if effect.kind != "derive":
+                continue
+            current = out.get(effect.target)
+            if current is None or rule.priority > current[1].priority:
+                out[effect.target] = (effect.value, rule, effect)
+    return out
+
+
+def run_chain(
+    ruleset: Ruleset, answers: Mapping[str, Any], fire: Fire
+) -> tuple[list[int], dict[str, Any], dict[str, tuple[Any, Rule, Effect]], ChainError | None]:
+    """Fire rules in rounds until derived facts settle: (fired, facts, derivations, error)."""
+    derived: dict[str, Any] = {}
+    facts = dict(answers)
+    fired = fire(facts)
+    if not ruleset.derived:
+        return fired, facts, {}, None
+    changing: set[str] = set()
+    for _round in range(MAX_ROUNDS):
+        derivations = derive_facts(ruleset, fired)
+        new = {name: d[0] for name, d in derivations.items()}
+        if new == derived:
+            return fired, facts, derivations, None
+        changing = {
+            k for k in set(new) | set(derived) if new.get(k, _MISSING) != derived.get(k, _MISSING)
+        }
+        derived = new
+        facts = {**answers, **derived}
+        fired = fire(facts)
+    return fired, facts, derive_facts(ruleset, fired), ChainError(sorted(changing))
+
+
+_MISSING = object()
+_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def _cited(rules: list[Rule], facts: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for rule in rules:
+        for name in sorted(rule.fields):
+            if name in facts:
+                out[name] = facts[name]
+    return out
+
+
+def _effect_text(e: Effect) -> str:
+    if e.kind == "flag":
+        return f"flag {e.target}" + (f" ({e.severity})" if e.severity else "")
+    if e.kind == "derive":
+        return f"derive {e.target} = {e.value}"
+    return f"{e.kind} {e.target}"
+
+
+class ResultBuilder:
+    """Builds Results for one ruleset; holds the compiled templates and per-field rule index."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.renderers: dict[int, TemplateRenderer] = {}
+        self.rules_by_field: dict[str, list[int]] = {}
+        for rule in ruleset.rules:
+            for name in rule.fields:
+                self.rules_by_field.setdefault(name, []).append(rule.index)
+
+    def renderer(self, questionnaire: Questionnaire | None) -> TemplateRenderer:
+        key = id(questionnaire) if questionnaire is not None else 0
+        renderer = self.renderers.get(key)
+        if renderer is None:
+            labels = _option_labels(questionnaire)
+            for name, fact in self.ruleset.derived.items():
+                if fact.options:
+                    labels.setdefault(name, {o: o.replace("_", " ") for o in fact.options})
+            renderer = self.renderers[key] = TemplateRenderer(labels)
+            if len(self.renderers) > 16:
+                self.renderers.pop(next(iter(self.renderers)))
+        return renderer
+
+    def build(
+        self,
+        answers: Mapping[str, Any],
+        fire: Fire,
+        questionnaire: Questionnaire | None = None,
+        open_questions: bool = True,
+    ) -> Result:
+        rs = self.ruleset
+        result = Result(ruleset={"name": rs.name, "version": rs.version})
+        fired, facts, derivations, chain_error = run_chain(rs, answers, fire)
+        if chain_error is not None:
+            result.errors.append(
+                {"kind": "chain", "message": str(chain_error), "facts": chain_error.facts}
+            )
+        renderer = self.renderer(questionnaire)
+        fired_set = set(fired)
+        rules = rs.rules
+
+        def render(rule: Rule, text: str) -> str:
+            if not text:
+                return rule.description
+            out, error = renderer.render(text, facts)
+            if error:
+                result.errors.append({"kind": "template", "rule": rule.id, "message": error})
+            return out
+
+        recommended: dict[str, list[tuple[Rule, Effect]]] = {}
+        excluded: dict[str, list[tuple[Rule, Effect]]] = {}
+        flagged: dict[str, list[tuple[Rule, Effect]]] = {}
+        for i in fired:
+            rule = rules[i]
+            for e in rule.effects:
+                if e.kind == "recommend":
+                    recommended.setdefault(e.target, []).append((rule, e))
+                elif e.kind == "exclude":
+                    excluded.setdefault(e.target, []).append((rule, e))
+                elif e.kind == "flag":
+                    flagged.setdefault(e.target, []).append((rule, e))
+
+        catalogue = {pid: n for n, pid in enumerate(rs.products)}
+        kept = [pid for pid in recommended if pid not in excluded]
+        kept.sort(key=lambda pid: (-max(r.priority for r, _ in recommended[pid]), catalogue[pid]))
+        for pid in kept:
+            product = rs.products[pid]
+            by = recommended[pid]
+            result.products.append(
+                {
+                    "id": pid,
+                    "name": product.name,
+                    "family": product.family,
+                    "description": product.description,
+                    "docs": product.docs,
+                    "rationale": [t for t in (render(r, e.because) for r, e in by) if t],
+                    "rules": [r.id for r, _ in by],
+                    "answers": _cited([r for r, _ in by], facts),
+                }
+            )
+        kept_set = set(kept)
+        for pid in sorted(excluded, key=lambda p: catalogue[p]):
+            by = excluded[pid]
+            result.exclusions.append(
+                {
+                    "product": pid,
+                    "name": rs.products[pid].name,
+                    "reason": " ".join(render(r, e.because) for r, e in by),
+                    "rules": [r.id for r, _ in by],
+                    "overridden_rules": [r.id for r, _ in recommended.get(pid, [])],
+                }
+            )
+        for bundle in rs.bundles:
+            if all(p in kept_set for p in bundle.core):
+                members = list(dict.fromkeys(bundle.core + bundle.products))
+                result.bundles.append(
+                    {
+                        "id": bundle.id,
+                        "title": bundle.title,
+                        "description": bundle.description,
+                        "products": [p for p in members if p in kept_set],
+                    }
+                )
+        register = {rid: n for n, rid in enumerate(rs.risks)}
+        risks = []
+        for rid, by in flagged.items():
+            risk = rs.risks[rid]
+            severity = min(
+                (e.severity or risk.severity for _, e in by), key=lambda s: _SEVERITY_RANK[s]
+            )
+            risks.append(
+                {
+                    "id": rid,
+                    "title": risk.title,
+                    "severity": severity,
+                    "reason": " ".join(render(r, e.because) for r, e in by),
+                    "mitigation": risk.mitigation,
+                    "rules": [r.id for r, _ in by],
+                }
+            )
+        risks.sort(key=lambda r: (_SEVERITY_RANK[r["severity"]], register[r["id"]]))
+        result.risks = risks
+        for name, (value, rule, effect) in sorted(
+            derivations.items(), key=lambda kv: list(rs.derived).index(kv[0])
+        ):
+            result.derived.append(
+                {
+                    "fact": name,
+                    "value": value,
+                    "reason": render(rule, effect.because),
+                    "rules": [
+                        r.id
+                        for r in (rules[i] for i in fired)
+                        for e in r.effects
+                        if e.kind == "derive" and e.target == name and e.value == value
+                    ],
+                }
+            )
+        for rule in rules:
+            hit = rule.index in fired_set
+            result.trace.append(
+                {
+                    "rule": rule.id,
+                    "description": rule.description,
+                    "fired": hit,
+                    "matched_answers": _cited([rule], facts),
+                    "effects": [_effect_text(e) for e in rule.effects] if hit else [],
+                }
+            )
+        result.fired = [rules[i].id for i in fired]
+        if open_questions and questionnaire is not None:
+            result.open_questions = self.open_questions(
+                questionnaire, answers, facts, fired_set, kept_set, set(flagged)
+            )
+        return result
+
+    def open_questions(
+        self,
+        questionnaire: Questionnaire,
+        answers: Mapping[str, Any],
+        facts: Mapping[str, Any],
+        fired: set[int],
+        recommended: set[str],
+        flagged: set[str],
+    ) -> list[dict[str, Any]]:
+        """Visible unanswered questions ranked by how many products/risks they could change.
+
+        One question at a time is unknown (conditions.evaluate3); a rule whose status becomes
+        unknown could add (not fired now) or remove (fired now) its effects. A derived fact
+        set by such a rule becomes unknown too, so its dependants are followed.
+        """
+        rs = self.ruleset
+        out = []
+        for order, qid in enumerate(questionnaire.visible_question_ids(dict(answers))):
+            if qid in answers:
+                continue
+            unknown = {qid}
+            uncertain: set[int] = set()
+            frontier = [qid]
+            while frontier:
+                name = frontier.pop()
+                for i in self.rules_by_field.get(name, ()):
+                    if i in uncertain:
+                        continue
+                    if cond.evaluate3(rs.rules[i].condition, facts, unknown, rs.sets) is None:
+                        uncertain.add(i)
+                        for e in rs.rules[i].effects_of("derive"):
+                            if e.target not in unknown:
+                                unknown.add(e.target)
+                                frontier.append(e.target)
+            if not uncertain:
+                continue
+            change: dict[str, set[str]] = {
+                "add_products": set(),
+                "remove_products": set(),
+                "add_risks": set(),
+                "remove_risks": set(),
+            }
+            for i in uncertain:
+                rule = rs.rules[i]
+                now = i in fired
+                for e in rule.effects:
+                    if e.kind == "recommend":
+                        if now and e.target in recommended:
+                            change["remove_products"].add(e.target)
+                        elif not now and e.target not in recommended:
+                            change["add_products"].add(e.target)
+                    elif e.kind == "exclude":
+                        if not now and e.target in recommended:
+                            change["remove_products"].add(e.target)
+                    elif e.kind == "flag":
+                        if now:
+                            change["remove_risks"].add(e.target)
+                        elif e.target not in flagged:
+                            change["add_risks"].add(e.target)
+            score = sum(len(v) for v in change.values())
+            if score == 0:
+                continue
+            question = questionnaire.questions[qid]
+            out.append(
+                {
+                    "id": qid,
+                    "label": getattr(question, "label", qid),
+                    "could_change": {k: sorted(v) for k, v in change.items()},
+                    "score": score,
+                    "_order": order,
+                }
+            )
+        out.sort(key=lambda q: (-q["score"], q["_order"]))
+        for q in out:
+            del q["_order"]
+        return out
+
+
+def _option_labels(questionnaire: Questionnaire | None) -> dict[str, dict[str, str]]:
+    """question id -> option value -> label, from the questionnaire's field specs."""
+    labels: dict[str, dict[str, str]] = {}
+    if questionnaire is None:
+        return labels
+    for qid, question in questionnaire.questions.items():
+        options = getattr(question, "options", None) or []
+        table: dict[str, str] = {}
+        for option in options:
+            value = getattr(option, "value", None)
+            if value is None and isinstance(option, Mapping):
+                value = option.get("value")
+            label = getattr(option, "label", None)
+            if label is None and isinstance(option, Mapping):
+                label = option.get("label")
+            if value is not None:
+                table[str(value)] = str(label if label is not None else value)
+        if table:
+            labels[qid] = table
+    return labels
