@@ -1,0 +1,277 @@
+"""Static checks of a parsed condition against the questionnaire's answer ids and types.
+
+Each problem comes with the position of the offending token, so loaders can report
+`file:line:col: message`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from recommender.conditions.ast import (
+    NUMERIC_OPS,
+    And,
+    Answered,
+    Compare,
+    Condition,
+    Contains,
+    Count,
+    In,
+    ListLiteral,
+    Literal,
+    Node,
+    Not,
+    Or,
+    SetRef,
+    Truthy,
+    format_value,
+)
+from recommender.conditions.errors import ConditionProblem
+from recommender.conditions.evaluate import is_number
+
+KINDS = frozenset(
+    {
+        "single",
+        "multi",
+        "boolean",
+        "integer",
+        "money",
+        "percent",
+        "country",
+        "country_list",
+        "text",
+        "long_text",
+        "email",
+        "derived",
+    }
+)
+LIST_KINDS = frozenset({"multi", "country_list"})
+NUMBER_KINDS = frozenset({"integer", "money", "percent"})
+STRING_KINDS = frozenset({"single", "country", "text", "long_text", "email"})
+COUNTRY_KINDS = frozenset({"country", "country_list"})
+
+_KIND_WORDS = {
+    "single": "a single-choice question",
+    "multi": "a multiple-choice question",
+    "boolean": "a yes/no question",
+    "integer": "a number question",
+    "money": "an amount question",
+    "percent": "a percentage question",
+    "country": "a country question",
+    "country_list": "a list of countries",
+    "text": "a text question",
+    "long_text": "a text question",
+    "email": "an email question",
+    "derived": "a derived fact",
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a condition may assume about an answer id: its kind and (optional) option values."""
+
+    kind: str
+    options: Sequence[Any] | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r}")
+
+
+class _Checker:
+    def __init__(self, fields: Mapping[str, FieldSpec], sets: Mapping[str, Sequence[Any]] | None):
+        self.fields = fields
+        self.sets = sets or {}
+        self.problems: list[ConditionProblem] = []
+
+    def report(self, node: Node, message: str) -> None:
+        self.problems.append(ConditionProblem(message, node.line, node.col))
+
+    def spec(self, name: str, node: Node) -> FieldSpec | None:
+        spec = self.fields.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, list(self.fields), n=1, cutoff=0.75)
+            hint = f", did you mean '{close[0]}'?" if close else ""
+            self.report(node, f"unknown answer id '{name}'{hint}")
+        return spec
+
+    def visit(self, node: Condition) -> None:
+        if isinstance(node, And | Or):
+            for operand in node.operands:
+                self.visit(operand)
+        elif isinstance(node, Not):
+            self.visit(node.operand)
+        elif isinstance(node, Answered):
+            self.spec(node.name, node)
+        elif isinstance(node, Truthy):
+            self.truthy(node)
+        elif isinstance(node, Compare):
+            self.compare(node)
+        elif isinstance(node, In):
+            self.in_list(node)
+        elif isinstance(node, Contains):
+            self.contains(node)
+
+    # -- atoms -----------------------------------------------------------------------------
+    def truthy(self, node: Truthy) -> None:
+        spec = self.spec(node.name, node)
+        if spec is None or spec.kind in ("boolean", "derived"):
+            return
+        self.report(
+            node,
+            f"'{node.name}' is {_KIND_WORDS[spec.kind]}, not yes/no: compare it with a value "
+            f"or write 'answered({node.name})'",
+        )
+
+    def subject_spec(self, node: Compare | In | Contains) -> FieldSpec | None:
+        """Spec of the subject; count(x) becomes an integer after checking x is a list."""
+        subject = node.subject
+        spec = self.spec(subject.name, subject)
+        if spec is None or not isinstance(subject, Count):
+            return spec
+        if spec.kind not in LIST_KINDS and spec.kind != "derived":
+            self.report(
+                subject,
+                f"count() needs a list answer, but '{subject.name}' is {_KIND_WORDS[spec.kind]}",
+            )
+            return None
+        return FieldSpec("integer")
+
+    def compare(self, node: Compare) -> None:
+        spec = self.subject_spec(node)
+        if spec is None:
+            return
+        name = str(node.subject)
+        value = node.value.value
+        if spec.kind in LIST_KINDS:
+            self.report(
+                node,
+                f"'{name}' is a list of choices: use 'contains', 'contains_any' or "
+                f"'contains_all' instead of '{node.op}'",
+            )
+            return
+        if node.op in NUMERIC_OPS:
+            if spec.kind not in NUMBER_KINDS and spec.kind != "derived":
+                self.report(
+                    node,
+                    f"'{node.op}' compares numbers, but '{name}' is {_KIND_WORDS[spec.kind]}",
+                )
+                return
+            if not is_number(value):
+                self.report(node.value, f"'{node.op}' needs a number, not {format_value(value)}")
+            return
+        self.value_fits(spec, name, node.value)
+
+    def in_list(self, node: In) -> None:
+        spec = self.subject_spec(node)
+        values = self.resolve(node.values)
+        if spec is None:
+            return
+        name = str(node.subject)
+        if spec.kind in LIST_KINDS:
+            keyword = "contains_all" if node.negated else "contains_any"
+            self.report(
+                node,
+                f"'{name}' is a list of choices: use '{keyword}' instead of "
+                f"'{'not in' if node.negated else 'in'}'",
+            )
+            return
+        if isinstance(node.values, ListLiteral) and not node.values.items:
+            self.report(node.values, "the list is empty")
+        for literal in values:
+            self.value_fits(spec, name, literal)
+
+    def contains(self, node: Contains) -> None:
+        spec = self.subject_spec(node)
+        if isinstance(node.values, Literal):
+            values = [node.values]
+        else:
+            values = self.resolve(node.values)
+            if isinstance(node.values, ListLiteral) and not node.values.items:
+                self.report(node.values, "the list is empty")
+        if spec is None:
+            return
+        name = str(node.subject)
+        if isinstance(node.subject, Count) or (
+            spec.kind not in LIST_KINDS and spec.kind != "derived"
+        ):
+            kind = "a number" if isinstance(node.subject, Count) else _KIND_WORDS[spec.kind]
+            hint = " use '==' or 'in'" if spec.kind in STRING_KINDS else ""
+            self.report(
+                node, f"'contains' needs a list answer, but '{name}' is {kind};{hint}".rstrip(";")
+            )
+            return
+        item_kind = "country" if spec.kind == "country_list" else "single"
+        item_spec = FieldSpec(item_kind if spec.kind != "derived" else "derived", spec.options)
+        for literal in values:
+            self.value_fits(item_spec, name, literal)
+
+    def resolve(self, values: ListLiteral | SetRef) -> list[Literal]:
+        """Literals of a list, or of a known @set (positioned at the @set); reports unknown sets."""
+        if isinstance(values, ListLiteral):
+            return list(values.items)
+        if values.name not in self.sets:
+            close = difflib.get_close_matches(values.name, list(self.sets), n=1, cutoff=0.6)
+            hint = f", did you mean '@{close[0]}'?" if close else ""
+            self.report(values, f"unknown value set '@{values.name}'{hint}")
+            return []
+        return [Literal(v, line=values.line, col=values.col) for v in self.sets[values.name]]
+
+    def value_fits(self, spec: FieldSpec, name: str, literal: Literal) -> None:
+        """Report a value that can never equal an answer of this kind."""
+        value = literal.value
+        kind = spec.kind
+        shown = format_value(value)
+        if kind == "derived":
+            if spec.options is not None and isinstance(value, str) and value not in spec.options:
+                self.report(literal, self.unknown_option(name, value, spec.options))
+            return
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                self.report(
+                    literal, f"'{name}' is yes/no: compare it with true or false, not {shown}"
+                )
+            return
+        if kind in NUMBER_KINDS:
+            if not is_number(value):
+                self.report(literal, f"'{name}' is a number: compare it with a number, not {shown}")
+            return
+        if not isinstance(value, str):
+            self.report(
+                literal,
+                f"'{name}' is {_KIND_WORDS[kind]}: compare it with a word or text, not {shown}",
+            )
+            return
+        if kind in COUNTRY_KINDS:
+            from recommender.questionnaire.countries import COUNTRIES
+
+            if value not in COUNTRIES:
+                hint = f" (did you mean '{value.upper()}'?)" if value.upper() in COUNTRIES else ""
+                self.report(literal, f"'{value}' is not an ISO 3166-1 alpha-2 country code{hint}")
+            return
+        if kind == "single" and spec.options is not None and value not in spec.options:
+            self.report(literal, self.unknown_option(name, value, spec.options))
+
+    @staticmethod
+    def unknown_option(name: str, value: str, options: Sequence[Any]) -> str:
+        strings = [str(o) for o in options]
+        close = difflib.get_close_matches(value, strings, n=1, cutoff=0.6)
+        if close:
+            return f"'{value}' is not an option of '{name}', did you mean '{close[0]}'?"
+        listed = ", ".join(strings[:12]) + (", ..." if len(strings) > 12 else "")
+        return f"'{value}' is not an option of '{name}' (options: {listed})"
+
+
+def check(
+    node: Condition,
+    fields: Mapping[str, FieldSpec],
+    sets: Mapping[str, Sequence[Any]] | None = None,
+) -> list[ConditionProblem]:
+    """Every problem of `node` against known answer ids (`fields`) and named sets."""
+    checker = _Checker(fields, sets)
+    checker.visit(node)
+    return sorted(set(checker.problems), key=lambda p: (p.line, p.col, p.message))
