@@ -54,6 +54,7 @@ MAX_SAFE_INT = 2**53
 STATE_GUARD: dict[str, Any] = {"$nex": {"$s": 1}}
 _WARMUP_FIELD = "Warmup"  # capitalised: can never be an answer id ([a-z][a-z0-9_]*)
 _WARMUP_RULE = "w"
+_ACTION_LIMIT = 100_000  # actions per fact and shard: far above any real ruleset, never hang
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED = frozenset({"sid", "id"})
 
@@ -195,7 +196,7 @@ class RuleShards:
                     _live.add(handle)
                     self._handles.append(handle)
                     self._offsets.append(start)
-                    self._limits.append(min(shard_size, len(rules) - start) + 1)
+                    self._limits.append(_ACTION_LIMIT)
                     fired = self._run_shard(handle, f'"{_WARMUP_FIELD}":1', self._limits[-1])
                 if _WARMUP_RULE not in fired:
                     raise EngineError(f"warm-up of shard {shard_no} fired {fired!r}")
@@ -230,8 +231,9 @@ class RuleShards:
 
         Caller holds ENGINE_LOCK. Actions are started and completed straight away: no
         Python callback and no state update per action, the rule name is sliced from the
-        message (`{"r12":{"m":...}}`). One fact fires each rule at most once, so more than
-        `limit` actions means a rule matches the state object: fail instead of looping.
+        message (`{"r12":{"m":...}}`). A rule fires once per matching `$or` branch, so names
+        can repeat. A message carrying the state object (`$s`), or more than `limit`
+        actions, means a rule matches the session state: fail instead of looping.
         """
         sid = str(next(_sids))
         text = '{"sid":"' + sid + '","id":"f"' + ("," + body if body else "") + "}"
@@ -243,7 +245,7 @@ class RuleShards:
                 message = result[1] if result else None
                 try:
                     while message:
-                        if len(fired) >= limit:
+                        if '"$s"' in message or len(fired) >= limit:
                             raise EngineError("a rule keeps firing (it matches the session state)")
                         fired.append(message[2 : message.index('"', 2)])
                         message = _dre.complete_and_start_action(handle, state_handle)
@@ -267,7 +269,7 @@ class RuleShards:
         clean = facts if normalised else normalise_facts(facts)
         text = json.dumps(clean, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
         body = text[1:-1]
-        out: list[int] = []
+        out: set[int] = set()
         with ENGINE_LOCK:
             if self._closed:
                 raise EngineError("this compiled ruleset was closed")
@@ -276,9 +278,8 @@ class RuleShards:
             ):
                 for name in self._run_shard(handle, body, limit):
                     if name != _WARMUP_RULE:
-                        out.append(offset + int(name[1:]))
-        out.sort()
-        return out
+                        out.add(offset + int(name[1:]))
+        return sorted(out)
 
 
 class CallbackShards:

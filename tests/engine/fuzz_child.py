@@ -1,0 +1,216 @@
+"""Differential fuzz run (executed in a child process by test_fuzz.py).
+
+Random rulesets over ~30 typed answers of every kind (negations, in/not in, contains*,
+count, answered, chaining) x random answer sets: the durable-backed engine must give the
+same Result as the plain-Python reference evaluator. Prints a JSON report; exits 1 on a
+mismatch. A segfault in durable_rules kills only this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+from typing import Any
+
+from recommender.engine import compile_ruleset, load_ruleset_text
+from recommender.engine.reference import ReferenceEvaluator
+
+OPTS = ["a", "b", "c", "d"]
+COUNTRIES = ["DE", "NL", "BE", "US", "GB", "FR"]
+FIELDS: dict[str, str] = {}
+for n in range(5):
+    FIELDS[f"s{n}"] = "single"
+    FIELDS[f"m{n}"] = "multi"
+    FIELDS[f"b{n}"] = "boolean"
+    FIELDS[f"i{n}"] = "integer"
+    FIELDS[f"f{n}"] = "money"
+    FIELDS[f"c{n}"] = "country_list"
+DERIVED = {"seg": ["big", "small", "mid"], "tier": ["one", "two"]}
+
+
+def lit(kind: str, rnd: random.Random) -> str:
+    if kind in ("single", "multi"):
+        return rnd.choice(OPTS)
+    if kind == "country_list":
+        return rnd.choice(COUNTRIES)
+    if kind == "boolean":
+        return rnd.choice(["true", "false"])
+    if kind == "integer":
+        return str(rnd.randint(-2, 6))
+    return rnd.choice(["0", "2.5", "100", "1_000", "-1.5"])
+
+
+def atom(rnd: random.Random, derived: bool) -> str:
+    if derived and rnd.random() < 0.2:
+        fact = rnd.choice(list(DERIVED))
+        values = DERIVED[fact]
+        return rnd.choice(
+            [
+                f"{fact} == {rnd.choice(values)}",
+                f"{fact} != {rnd.choice(values)}",
+                f"{fact} in [{', '.join(rnd.sample(values, 2))}]",
+                f"answered({fact})",
+            ]
+        )
+    name = rnd.choice(list(FIELDS))
+    kind = FIELDS[name]
+    pick = rnd.random()
+    if pick < 0.12:
+        return rnd.choice([f"answered({name})", f"unanswered({name})", f"{name} is answered"])
+    if kind == "boolean":
+        return rnd.choice([name, f"{name} == {lit(kind, rnd)}", f"{name} != {lit(kind, rnd)}"])
+    if kind in ("integer", "money"):
+        op = rnd.choice(["==", "!=", "<", "<=", ">", ">="])
+        if rnd.random() < 0.2:
+            vals = ", ".join(lit(kind, rnd) for _ in range(rnd.randint(1, 3)))
+            return f"{name} {rnd.choice(['in', 'not in'])} [{vals}]"
+        return f"{name} {op} {lit(kind, rnd)}"
+    if kind == "single":
+        if rnd.random() < 0.5:
+            return f"{name} {rnd.choice(['==', '!='])} {lit(kind, rnd)}"
+        vals = ", ".join(rnd.sample(OPTS, rnd.randint(1, 3)))
+        return f"{name} {rnd.choice(['in', 'not in'])} [{vals}]"
+    pool = OPTS if kind == "multi" else COUNTRIES
+    r = rnd.random()
+    if r < 0.25:
+        return f"count({name}) {rnd.choice(['==', '>', '<', '>=', '!='])} {rnd.randint(0, 3)}"
+    if r < 0.5:
+        return f"{name} contains {rnd.choice(pool)}"
+    mode = rnd.choice(["contains_any", "contains_all"])
+    if kind == "country_list" and rnd.random() < 0.3:
+        return f"{name} {mode} @eu"
+    return f"{name} {mode} [{', '.join(rnd.sample(pool, rnd.randint(1, 3)))}]"
+
+
+def condition(rnd: random.Random, depth: int = 0, derived: bool = True) -> str:
+    r = rnd.random()
+    if depth >= 2 or r < 0.4:
+        text = atom(rnd, derived)
+    elif r < 0.7:
+        text = " and ".join(condition(rnd, depth + 1, derived) for _ in range(rnd.randint(2, 3)))
+    else:
+        text = " or ".join(condition(rnd, depth + 1, derived) for _ in range(rnd.randint(2, 3)))
+    if depth > 0 and (" and " in text or " or " in text):
+        text = f"({text})"
+    if rnd.random() < 0.15:
+        text = f"not ({text})" if " " in text else f"not {text}"
+    return text
+
+
+def ruleset_text(rnd: random.Random, n_rules: int) -> str:
+    products = [f"p{i}" for i in range(8)]
+    lines = [
+        "name: fuzz",
+        "version: 1",
+        "questionnaire: fuzz",
+        "sets:",
+        "  eu: [DE, NL, BE, FR]",
+        "derived:",
+        "  seg: {type: single, options: [big, small, mid]}",
+        "  tier: {type: single, options: [one, two]}",
+        "products:",
+        *[f"  - {{id: {p}, name: P {p}, family: other}}" for p in products],
+        "risks:",
+        *[
+            f"  - {{id: k{i}, title: K{i}, severity: {s}, mitigation: m}}"
+            for i, s in enumerate(["low", "high", "medium"])
+        ],
+        "bundles:",
+        "  - {id: bun, title: B, core: [p0, p1], products: [p2, p3]}",
+        "rules:",
+    ]
+    for i in range(n_rules):
+        lines.append(f"  - id: r{i}")
+        lines.append(f"    when: {json.dumps(condition(rnd))}")
+        lines.append(f"    priority: {rnd.randint(-2, 3)}")
+        r = rnd.random()
+        if r < 0.2:
+            fact = rnd.choice(list(DERIVED))
+            lines.append(f"    derive: [{{fact: {fact}, value: {rnd.choice(DERIVED[fact])}}}]")
+        elif r < 0.3:
+            lines.append(f'    exclude: [{{product: {rnd.choice(products)}, because: "not here"}}]')
+        elif r < 0.45:
+            lines.append(f"    flag: [{{risk: k{rnd.randint(0, 2)}}}]")
+        else:
+            lines.append(
+                f'    recommend: [{{product: {rnd.choice(products)}, because: "{{{{ i0 }}}} {{{{ c0 | countries }}}}"}}]'
+            )
+    return "\n".join(lines) + "\n"
+
+
+def answers(rnd: random.Random) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, kind in FIELDS.items():
+        if rnd.random() < 0.3:
+            continue
+        if kind == "single":
+            out[name] = rnd.choice(OPTS)
+        elif kind == "multi":
+            out[name] = sorted(rnd.sample(OPTS, rnd.randint(0, 3)))
+        elif kind == "country_list":
+            out[name] = sorted(rnd.sample(COUNTRIES, rnd.randint(0, 3)))
+        elif kind == "boolean":
+            out[name] = rnd.random() < 0.5
+        elif kind == "integer":
+            out[name] = rnd.randint(-2, 6)
+        else:
+            out[name] = rnd.choice([0, 2.5, 100, 1000, -1.5, 99.99, 3])
+    return out
+
+
+def minimise(text: str, facts: dict[str, Any], differs: Any) -> dict[str, Any]:
+    """Drop answers one at a time while the mismatch persists (cheap, good enough)."""
+    for key in list(facts):
+        trial = {k: v for k, v in facts.items() if k != key}
+        if differs(trial):
+            facts = trial
+    return facts
+
+
+def main() -> int:
+    seed = int(os.environ.get("ENGINE_FUZZ_SEED", "20240611"))
+    n_sets = int(os.environ.get("ENGINE_FUZZ_RULESETS", "300"))
+    n_answers = int(os.environ.get("ENGINE_FUZZ_ANSWERS", "20"))
+    rnd = random.Random(seed)
+    compared = 0
+    for k in range(n_sets):
+        text = ruleset_text(rnd, rnd.randint(1, 80 if k % 10 == 0 else 15))
+        try:
+            ruleset = load_ruleset_text(text, f"fuzz{k}.yaml")
+        except Exception:
+            continue  # e.g. a random condition the checker proves can never hold
+        compiled = compile_ruleset(ruleset)
+        reference = ReferenceEvaluator(ruleset)
+        for _ in range(n_answers):
+            facts = answers(rnd)
+
+            def differs(f: dict[str, Any]) -> bool:
+                a = compiled.evaluate(f, open_questions=False).to_dict()
+                b = reference.evaluate(f, open_questions=False).to_dict()
+                return a != b
+
+            compared += 1
+            if differs(facts):
+                small = minimise(text, facts, differs)
+                got = compiled.evaluate(small, open_questions=False)
+                want = reference.evaluate(small, open_questions=False)
+                report = {
+                    "ok": False,
+                    "seed": seed,
+                    "ruleset_index": k,
+                    "answers": small,
+                    "durable_fired": got.fired,
+                    "reference_fired": want.fired,
+                    "ruleset": text,
+                }
+                print(json.dumps(report, indent=1))
+                return 1
+        compiled.close()
+    print(json.dumps({"ok": True, "seed": seed, "compared": compared}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
