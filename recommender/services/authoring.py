@@ -1,0 +1,1068 @@
+"""Rule authoring: drafts, checks, scenario tests, sandbox, impact preview, lint, publish.
+
+Ruleset versions live in the database (`RulesetVersion`): each author has at most one draft
+per ruleset (version NULL), published versions are immutable and numbered 1, 2, 3 ...; the
+ruleset's `active_version_id` names the one in force. YAML files are the import/export format.
+
+Publishing (and rollback, which publishes a copy of an old version as the newest) happens in
+one transaction that first locks the ruleset row, so two authors publishing at the same moment
+get two whole versions N and N+1, never a half-written one. A draft with check errors or
+failing scenarios is refused: a broken ruleset never becomes active.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from recommender.errors import (
+    Conflict,
+    DefinitionError,
+    InvalidInput,
+    NotFound,
+    Problem,
+    RecommenderError,
+)
+from recommender.extensions import db
+from recommender.models import (
+    Account,
+    Answer,
+    AuditEntry,
+    Discovery,
+    Lead,
+    QuestionnaireVersion,
+    Ruleset,
+    RulesetVersion,
+    User,
+)
+from recommender.services import scenarios as scenario_runner
+from recommender.yamlpos import Located, YamlError, load_yaml
+
+SCENARIOS_PATH = "scenarios.feature"
+
+
+class ScenariosFailed(RecommenderError):
+    """Publishing refused: some stored scenarios fail (or do not parse)."""
+
+    status = 422
+
+    def __init__(self, report: scenario_runner.RunReport) -> None:
+        self.report = report
+        self.problems = list(report.problems)
+        lines = [str(p) for p in report.problems]
+        for r in report.results:
+            if not r.passed:
+                for f in r.failures:
+                    lines.append(f"{SCENARIOS_PATH}:{f.line}: scenario '{r.name}': {f.message}")
+        super().__init__(
+            "Publishing refused: scenarios fail.\n" + "\n".join(lines)
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_VERSION_LINE = re.compile(r"^version:[ \t]*[^#\n]*?(?P<rest>[ \t]*(#[^\n]*)?)$", re.MULTILINE)
+_NAME_LINE = re.compile(r"^name:[^\n]*$", re.MULTILINE)
+
+
+def with_version(source: str, version: int) -> str:
+    """The source with its top-level `version:` set to `version` (comments kept)."""
+    if _VERSION_LINE.search(source):
+        return _VERSION_LINE.sub(lambda m: f"version: {version}{m['rest']}", source, count=1)
+    m = _NAME_LINE.search(source)
+    if m:
+        return source[: m.end()] + f"\nversion: {version}" + source[m.end() :]
+    return f"version: {version}\n" + source
+
+
+def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), old_label, new_label
+        )
+    )
+
+
+def _session() -> Session:
+    return db.session
+
+
+def _located(source: str, path: str) -> Located | None:
+    try:
+        located = load_yaml(source, path)
+    except YamlError:
+        return None
+    return located if isinstance(located.data, dict) else None
+
+
+def rules_of(source: str) -> list[tuple[dict[str, Any], int]]:
+    """(rule mapping, line) for each rule in a source; empty when it does not parse."""
+    located = _located(source, "x")
+    if located is None or not isinstance(located.data.get("rules"), list):
+        return []
+    return [
+        (rule, located.pos(("rules", i))[0])
+        for i, rule in enumerate(located.data["rules"])
+        if isinstance(rule, dict) and isinstance(rule.get("id"), str)
+    ]
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def get_ruleset(name: str) -> Ruleset:
+    ruleset = _session().scalar(select(Ruleset).where(Ruleset.name == name))
+    if ruleset is None:
+        raise NotFound(f"There is no ruleset named '{name}'.")
+    return ruleset
+
+
+def list_rulesets() -> list[Ruleset]:
+    return list(_session().scalars(select(Ruleset).order_by(Ruleset.name)))
+
+
+def active_version(name: str) -> RulesetVersion:
+    ruleset = get_ruleset(name)
+    if ruleset.active_version_id is None:
+        raise NotFound(f"Ruleset '{name}' has no published version yet.")
+    row = _session().get(RulesetVersion, ruleset.active_version_id)
+    assert row is not None
+    return row
+
+
+def get_version(name: str, version: int) -> RulesetVersion:
+    ruleset = get_ruleset(name)
+    row = _session().scalar(
+        select(RulesetVersion).where(
+            RulesetVersion.ruleset_id == ruleset.id, RulesetVersion.version == version
+        )
+    )
+    if row is None:
+        raise NotFound(f"Ruleset '{name}' has no version {version}.")
+    return row
+
+
+def history(name: str) -> list[RulesetVersion]:
+    """Published versions, newest first."""
+    ruleset = get_ruleset(name)
+    return list(
+        _session().scalars(
+            select(RulesetVersion)
+            .where(RulesetVersion.ruleset_id == ruleset.id, RulesetVersion.status == "published")
+            .order_by(RulesetVersion.version.desc())
+        )
+    )
+
+
+def audit_log(name: str, limit: int = 200) -> list[AuditEntry]:
+    get_ruleset(name)
+    return list(
+        _session().scalars(
+            select(AuditEntry)
+            .where(AuditEntry.target_type == "ruleset", AuditEntry.target_id == name)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def export(name: str, version: int | None = None) -> str:
+    row = get_version(name, version) if version is not None else active_version(name)
+    return row.source
+
+
+def user_name(user_id: int | None) -> str:
+    if user_id is None:
+        return "command line"
+    user = _session().get(User, user_id)
+    return user.name if user else f"user {user_id}"
+
+
+# --------------------------------------------------------------------------- questionnaire
+
+
+def questionnaire_for_source(source: str) -> Any | None:
+    """The latest version of the questionnaire a ruleset source names (None if unknown)."""
+    located = _located(source, "x")
+    form_id = located.data.get("questionnaire") if located else None
+    if not isinstance(form_id, str):
+        return None
+    from recommender.services import questionnaires
+
+    row = questionnaires.latest(form_id)
+    return questionnaires.questionnaire_for(row) if row is not None else None
+
+
+def question_types(questionnaire: Any | None) -> dict[str, str]:
+    if questionnaire is None:
+        return {}
+    return {qid: q.type for qid, q in questionnaire.questions.items()}
+
+
+def _questionnaire_by_version_id(version_id: int, cache: dict[int, Any]) -> Any:
+    if version_id not in cache:
+        from recommender.services import questionnaires
+
+        row = _session().get(QuestionnaireVersion, version_id)
+        cache[version_id] = questionnaires.questionnaire_for(row) if row is not None else None
+    return cache[version_id]
+
+
+# --------------------------------------------------------------------------- check + compile
+
+
+def check_source(source: str, name: str | None = None, path: str | None = None) -> list[Problem]:
+    """Every problem of a ruleset source (`path:line:col: message`); [] when it is valid."""
+    from recommender.engine import load_ruleset_text
+
+    path = path or f"{name or 'ruleset'}.yaml"
+    problems: list[Problem] = []
+    try:
+        located = load_yaml(source, path)
+    except YamlError as exc:
+        return [exc.problem]
+    data = located.data if isinstance(located.data, dict) else {}
+    questionnaire = None
+    form_id = data.get("questionnaire")
+    if isinstance(form_id, str):
+        questionnaire = questionnaire_for_source(source)
+        if questionnaire is None:
+            problems.append(
+                located.problem(("questionnaire",), f"unknown questionnaire '{form_id}' (not loaded)")
+            )
+    if name is not None and data.get("name") != name:
+        problems.append(
+            located.problem(("name",), f"the name must stay '{name}' (this is the {name} ruleset)")
+        )
+    try:
+        load_ruleset_text(source, path, questionnaire)
+    except DefinitionError as exc:
+        problems.extend(exc.problems)
+    return sorted(set(problems))
+
+
+def load_checked(source: str, name: str | None = None) -> tuple[Any, Any]:
+    """(engine Ruleset, questionnaire) for a source; DefinitionError when it has problems."""
+    from recommender.engine import load_ruleset_text
+
+    problems = check_source(source, name)
+    if problems:
+        raise DefinitionError(problems)
+    questionnaire = questionnaire_for_source(source)
+    return load_ruleset_text(source, f"{name or 'ruleset'}.yaml", questionnaire), questionnaire
+
+
+@contextmanager
+def compiled_source(source: str, name: str | None = None) -> Iterator[tuple[Any, Any]]:
+    """Compile a source for one use and free the compilation afterwards (durable_rules
+    keeps every compiled ruleset alive in C until it is deleted)."""
+    from recommender.engine import compile_ruleset
+
+    ruleset, questionnaire = load_checked(source, name)
+    compiled = compile_ruleset(ruleset)
+    try:
+        yield compiled, questionnaire
+    finally:
+        close = getattr(compiled, "close", None)
+        if callable(close):
+            close()
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+def draft_for(name: str, user: User | None) -> RulesetVersion | None:
+    ruleset = get_ruleset(name)
+    user_id = user.id if user is not None else None
+    stmt = select(RulesetVersion).where(
+        RulesetVersion.ruleset_id == ruleset.id, RulesetVersion.status == "draft"
+    )
+    stmt = stmt.where(
+        RulesetVersion.created_by_id == user_id
+        if user_id is not None
+        else RulesetVersion.created_by_id.is_(None)
+    )
+    return _session().scalar(stmt.order_by(RulesetVersion.id.desc()))
+
+
+def features_dir() -> Path:
+    configured = current_app.config.get("RULESET_FEATURES_DIR")
+    if configured:
+        return Path(configured)
+    from recommender.config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "features" / "ruleset"
+
+
+def seed_scenarios(name: str, source_path: str | Path | None = None) -> str:
+    """Scenario text for a ruleset from features/ruleset/*.feature: every file for the
+    default ruleset (rules/stripe.yaml), else the files named after the ruleset."""
+    directory = features_dir()
+    if not directory.is_dir():
+        return ""
+    is_default = name == "stripe" or (
+        source_path is not None and Path(source_path).name == "stripe.yaml"
+    )
+    files = sorted(directory.glob("*.feature"))
+    if not is_default:
+        files = [f for f in files if f.stem == name or f.stem.startswith(f"{name}_")]
+    parts = [f"# from features/ruleset/{f.name}\n{f.read_text(encoding='utf-8').rstrip()}\n" for f in files]
+    return "\n".join(parts)
+
+
+def get_or_create_draft(name: str, user: User | None) -> RulesetVersion:
+    """The user's draft of a ruleset, created from the active version when there is none."""
+    existing = draft_for(name, user)
+    if existing is not None:
+        return existing
+    ruleset = get_ruleset(name)
+    active = active_version(name)
+    scenarios = active.scenarios or seed_scenarios(name)
+    with db.transaction() as session:
+        draft = RulesetVersion(
+            ruleset_id=ruleset.id,
+            version=None,
+            status="draft",
+            source=active.source,
+            scenarios=scenarios,
+            checksum=checksum(active.source),
+            note=f"based on version {active.version}",
+            created_by_id=user.id if user else None,
+        )
+        session.add(draft)
+    return draft
+
+
+@dataclass
+class SaveResult:
+    draft: RulesetVersion
+    problems: list[Problem]
+    scenario_problems: list[Problem]
+
+
+def save_draft(
+    name: str,
+    user: User | None,
+    source: str | None = None,
+    scenarios: str | None = None,
+) -> SaveResult:
+    """Store the user's draft (even with problems: work in progress) and check it."""
+    draft = get_or_create_draft(name, user)
+    with db.transaction():
+        if source is not None:
+            source = source.replace("\r\n", "\n")
+            draft.source = source
+            draft.checksum = checksum(source)
+        if scenarios is not None:
+            draft.scenarios = scenarios.replace("\r\n", "\n")
+    problems = check_source(draft.source, name)
+    _, scenario_problems = scenario_runner.parse_scenarios(draft.scenarios, SCENARIOS_PATH)
+    return SaveResult(draft, problems, scenario_problems)
+
+
+def discard_draft(name: str, user: User | None) -> bool:
+    draft = draft_for(name, user)
+    if draft is None:
+        return False
+    with db.transaction() as session:
+        session.delete(draft)
+    return True
+
+
+def draft_is_stale(name: str, draft: RulesetVersion) -> int | None:
+    """The active version number when it was published after the draft was started."""
+    active = active_version(name)
+    if active.published_at and draft.created_at and active.published_at > draft.created_at:
+        return active.version
+    return None
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def run_scenarios(name: str, source: str, scenarios: str) -> scenario_runner.RunReport:
+    """Run stored scenarios against a source (DefinitionError when the source is broken)."""
+    with compiled_source(source, name) as (compiled, questionnaire):
+
+        def evaluate(answers: dict[str, Any]) -> dict[str, Any]:
+            result: dict[str, Any] = compiled.evaluate(answers, questionnaire).to_dict()
+            return result
+
+        visible = questionnaire.visible_answers if questionnaire is not None else None
+        return scenario_runner.run_scenarios(
+            scenarios, evaluate, question_types(questionnaire), visible, SCENARIOS_PATH
+        )
+
+
+@dataclass
+class Coverage:
+    rules: list[tuple[str, int]]  # (rule id, line) in file order
+    fired: dict[str, list[str]]  # rule id -> scenario names that fired it
+    report: scenario_runner.RunReport
+
+    @property
+    def unfired(self) -> list[tuple[str, int]]:
+        return [(rid, line) for rid, line in self.rules if not self.fired.get(rid)]
+
+
+def coverage(name: str, source: str, scenarios: str) -> Coverage:
+    report = run_scenarios(name, source, scenarios)
+    fired: dict[str, list[str]] = {}
+    for result in report.results:
+        for rule in result.fired_rules:
+            fired.setdefault(rule, []).append(result.name)
+    rules = [(rule["id"], line) for rule, line in rules_of(source)]
+    return Coverage(rules, fired, report)
+
+
+# --------------------------------------------------------------------------- publish
+
+
+def _lock_ruleset(session: Session, ruleset_id: int) -> Ruleset:
+    """Take the ruleset's write lock; everything after it in the transaction is serialised."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks; a write as the transaction's first statement takes the
+        # database write lock (waiting on busy_timeout), and its snapshot is fresh.
+        session.execute(
+            update(Ruleset.__table__)
+            .where(Ruleset.__table__.c.id == ruleset_id)
+            .values(name=Ruleset.__table__.c.name)
+        )
+    ruleset = session.get(Ruleset, ruleset_id, with_for_update=True, populate_existing=True)
+    if ruleset is None:
+        raise NotFound("The ruleset was deleted.")
+    return ruleset
+
+
+def _publish_source(
+    ruleset_id: int,
+    source: str,
+    scenarios: str,
+    actor: User | None,
+    *,
+    action: str,
+    note: str,
+    summary: str,
+    draft_id: int | None = None,
+    draft_checksum: str | None = None,
+) -> RulesetVersion:
+    """Insert the next immutable version and make it active, atomically, with an audit entry."""
+    session = _session()
+    session.rollback()  # start a fresh transaction whose first statement is the lock
+    actor_id = actor.id if actor is not None else None
+    with db.transaction() as session:
+        ruleset = _lock_ruleset(session, ruleset_id)
+        if draft_id is not None:
+            draft = session.get(RulesetVersion, draft_id, populate_existing=True)
+            if draft is None or draft.status != "draft":
+                raise Conflict("This draft was already published or discarded.")
+            if draft.checksum != draft_checksum:
+                raise Conflict("The draft changed while it was being published; check it again.")
+            session.delete(draft)
+        previous = (
+            session.get(RulesetVersion, ruleset.active_version_id, populate_existing=True)
+            if ruleset.active_version_id
+            else None
+        )
+        latest = session.scalar(
+            select(func.max(RulesetVersion.version)).where(RulesetVersion.ruleset_id == ruleset.id)
+        )
+        number = (latest or 0) + 1
+        final = with_version(source, number)
+        from recommender.models.base import utcnow
+
+        now = utcnow()
+        row = RulesetVersion(
+            ruleset_id=ruleset.id,
+            version=number,
+            status="published",
+            source=final,
+            scenarios=scenarios,
+            checksum=checksum(final),
+            note=note,
+            created_by_id=actor_id,
+            created_at=now,
+            published_at=now,
+            published_by_id=actor_id,
+        )
+        session.add(row)
+        session.flush()
+        ruleset.active_version_id = row.id
+        old_label = f"{ruleset.name} v{previous.version}" if previous else "(none)"
+        diff = unified_diff(previous.source if previous else "", final, old_label, f"{ruleset.name} v{number}")
+        scen_diff = unified_diff(
+            previous.scenarios if previous else "", scenarios, f"{old_label} scenarios", f"{ruleset.name} v{number} scenarios"
+        )
+        session.add(
+            AuditEntry(
+                actor_id=actor_id,
+                action=action,
+                target_type="ruleset",
+                target_id=ruleset.name,
+                summary=summary.format(version=number, previous=previous.version if previous else "none")
+                + (f" — {note}" if note else ""),
+                diff=diff + scen_diff,
+                at=now,
+            )
+        )
+    _notify_published(ruleset.name)
+    return row
+
+
+def _notify_published(name: str) -> None:
+    """Let this process drop its cached compilation at once (others poll the database)."""
+    try:
+        from recommender.services import rulesets
+    except ModuleNotFoundError:
+        return
+    hook = getattr(rulesets, "invalidate", None)
+    if callable(hook):
+        hook(name)
+
+
+def _verify_publishable(name: str, source: str, scenarios: str) -> None:
+    problems = check_source(source, name)
+    if problems:
+        raise DefinitionError(problems)
+    report = run_scenarios(name, source, scenarios)
+    if not report.ok:
+        raise ScenariosFailed(report)
+
+
+def publish(name: str, actor: User | None, note: str = "") -> RulesetVersion:
+    """Publish the actor's draft as the next version; refused on check errors or failing
+    scenarios (nothing changes then)."""
+    draft = draft_for(name, actor)
+    if draft is None:
+        raise NotFound(f"There is no draft of '{name}' to publish; edit the ruleset first.")
+    source, scenarios, draft_checksum = draft.source, draft.scenarios, draft.checksum
+    _verify_publishable(name, source, scenarios)
+    return _publish_source(
+        draft.ruleset_id,
+        source,
+        scenarios,
+        actor,
+        action="publish",
+        note=note.strip(),
+        summary="published version {version} (previous: {previous})",
+        draft_id=draft.id,
+        draft_checksum=draft_checksum,
+    )
+
+
+def rollback(name: str, to_version: int, actor: User | None, note: str = "") -> RulesetVersion:
+    """Publish a copy of version `to_version` as the newest version (history is kept)."""
+    old = get_version(name, to_version)
+    if old.status != "published":
+        raise InvalidInput(f"Version {to_version} was never published.")
+    _verify_publishable(name, old.source, old.scenarios)
+    return _publish_source(
+        old.ruleset_id,
+        old.source,
+        old.scenarios,
+        actor,
+        action="rollback",
+        note=note.strip(),
+        summary=f"rolled back to version {to_version} as version {{version}} (previous: {{previous}})",
+    )
+
+
+def import_file(path: str | Path, actor: User | None = None, *, publish_now: bool = False) -> tuple[RulesetVersion, bool]:
+    """Import a YAML file as the actor's draft (a new ruleset is created when needed).
+
+    Returns (version row, created): the draft, or the published version with `publish_now`.
+    An invalid file is refused with its problems (`path:line:col: message`).
+    """
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc.strerror}") from None
+    problems = check_source(source, None, str(path))
+    if problems:
+        raise DefinitionError(problems)
+    located = _located(source, str(path))
+    assert located is not None
+    name = str(located.data["name"])
+    session = _session()
+    ruleset = session.scalar(select(Ruleset).where(Ruleset.name == name))
+    created = ruleset is None
+    with db.transaction() as session:
+        if ruleset is None:
+            ruleset = Ruleset(name=name)
+            session.add(ruleset)
+            session.flush()
+    scenarios = seed_scenarios(name, path)
+    if not scenarios and not created:
+        active = session.get(RulesetVersion, ruleset.active_version_id) if ruleset.active_version_id else None
+        scenarios = active.scenarios if active else ""
+    if created:
+        with db.transaction() as session:
+            session.add(
+                RulesetVersion(
+                    ruleset_id=ruleset.id,
+                    status="draft",
+                    source=source,
+                    scenarios=scenarios,
+                    checksum=checksum(source),
+                    note=f"imported from {path.name}",
+                    created_by_id=actor.id if actor else None,
+                )
+            )
+    else:
+        save_draft(name, actor, source, scenarios)
+    if publish_now:
+        return publish(name, actor, note=f"imported from {path.name}"), created
+    draft = draft_for(name, actor)
+    assert draft is not None
+    return draft, created
+
+
+# --------------------------------------------------------------------------- saved answers
+
+
+@dataclass
+class Subject:
+    """A saved discovery or lead, with the visible answers the engine sees."""
+
+    kind: str  # discovery | lead
+    id: int
+    label: str
+    questionnaire: Any
+    answers: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def saved_subjects() -> list[Subject]:
+    """Every saved discovery and lead, answers reduced to the visible ones."""
+    session = _session()
+    q_cache: dict[int, Any] = {}
+    answers_by_discovery: dict[int, dict[str, Any]] = {}
+    for discovery_id, question_id, value in session.execute(
+        select(Answer.discovery_id, Answer.question_id, Answer.value)
+    ):
+        if value is not None:
+            answers_by_discovery.setdefault(discovery_id, {})[question_id] = value
+    subjects: list[Subject] = []
+    for did, title, qv_id, account in session.execute(
+        select(Discovery.id, Discovery.title, Discovery.questionnaire_version_id, Account.name)
+        .join(Account, Account.id == Discovery.account_id)
+        .order_by(Discovery.id)
+    ):
+        q = _questionnaire_by_version_id(qv_id, q_cache)
+        answers = answers_by_discovery.get(did, {})
+        visible = q.visible_answers(answers) if q is not None else answers
+        subjects.append(Subject("discovery", did, f"{account}" + (f" — {title}" if title else ""), q, visible))
+    for lid, company, qv_id, answers in session.execute(
+        select(Lead.id, Lead.company, Lead.questionnaire_version_id, Lead.answers).order_by(Lead.id)
+    ):
+        q = _questionnaire_by_version_id(qv_id, q_cache)
+        answers = dict(answers or {})
+        visible = q.visible_answers(answers) if q is not None else answers
+        subjects.append(Subject("lead", lid, company or f"Lead {lid}", q, visible))
+    return subjects
+
+
+def subject(kind: str, subject_id: int) -> Subject:
+    session = _session()
+    q_cache: dict[int, Any] = {}
+    if kind == "discovery":
+        discovery = session.get(Discovery, subject_id)
+        if discovery is None:
+            raise NotFound(f"There is no discovery {subject_id}.")
+        answers = {a.question_id: a.value for a in discovery.answers if a.value is not None}
+        q = _questionnaire_by_version_id(discovery.questionnaire_version_id, q_cache)
+        label = discovery.account.name + (f" — {discovery.title}" if discovery.title else "")
+    elif kind == "lead":
+        lead = session.get(Lead, subject_id)
+        if lead is None:
+            raise NotFound(f"There is no lead {subject_id}.")
+        answers = dict(lead.answers or {})
+        q = _questionnaire_by_version_id(lead.questionnaire_version_id, q_cache)
+        label = lead.company or f"Lead {lead.id}"
+    else:
+        raise InvalidInput("Choose a discovery or a lead.")
+    visible = q.visible_answers(answers) if q is not None else answers
+    return Subject(kind, subject_id, label, q, visible)
+
+
+def subject_choices(limit: int = 500) -> dict[str, list[tuple[int, str]]]:
+    """Recent discoveries and leads for the sandbox's pickers."""
+    session = _session()
+    discoveries = [
+        (did, f"#{did} {account}" + (f" — {title}" if title else ""))
+        for did, title, account in session.execute(
+            select(Discovery.id, Discovery.title, Account.name)
+            .join(Account, Account.id == Discovery.account_id)
+            .order_by(Discovery.updated_at.desc())
+            .limit(limit)
+        )
+    ]
+    leads = [
+        (lid, f"#{lid} {company or 'lead'} ({status})")
+        for lid, company, status in session.execute(
+            select(Lead.id, Lead.company, Lead.status).order_by(Lead.created_at.desc()).limit(limit)
+        )
+    ]
+    return {"discovery": discoveries, "lead": leads}
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+def parse_sandbox_answers(text: str, questionnaire: Any | None) -> dict[str, Any]:
+    """Answers typed by an author as YAML (`channels: [web]`), coerced by the questionnaire."""
+    try:
+        located = load_yaml(text or "{}", "answers")
+    except YamlError as exc:
+        raise InvalidInput(f"The answers are not valid YAML: line {exc.problem.line}: {exc.problem.message}") from None
+    data = located.data or {}
+    if not isinstance(data, dict):
+        raise InvalidInput("Write the answers as `answer_id: value` lines.")
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for qid, value in data.items():
+        qid = str(qid)
+        if questionnaire is not None and qid not in questionnaire.questions:
+            errors[qid] = f"unknown answer id '{qid}'"
+            continue
+        if value is None:
+            continue
+        if questionnaire is None:
+            answers[qid] = value
+            continue
+        raw: Any
+        if isinstance(value, list):
+            raw = [str(v) for v in value]
+        elif isinstance(value, bool):
+            raw = "true" if value else "false"
+        else:
+            raw = str(value)
+        if questionnaire.questions[qid].type in scenario_runner.LIST_TYPES and isinstance(raw, str):
+            raw = [s.strip() for s in raw.split(",") if s.strip()]
+        try:
+            from recommender.questionnaire import MISSING
+
+            coerced = questionnaire.coerce(qid, raw)
+        except Exception as exc:  # InvalidAnswer: shown next to the answers box
+            errors[qid] = getattr(exc, "message", None) or str(exc)
+            continue
+        if coerced is not MISSING:
+            answers[qid] = coerced
+    if errors:
+        raise InvalidInput("Some answers are not valid.", errors)
+    return answers
+
+
+def sandbox(
+    name: str,
+    source: str,
+    *,
+    answers_text: str | None = None,
+    kind: str | None = None,
+    subject_id: int | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Evaluate a source against typed answers or a saved discovery/lead.
+
+    Returns (result dict with trace, the visible answers used, a label of what was evaluated).
+    """
+    with compiled_source(source, name) as (compiled, questionnaire):
+        if kind and subject_id is not None:
+            subj = subject(kind, subject_id)
+            answers, label = subj.answers, f"{kind} {subj.label}"
+            q = subj.questionnaire or questionnaire
+        else:
+            answers = parse_sandbox_answers(answers_text or "", questionnaire)
+            if questionnaire is not None:
+                answers = questionnaire.visible_answers(answers)
+            label, q = "typed answers", questionnaire
+        result: dict[str, Any] = compiled.evaluate(answers, q).to_dict()
+    return result, answers, label
+
+
+# --------------------------------------------------------------------------- impact
+
+
+@dataclass
+class ImpactItem:
+    kind: str
+    id: int
+    label: str
+    products_added: list[str]
+    products_removed: list[str]
+    risks_added: list[str]
+    risks_removed: list[str]
+    rules: list[str]  # edited rules responsible
+
+
+@dataclass
+class RuleEdits:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)  # top-level sections that changed
+
+    @property
+    def all(self) -> set[str]:
+        return set(self.added) | set(self.removed) | set(self.changed)
+
+
+@dataclass
+class Impact:
+    active_version: int | None
+    evaluated: int
+    items: list[ImpactItem]
+    edits: RuleEdits
+    errors: list[str]
+    seconds: float
+    unchanged_sources: bool = False
+
+
+def rule_edits(old_source: str, new_source: str) -> RuleEdits:
+    old = {r["id"]: r for r, _ in rules_of(old_source)}
+    new = {r["id"]: r for r, _ in rules_of(new_source)}
+    edits = RuleEdits(
+        added=[rid for rid in new if rid not in old],
+        removed=[rid for rid in old if rid not in new],
+        changed=[rid for rid in new if rid in old and new[rid] != old[rid]],
+    )
+    old_doc = (_located(old_source, "x") or Located({}, "x")).data
+    new_doc = (_located(new_source, "x") or Located({}, "x")).data
+    for key in sorted(set(old_doc) | set(new_doc)):
+        if key not in ("rules", "version") and old_doc.get(key) != new_doc.get(key):
+            edits.other.append(str(key))
+    return edits
+
+
+def _effect_ids(rule: dict[str, Any]) -> set[str]:
+    ids: set[str] = set()
+    for key, attr in (("recommend", "product"), ("exclude", "product"), ("flag", "risk")):
+        for effect in rule.get(key) or []:
+            if isinstance(effect, dict) and isinstance(effect.get(attr), str):
+                ids.add(effect[attr])
+    return ids
+
+
+def _summary(result: dict[str, Any]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    return (
+        frozenset(p["id"] for p in result.get("products", [])),
+        frozenset(r["id"] for r in result.get("risks", [])),
+        frozenset(scenario_runner.fired_rules(result)),
+    )
+
+
+def _evaluator(compiled: Any) -> Callable[[Subject], tuple[frozenset[str], frozenset[str], frozenset[str]]]:
+    """Evaluate subjects, reusing the result for identical answer sets."""
+    memo: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+
+    def run(subj: Subject) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        key = json.dumps(subj.answers, sort_keys=True, default=str) + "|" + str(id(subj.questionnaire))
+        if key not in memo:
+            memo[key] = _summary(compiled.evaluate(subj.answers, subj.questionnaire).to_dict())
+        return memo[key]
+
+    return run
+
+
+def impact(name: str, draft_source: str, subjects: list[Subject] | None = None) -> Impact:
+    """Re-evaluate every saved discovery and lead with the draft and with the active
+    version; list those whose products or risks change and the rule edits responsible."""
+    started = time.perf_counter()
+    active = active_version(name)
+    edits = rule_edits(active.source, draft_source)
+    subjects = saved_subjects() if subjects is None else subjects
+    draft_rules = {r["id"]: r for r, _ in rules_of(draft_source)}
+    active_rules = {r["id"]: r for r, _ in rules_of(active.source)}
+    items: list[ImpactItem] = []
+    errors: list[str] = []
+    with (
+        compiled_source(active.source, name) as (old_compiled, _),
+        compiled_source(draft_source, name) as (new_compiled, _),
+    ):
+        old_eval, new_eval = _evaluator(old_compiled), _evaluator(new_compiled)
+        for subj in subjects:
+            try:
+                old_p, old_r, old_f = old_eval(subj)
+                new_p, new_r, new_f = new_eval(subj)
+            except Exception as exc:  # one bad record must not hide the others
+                errors.append(f"{subj.kind} {subj.id}: {exc}")
+                continue
+            if old_p == new_p and old_r == new_r:
+                continue
+            changed_ids = (old_p ^ new_p) | (old_r ^ new_r)
+            responsible = sorted(
+                rid
+                for rid in edits.all
+                if ((rid in old_f) != (rid in new_f))
+                or (
+                    (rid in old_f or rid in new_f)
+                    and _effect_ids(draft_rules.get(rid) or active_rules.get(rid) or {}) & changed_ids
+                )
+            )
+            if not responsible:
+                responsible = [f"({', '.join(edits.other) or 'catalogue'} changed)"]
+            items.append(
+                ImpactItem(
+                    subj.kind,
+                    subj.id,
+                    subj.label,
+                    sorted(new_p - old_p),
+                    sorted(old_p - new_p),
+                    sorted(new_r - old_r),
+                    sorted(old_r - new_r),
+                    responsible,
+                )
+            )
+    return Impact(
+        active_version=active.version,
+        evaluated=len(subjects),
+        items=items,
+        edits=edits,
+        errors=errors,
+        seconds=time.perf_counter() - started,
+        unchanged_sources=with_version(draft_source, 0) == with_version(active.source, 0),
+    )
+
+
+# --------------------------------------------------------------------------- lint
+
+
+@dataclass
+class LintFinding:
+    kind: str  # never_fired | overlap | unused_product | unused_question
+    message: str
+    line: int | None = None
+
+
+def _condition_fields(when: Any) -> set[str]:
+    from recommender.conditions import parse, referenced_fields
+
+    if not isinstance(when, str):
+        return set()
+    try:
+        node = parse(when)
+    except Exception:  # a syntax error is the checker's job, not lint's
+        return set()
+    return {f.removesuffix("__count") for f in referenced_fields(node)}
+
+
+def lint(name: str, source: str, subjects: list[Subject] | None = None) -> list[LintFinding]:
+    """Rules never fired across saved discoveries, rules recommending the same product from
+    overlapping conditions, products and questions no rule uses."""
+    located = _located(source, f"{name}.yaml")
+    if located is None:
+        raise DefinitionError(check_source(source, name) or [Problem(f"{name}.yaml", 1, 1, "does not parse")])
+    data = located.data
+    rules = rules_of(source)
+    line_of = {rule["id"]: line for rule, line in rules}
+    findings: list[LintFinding] = []
+    subjects = saved_subjects() if subjects is None else subjects
+    fired_by: dict[str, set[str]] = {}
+    with compiled_source(source, name) as (compiled, _):
+        run = _evaluator(compiled)
+        for subj in subjects:
+            try:
+                _, _, fired = run(subj)
+            except Exception:  # reported by the impact view; lint looks at the rest
+                continue
+            for rid in fired:
+                fired_by.setdefault(rid, set()).add(subj.key)
+    if subjects:
+        for rule, line in rules:
+            if rule["id"] not in fired_by:
+                findings.append(
+                    LintFinding("never_fired", f"rule {rule['id']} fired for none of the {len(subjects)} saved discoveries and leads", line)
+                )
+    by_product: dict[str, list[str]] = {}
+    for rule, _ in rules:
+        for effect in rule.get("recommend") or []:
+            if isinstance(effect, dict) and isinstance(effect.get("product"), str):
+                by_product.setdefault(effect["product"], []).append(rule["id"])
+    when_of = {rule["id"]: " ".join(str(rule.get("when", "")).split()) for rule, _ in rules}
+    for product, rids in by_product.items():
+        for i, a in enumerate(rids):
+            for b in rids[i + 1 :]:
+                both = fired_by.get(a, set()) & fired_by.get(b, set())
+                if when_of[a] == when_of[b]:
+                    findings.append(
+                        LintFinding("overlap", f"rules {a} and {b} recommend {product} under the same condition", line_of[b])
+                    )
+                elif both:
+                    findings.append(
+                        LintFinding(
+                            "overlap",
+                            f"rules {a} and {b} both recommend {product} and both fired for {len(both)} saved "
+                            f"discoveries/leads (e.g. {sorted(both)[0]}): their conditions overlap",
+                            line_of[b],
+                        )
+                    )
+    used_products: set[str] = set()
+    for rule, _ in rules:
+        used_products |= _effect_ids(rule)
+    for i, product in enumerate(data.get("products") or []):
+        if isinstance(product, dict) and product.get("id") not in used_products:
+            findings.append(
+                LintFinding("unused_product", f"product {product.get('id')} is recommended or excluded by no rule", located.pos(("products", i))[0])
+            )
+    used_fields: set[str] = set()
+    for rule, _ in rules:
+        used_fields |= _condition_fields(rule.get("when"))
+    questionnaire = questionnaire_for_source(source)
+    if questionnaire is not None:
+        for qid in questionnaire.questions:
+            if qid not in used_fields:
+                findings.append(LintFinding("unused_question", f"question {qid} is used by no rule's condition"))
+    return findings
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def catalogue(source: str) -> dict[str, Any]:
+    """Side-panel data: the questionnaire's answer ids and options, products and risks."""
+    located = _located(source, "x")
+    data = located.data if located else {}
+    questionnaire = questionnaire_for_source(source)
+    questions = []
+    if questionnaire is not None:
+        from recommender.questionnaire.forms import option_pairs
+
+        for qid, q in questionnaire.questions.items():
+            options = (
+                [value for value, _ in option_pairs(q)]
+                if q.type in ("single", "multi")
+                else []
+            )
+            questions.append({"id": qid, "type": q.type, "label": getattr(q, "label", ""), "options": options})
+    products = [p for p in data.get("products") or [] if isinstance(p, dict)]
+    risks = [r for r in data.get("risks") or [] if isinstance(r, dict)]
+    derived = data.get("derived") if isinstance(data.get("derived"), dict) else {}
+    sets = data.get("sets") if isinstance(data.get("sets"), dict) else {}
+    return {
+        "questionnaire": data.get("questionnaire"),
+        "questions": questions,
+        "products": products,
+        "risks": risks,
+        "derived": derived,
+        "sets": sorted(sets),
+    }

@@ -1,0 +1,456 @@
+"""Gherkin scenario tests stored with a ruleset version, run without pytest.
+
+Rule authors keep scenarios next to their rules (`RulesetVersion.scenarios`, seeded from
+`features/ruleset/*.feature`). This module parses that text with the official Gherkin parser,
+understands the ruleset step vocabulary below, runs each scenario through an `evaluate`
+callable and reports pass/fail per scenario with the failing step's line, plus the rules each
+scenario fired (for the coverage view). It imports nothing from Flask.
+
+Step vocabulary (Given/When/Then/And/But are interchangeable):
+    the answers:                              (table | answer | value |)
+    the recommendation is evaluated
+    the products include a, b
+    the products exclude a, b
+    the risk X is flagged                     (optionally: with severity high)
+    the risk X is not flagged
+    the product X is excluded
+    the product X is not excluded
+    the derived fact F is V
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gherkin.errors import CompositeParserException, ParserError, ParserException
+from gherkin.parser import Parser
+
+from recommender.errors import Problem
+
+Evaluate = Callable[[dict[str, Any]], dict[str, Any]]
+
+LIST_TYPES = {"multi", "country_list"}
+NUMBER_TYPES = {"integer", "money", "percent"}
+
+_FEATURE_LINE = re.compile(r"^\s*Feature:")
+
+
+@dataclass
+class Step:
+    keyword: str
+    text: str
+    line: int
+    table: list[list[str]] | None = None
+
+
+@dataclass
+class Scenario:
+    name: str
+    line: int
+    steps: list[Step]
+    feature: str = ""
+
+
+@dataclass
+class StepFailure:
+    line: int
+    message: str
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    line: int
+    feature: str
+    passed: bool
+    failures: list[StepFailure] = field(default_factory=list)
+    fired_rules: list[str] = field(default_factory=list)
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "line": self.line,
+            "feature": self.feature,
+            "passed": self.passed,
+            "failures": [{"line": f.line, "message": f.message} for f in self.failures],
+            "fired_rules": list(self.fired_rules),
+        }
+
+
+@dataclass
+class RunReport:
+    results: list[ScenarioResult]
+    problems: list[Problem]
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.passed)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.results if not r.passed)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.failed == 0
+
+    def fired_rules(self) -> set[str]:
+        return {rule for r in self.results for rule in r.fired_rules}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "passed": self.passed,
+            "failed": self.failed,
+            "problems": [str(p) for p in self.problems],
+            "scenarios": [r.to_dict() for r in self.results],
+        }
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """Split text holding several `Feature:` documents into (line offset, text) chunks."""
+    lines = text.splitlines(keepends=True)
+    starts: list[int] = []
+    for i, line in enumerate(lines):
+        if _FEATURE_LINE.match(line):
+            start = i
+            # Tags and comments right above a Feature line belong to it.
+            while start > 0 and lines[start - 1].strip().startswith(("@", "#")):
+                start -= 1
+            if not starts or start > starts[-1]:
+                starts.append(start)
+    if not starts:
+        return [(0, text)] if text.strip() else []
+    starts[0] = 0
+    bounds = starts + [len(lines)]
+    return [(bounds[k], "".join(lines[bounds[k] : bounds[k + 1]])) for k in range(len(starts))]
+
+
+def _steps(raw_steps: Iterable[dict[str, Any]], offset: int) -> list[Step]:
+    steps = []
+    for s in raw_steps:
+        table = None
+        if s.get("dataTable"):
+            table = [[c["value"] for c in row["cells"]] for row in s["dataTable"]["rows"]]
+        steps.append(
+            Step(s["keyword"].strip(), s["text"].strip(), s["location"]["line"] + offset, table)
+        )
+    return steps
+
+
+def _substitute(step: Step, values: dict[str, str]) -> Step:
+    def sub(s: str) -> str:
+        for k, v in values.items():
+            s = s.replace(f"<{k}>", v)
+        return s
+
+    table = [[sub(c) for c in row] for row in step.table] if step.table else None
+    return Step(step.keyword, sub(step.text), step.line, table)
+
+
+def _scenarios_of(
+    children: list[dict[str, Any]], background: list[Step], offset: int, feature: str
+) -> list[Scenario]:
+    out: list[Scenario] = []
+    bg = list(background)
+    for child in children:
+        if "background" in child:
+            bg = bg + _steps(child["background"]["steps"], offset)
+        elif "rule" in child:
+            out.extend(_scenarios_of(child["rule"]["children"], bg, offset, feature))
+        elif "scenario" in child:
+            sc = child["scenario"]
+            steps = _steps(sc["steps"], offset)
+            line = sc["location"]["line"] + offset
+            examples = sc.get("examples") or []
+            if not examples:
+                out.append(Scenario(sc["name"], line, bg + steps, feature))
+                continue
+            for ex in examples:
+                header = [c["value"] for c in (ex.get("tableHeader") or {}).get("cells", [])]
+                for row in ex.get("tableBody") or []:
+                    values = dict(zip(header, [c["value"] for c in row["cells"]], strict=False))
+                    name = sc["name"]
+                    for k, v in values.items():
+                        name = name.replace(f"<{k}>", v)
+                    label = ", ".join(f"{k}={v}" for k, v in values.items())
+                    out.append(
+                        Scenario(
+                            f"{name} ({label})",
+                            row["location"]["line"] + offset,
+                            [_substitute(s, values) for s in bg + steps],
+                            feature,
+                        )
+                    )
+    return out
+
+
+def parse_scenarios(
+    text: str, path: str = "scenarios.feature"
+) -> tuple[list[Scenario], list[Problem]]:
+    """Parse stored scenario text (one or more Feature documents) into scenarios + problems."""
+    scenarios: list[Scenario] = []
+    problems: list[Problem] = []
+    for offset, chunk in _chunks(text):
+        try:
+            doc = Parser().parse(chunk)
+        except CompositeParserException as exc:
+            for err in exc.errors:
+                loc = err.location if isinstance(err, ParserException) else {"line": 1}
+                msg = str(err).split(": ", 1)[-1] if str(err).startswith("(") else str(err)
+                problems.append(
+                    Problem(path, loc["line"] + offset, loc.get("column") or 1, f"Gherkin: {msg}")
+                )
+            continue
+        except ParserException as exc:
+            msg = str(exc).split(": ", 1)[-1]
+            problems.append(
+                Problem(
+                    path,
+                    exc.location["line"] + offset,
+                    exc.location.get("column") or 1,
+                    f"Gherkin: {msg}",
+                )
+            )
+            continue
+        except ParserError as exc:
+            problems.append(Problem(path, 1 + offset, 1, f"Gherkin: {exc}"))
+            continue
+        feature = doc.get("feature")
+        if not feature:
+            continue
+        scenarios.extend(_scenarios_of(feature["children"], [], offset, feature["name"]))
+    for sc in scenarios:
+        for step in sc.steps:
+            if _match(step) is None:
+                problems.append(
+                    Problem(path, step.line, 1, f"unknown step '{step.keyword} {step.text}'")
+                )
+    return scenarios, sorted(set(problems))
+
+
+# --------------------------------------------------------------------------- steps
+
+_STEP_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("answers", re.compile(r"^the answers:?$")),
+    ("evaluate", re.compile(r"^the recommendation is evaluated$")),
+    ("include", re.compile(r"^the products include (?P<ids>.+)$")),
+    ("exclude_products", re.compile(r"^the products exclude (?P<ids>.+)$")),
+    ("risk_not", re.compile(r"^the risk (?P<id>\S+) is not flagged$")),
+    ("risk", re.compile(r"^the risk (?P<id>\S+) is flagged(?: with severity (?P<sev>\S+))?$")),
+    ("excluded_not", re.compile(r"^the product (?P<id>\S+) is not excluded$")),
+    ("excluded", re.compile(r"^the product (?P<id>\S+) is excluded$")),
+    ("derived", re.compile(r"^the derived fact (?P<id>\S+) is (?P<value>.+)$")),
+]
+
+
+def _match(step: Step) -> tuple[str, re.Match[str]] | None:
+    for kind, pattern in _STEP_PATTERNS:
+        m = pattern.match(step.text)
+        if m:
+            if kind == "answers" and not step.table:
+                return None
+            return kind, m
+    return None
+
+
+def _ids(text: str) -> list[str]:
+    return [s.strip().strip("\"'") for s in text.split(",") if s.strip()]
+
+
+def _number(raw: str) -> int | float:
+    cleaned = raw.replace("_", "").replace(",", "").replace("$", "").strip()
+    try:
+        return int(cleaned)
+    except ValueError:
+        value = float(cleaned)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(raw) from None
+        return int(value) if value.is_integer() and "." not in cleaned else value
+
+
+def typed_value(question_type: str | None, raw: str) -> Any:
+    """Turn a table cell into the typed answer value (docs/architecture.md, typed answers)."""
+    raw = raw.strip()
+    if question_type in LIST_TYPES:
+        items = _ids(raw)
+        return sorted(set(items)) if question_type == "country_list" else items
+    if question_type == "boolean":
+        if raw.lower() not in ("true", "false"):
+            raise ValueError(f"'{raw}' is not true or false")
+        return raw.lower() == "true"
+    if question_type in NUMBER_TYPES:
+        value = _number(raw)
+        if question_type == "integer" and not isinstance(value, int):
+            raise ValueError(f"'{raw}' is not a whole number")
+        return value
+    if question_type is None:
+        # Unknown to the questionnaire: guess from the text (the check reports the id).
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        try:
+            return _number(raw)
+        except ValueError:
+            return _ids(raw) if "," in raw else raw
+    return raw
+
+
+def answers_from_table(
+    table: list[list[str]], question_types: dict[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    """Answers from `| answer | value |` rows; returns (answers, error messages)."""
+    answers: dict[str, Any] = {}
+    errors: list[str] = []
+    rows = table
+    if rows and [c.strip().lower() for c in rows[0][:2]] == ["answer", "value"]:
+        rows = rows[1:]
+    for row in rows:
+        if len(row) < 2:
+            errors.append("each answers row needs an answer id and a value")
+            continue
+        qid, raw = row[0].strip(), row[1]
+        if question_types and qid not in question_types:
+            errors.append(f"unknown answer id '{qid}'")
+            continue
+        try:
+            answers[qid] = typed_value(question_types.get(qid), raw)
+        except ValueError as exc:
+            errors.append(f"answer '{qid}': {exc}")
+    return answers, errors
+
+
+def _product_ids(result: dict[str, Any]) -> list[str]:
+    return [p["id"] for p in result.get("products", [])]
+
+
+def _risk(result: dict[str, Any], risk_id: str) -> dict[str, Any] | None:
+    return next((r for r in result.get("risks", []) if r.get("id") == risk_id), None)
+
+
+def _excluded_ids(result: dict[str, Any]) -> list[str]:
+    return [e.get("product") or e.get("id") for e in result.get("exclusions", [])]
+
+
+def _derived(result: dict[str, Any]) -> dict[str, Any]:
+    derived = result.get("derived", [])
+    if isinstance(derived, dict):
+        return dict(derived)
+    return {d.get("fact") or d.get("id"): d.get("value") for d in derived}
+
+
+def fired_rules(result: dict[str, Any]) -> list[str]:
+    """Rule ids that fired, from a result's trace."""
+    return [t["rule"] for t in result.get("trace", []) if t.get("fired")]
+
+
+def _same(expected: str, actual: Any) -> bool:
+    if isinstance(actual, bool):
+        return expected.lower() == str(actual).lower()
+    if isinstance(actual, int | float):
+        try:
+            return float(_number(expected)) == float(actual)
+        except ValueError:
+            return False
+    if isinstance(actual, list):
+        return sorted(_ids(expected)) == sorted(str(a) for a in actual)
+    return expected.strip().strip("\"'") == str(actual)
+
+
+def _check(kind: str, m: re.Match[str], result: dict[str, Any]) -> str | None:
+    """None when the expectation holds, else a message saying what was found."""
+    products = _product_ids(result)
+    if kind == "include":
+        missing = [p for p in _ids(m["ids"]) if p not in products]
+        if missing:
+            return f"expected products to include {', '.join(missing)}; got {', '.join(products) or 'none'}"
+    elif kind == "exclude_products":
+        present = [p for p in _ids(m["ids"]) if p in products]
+        if present:
+            return f"expected products to exclude {', '.join(present)}; they are recommended"
+    elif kind == "risk":
+        risk = _risk(result, m["id"])
+        if risk is None:
+            flagged = ", ".join(r["id"] for r in result.get("risks", [])) or "none"
+            return f"expected risk {m['id']} to be flagged; flagged: {flagged}"
+        if m["sev"] and risk.get("severity") != m["sev"]:
+            return f"expected risk {m['id']} with severity {m['sev']}; got {risk.get('severity')}"
+    elif kind == "risk_not":
+        if _risk(result, m["id"]) is not None:
+            return f"expected risk {m['id']} not to be flagged; it is"
+    elif kind == "excluded":
+        if m["id"] not in _excluded_ids(result):
+            return f"expected product {m['id']} to be excluded; excluded: {', '.join(_excluded_ids(result)) or 'none'}"
+    elif kind == "excluded_not":
+        if m["id"] in _excluded_ids(result):
+            return f"expected product {m['id']} not to be excluded; it is"
+    elif kind == "derived":
+        derived = _derived(result)
+        if m["id"] not in derived:
+            return f"expected derived fact {m['id']} = {m['value']}; it was not derived"
+        if not _same(m["value"], derived[m["id"]]):
+            return f"expected derived fact {m['id']} = {m['value']}; got {derived[m['id']]}"
+    return None
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_scenario(
+    scenario: Scenario,
+    evaluate: Evaluate,
+    question_types: dict[str, str],
+    visible: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> ScenarioResult:
+    """Run one scenario; a step that fails does not stop the later checks from reporting."""
+    res = ScenarioResult(scenario.name, scenario.line, scenario.feature, passed=True)
+    answers: dict[str, Any] = {}
+    result: dict[str, Any] | None = None
+    for step in scenario.steps:
+        matched = _match(step)
+        if matched is None:
+            res.failures.append(
+                StepFailure(step.line, f"unknown step '{step.keyword} {step.text}'")
+            )
+            continue
+        kind, m = matched
+        if kind == "answers":
+            new, errors = answers_from_table(step.table or [], question_types)
+            answers.update(new)
+            res.failures.extend(StepFailure(step.line, e) for e in errors)
+            result = None
+            continue
+        if kind == "evaluate" or result is None:
+            try:
+                facts = visible(answers) if visible else answers
+                result = evaluate(facts)
+            except Exception as exc:  # noqa: BLE001 - reported to the author as a failure
+                res.failures.append(StepFailure(step.line, f"evaluation failed: {exc}"))
+                break
+            res.fired_rules = fired_rules(result)
+            if kind == "evaluate":
+                continue
+        message = _check(kind, m, result)
+        if message:
+            res.failures.append(StepFailure(step.line, message))
+    res.answers = answers
+    res.passed = not res.failures
+    return res
+
+
+def run_scenarios(
+    text: str,
+    evaluate: Evaluate,
+    question_types: dict[str, str],
+    visible: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    path: str = "scenarios.feature",
+) -> RunReport:
+    scenarios, problems = parse_scenarios(text, path)
+    results = [run_scenario(sc, evaluate, question_types, visible) for sc in scenarios]
+    return RunReport(results, problems)

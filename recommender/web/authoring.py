@@ -1,0 +1,320 @@
+"""Rule authoring workbench: rulesets, versions and audit log (everyone), editor, sandbox,
+scenarios, coverage, impact preview, lint, publish and rollback (authors and admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from recommender.errors import DefinitionError, InvalidInput, RecommenderError
+from recommender.services import authoring
+from recommender.web.security import roles_required
+
+bp = Blueprint("authoring", __name__, url_prefix="/rulesets")
+
+READERS = ("sa", "author", "admin")
+EDITORS = ("author", "admin")
+
+
+def _problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:
+    return [{"line": p.line, "col": p.col, "message": p.message, "text": str(p)} for p in problems]
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def index() -> Any:
+    return render_template("authoring/index.html", rulesets=authoring.list_rulesets())
+
+
+@bp.route("/<name>")
+@roles_required(*READERS)
+def ruleset(name: str) -> Any:
+    rs = authoring.get_ruleset(name)
+    draft = authoring.draft_for(name, current_user) if current_user.has_role(*EDITORS) else None
+    return render_template(
+        "authoring/ruleset.html",
+        ruleset=rs,
+        versions=authoring.history(name),
+        audit=authoring.audit_log(name),
+        draft=draft,
+        user_name=authoring.user_name,
+    )
+
+
+@bp.route("/<name>/versions/<int:version>")
+@roles_required(*READERS)
+def version(name: str, version: int) -> Any:
+    rs = authoring.get_ruleset(name)
+    row = authoring.get_version(name, version)
+    return render_template(
+        "authoring/version.html", ruleset=rs, row=row, user_name=authoring.user_name
+    )
+
+
+@bp.route("/<name>/export")
+@roles_required(*READERS)
+def export(name: str) -> Any:
+    version = request.args.get("version", type=int)
+    text = authoring.export(name, version)
+    suffix = f"-v{version}" if version else ""
+    return Response(
+        text,
+        mimetype="text/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{name}{suffix}.yaml"'},
+    )
+
+
+@bp.route("/<name>/active.json")
+@roles_required(*READERS)
+def active_json(name: str) -> Any:
+    """The version this worker process evaluates with right now (not just the database's)."""
+    from recommender.services import rulesets
+
+    compiled = rulesets.active_compiled(name)
+    return jsonify({"name": name, "version": _compiled_version(compiled)})
+
+
+def _compiled_version(compiled: Any) -> Any:
+    for holder in (compiled, getattr(compiled, "ruleset", None)):
+        if holder is not None and getattr(holder, "version", None) is not None:
+            return holder.version
+    return None
+
+
+# --------------------------------------------------------------------------- editor
+
+
+@bp.route("/<name>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit(name: str) -> Any:
+    problems: list[Any] | None = None
+    if request.method == "POST":
+        result = authoring.save_draft(name, current_user, source=request.form.get("source", ""))
+        draft, problems = result.draft, result.problems
+        if problems:
+            flash(f"Draft saved with {len(problems)} problem(s); it cannot be published until they are fixed.", "error")
+        else:
+            flash("Draft saved; the check found no problems.", "success")
+    else:
+        draft = authoring.get_or_create_draft(name, current_user)
+        problems = authoring.check_source(draft.source, name)
+    return render_template(
+        "authoring/editor.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        problems=_problem_dicts(problems),
+        catalogue=authoring.catalogue(draft.source),
+        stale=authoring.draft_is_stale(name, draft),
+        tab="edit",
+    )
+
+
+@bp.route("/<name>/check", methods=["POST"])
+@roles_required(*EDITORS)
+def check(name: str) -> Any:
+    """Check a source without saving it (the editor's Check button)."""
+    source = request.form.get("source")
+    if source is None and request.is_json:
+        source = (request.get_json(silent=True) or {}).get("source")
+    problems = authoring.check_source(source or "", name)
+    return jsonify({"ok": not problems, "problems": _problem_dicts(problems)})
+
+
+@bp.route("/<name>/draft/discard", methods=["POST"])
+@roles_required(*EDITORS)
+def discard(name: str) -> Any:
+    if authoring.discard_draft(name, current_user):
+        flash("Draft discarded.", "success")
+    return redirect(url_for("authoring.ruleset", name=name))
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+@bp.route("/<name>/sandbox", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def sandbox(name: str) -> Any:
+    draft = authoring.get_or_create_draft(name, current_user)
+    form = request.form if request.method == "POST" else request.args
+    which = form.get("which", "draft")
+    answers_text = form.get("answers", "")
+    pick = form.get("subject", "")
+    result = answers = label = None
+    errors: dict[str, str] = {}
+    if request.method == "POST" or pick:
+        source = draft.source if which == "draft" else authoring.active_version(name).source
+        kind, subject_id = None, None
+        if pick and ":" in pick:
+            kind, _, raw_id = pick.partition(":")
+            subject_id = int(raw_id) if raw_id.isdigit() else None
+        try:
+            result, answers, label = authoring.sandbox(
+                name, source, answers_text=answers_text, kind=kind, subject_id=subject_id
+            )
+        except InvalidInput as exc:
+            errors = exc.errors or {"": exc.message}
+        except DefinitionError as exc:
+            flash("The draft has check errors; fix them in the editor first.", "error")
+            errors = {p.line and f"line {p.line}" or "": p.message for p in exc.problems}
+    return render_template(
+        "authoring/sandbox.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        which=which,
+        answers_text=answers_text,
+        pick=pick,
+        choices=authoring.subject_choices(),
+        result=result,
+        answers=answers,
+        label=label,
+        errors=errors,
+        catalogue=authoring.catalogue(draft.source),
+        tab="sandbox",
+    )
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@bp.route("/<name>/scenarios", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def scenarios(name: str) -> Any:
+    report = None
+    if request.method == "POST":
+        saved = authoring.save_draft(name, current_user, scenarios=request.form.get("scenarios", ""))
+        draft, problems = saved.draft, saved.scenario_problems
+        if request.form.get("action") == "run":
+            report, problems = _run(name, draft)
+        elif problems:
+            flash(f"Scenarios saved with {len(problems)} problem(s).", "error")
+        else:
+            flash("Scenarios saved.", "success")
+    else:
+        draft = authoring.get_or_create_draft(name, current_user)
+        _, problems = authoring.scenario_runner.parse_scenarios(draft.scenarios, authoring.SCENARIOS_PATH)
+    return render_template(
+        "authoring/scenarios.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        report=report,
+        problems=_problem_dicts(problems),
+        tab="scenarios",
+    )
+
+
+def _run(name: str, draft: Any) -> tuple[Any, list[Any]]:
+    try:
+        report = authoring.run_scenarios(name, draft.source, draft.scenarios)
+    except DefinitionError:
+        flash("The rules have check errors; fix them in the editor before running scenarios.", "error")
+        return None, []
+    if report.ok:
+        flash(f"All {report.passed} scenarios pass.", "success")
+    else:
+        flash(f"{report.failed} of {len(report.results)} scenarios fail.", "error")
+    return report, list(report.problems)
+
+
+@bp.route("/<name>/coverage")
+@roles_required(*EDITORS)
+def coverage(name: str) -> Any:
+    draft = authoring.get_or_create_draft(name, current_user)
+    cov = error = None
+    try:
+        cov = authoring.coverage(name, draft.source, draft.scenarios)
+    except DefinitionError as exc:
+        error = exc.message
+    return render_template(
+        "authoring/coverage.html", ruleset=authoring.get_ruleset(name), draft=draft, cov=cov, error=error, tab="coverage"
+    )
+
+
+# --------------------------------------------------------------------------- impact, lint
+
+
+@bp.route("/<name>/impact")
+@roles_required(*EDITORS)
+def impact(name: str) -> Any:
+    draft = authoring.get_or_create_draft(name, current_user)
+    report = error = None
+    try:
+        report = authoring.impact(name, draft.source)
+    except DefinitionError as exc:
+        error = exc.message
+    if request.args.get("format") == "json" and report is not None:
+        return jsonify(
+            {
+                "active_version": report.active_version,
+                "evaluated": report.evaluated,
+                "changed": [item.__dict__ for item in report.items],
+                "edits": report.edits.__dict__,
+                "errors": report.errors,
+            }
+        )
+    return render_template(
+        "authoring/impact.html", ruleset=authoring.get_ruleset(name), draft=draft, report=report, error=error, tab="impact"
+    )
+
+
+@bp.route("/<name>/lint")
+@roles_required(*EDITORS)
+def lint(name: str) -> Any:
+    draft = authoring.get_or_create_draft(name, current_user)
+    findings = error = None
+    try:
+        findings = authoring.lint(name, draft.source)
+    except DefinitionError as exc:
+        error = exc.message
+    return render_template(
+        "authoring/lint.html", ruleset=authoring.get_ruleset(name), draft=draft, findings=findings, error=error, tab="lint"
+    )
+
+
+# --------------------------------------------------------------------------- publish
+
+
+@bp.route("/<name>/publish", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def publish(name: str) -> Any:
+    if request.method == "GET":
+        draft = authoring.get_or_create_draft(name, current_user)
+        return render_template(
+            "authoring/publish.html",
+            ruleset=authoring.get_ruleset(name),
+            draft=draft,
+            diff=authoring.unified_diff(
+                authoring.active_version(name).source, draft.source, "active", "draft"
+            ),
+            problems=_problem_dicts(authoring.check_source(draft.source, name)),
+            tab="publish",
+        )
+    try:
+        row = authoring.publish(name, current_user, request.form.get("note", ""))
+    except DefinitionError as exc:
+        flash(f"Publishing refused: the draft has {len(exc.problems)} check error(s). Fix them first.", "error")
+        return redirect(url_for("authoring.edit", name=name))
+    except authoring.ScenariosFailed:
+        flash("Publishing refused: some scenarios fail. Run them to see which.", "error")
+        return redirect(url_for("authoring.scenarios", name=name))
+    except RecommenderError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("authoring.ruleset", name=name))
+    flash(f"Published version {row.version}; it is active now.", "success")
+    return redirect(url_for("authoring.ruleset", name=name))
+
+
+@bp.route("/<name>/rollback", methods=["POST"])
+@roles_required(*EDITORS)
+def rollback(name: str) -> Any:
+    to = request.form.get("to", type=int)
+    if to is None:
+        raise InvalidInput("Choose the version to roll back to.")
+    try:
+        row = authoring.rollback(name, to, current_user, request.form.get("note", ""))
+    except (DefinitionError, authoring.ScenariosFailed) as exc:
+        flash(f"Rollback refused: version {to} no longer passes its checks or scenarios: {exc.message}", "error")
+        return redirect(url_for("authoring.ruleset", name=name))
+    flash(f"Version {to} is active again as version {row.version}.", "success")
+    return redirect(url_for("authoring.ruleset", name=name))

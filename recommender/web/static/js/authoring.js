@@ -1,0 +1,143 @@
+// Rule authoring workbench: CodeMirror over the plain textareas (which still work without
+// JavaScript), problems shown at their line (gutter marker + line class), problem links
+// that jump to the line, and a "check without saving" button.
+(function () {
+  "use strict";
+  if (typeof window.CodeMirror === "undefined") { return; }
+
+  var editors = {};
+
+  function readProblems() {
+    var el = document.getElementById("problems-data");
+    if (!el) { return []; }
+    try { return JSON.parse(el.textContent || "[]"); } catch (e) { return []; }
+  }
+
+  function markProblems(cm, problems) {
+    cm.clearGutter("problem-gutter");
+    (cm.state.problemLines || []).forEach(function (h) { cm.removeLineClass(h, "background", "cm-problem-line"); });
+    (cm.state.problemMarks || []).forEach(function (m) { m.clear(); });
+    cm.state.problemLines = [];
+    cm.state.problemMarks = [];
+    var byLine = {};
+    problems.forEach(function (p) {
+      var line = Math.max(0, Math.min((p.line || 1) - 1, cm.lineCount() - 1));
+      (byLine[line] = byLine[line] || []).push(p.message);
+    });
+    Object.keys(byLine).forEach(function (key) {
+      var line = parseInt(key, 10);
+      var marker = document.createElement("span");
+      marker.className = "problem-marker";
+      marker.textContent = "\u25CF";
+      marker.title = byLine[key].join("\n");
+      marker.setAttribute("aria-label", "Problem: " + byLine[key].join("; "));
+      cm.setGutterMarker(line, "problem-gutter", marker);
+      cm.state.problemLines.push(cm.addLineClass(line, "background", "cm-problem-line"));
+      var widget = document.createElement("div");
+      widget.className = "cm-problem-message";
+      widget.textContent = byLine[key].join(" \u00B7 ");
+      cm.state.problemMarks.push(cm.addLineWidget(line, widget, { coverGutter: false, noHScroll: true }));
+    });
+  }
+
+  function jumpTo(cm, line, col) {
+    var pos = { line: Math.max(0, line - 1), ch: Math.max(0, (col || 1) - 1) };
+    cm.focus();
+    cm.setCursor(pos);
+    cm.scrollIntoView(pos, 80);
+  }
+
+  function setUp(textarea) {
+    var mode = textarea.getAttribute("data-editor");
+    var cm = window.CodeMirror.fromTextArea(textarea, {
+      mode: mode === "gherkin" ? "gherkin" : "yaml",
+      lineNumbers: true,
+      gutters: ["CodeMirror-linenumbers", "problem-gutter"],
+      indentUnit: 2,
+      tabSize: 2,
+      indentWithTabs: false,
+      lineWrapping: false,
+      viewportMargin: 50,
+      extraKeys: {
+        Tab: function (c) { c.replaceSelection("  "); },
+        "Ctrl-S": function () { textarea.form && textarea.form.requestSubmit(); },
+        "Cmd-S": function () { textarea.form && textarea.form.requestSubmit(); }
+      }
+    });
+    cm.getWrapperElement().setAttribute("data-editor-for", textarea.id);
+    editors[textarea.id] = cm;
+    markProblems(cm, readProblems());
+    return cm;
+  }
+
+  document.querySelectorAll("textarea[data-editor]").forEach(setUp);
+
+  // Problem links: jump to the line in the editor they belong to.
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest ? evt.target.closest("a.problem-link") : null;
+    if (!link) { return; }
+    var target = (link.getAttribute("href") || "").replace(/^#/, "");
+    var cm = editors[target];
+    if (!cm) { return; }
+    evt.preventDefault();
+    jumpTo(cm, parseInt(link.getAttribute("data-line"), 10) || 1, parseInt(link.getAttribute("data-col"), 10) || 1);
+  });
+
+  // #L12 in the address (from the lint page) opens the editor at that line.
+  var hash = window.location.hash.match(/^#L(\d+)$/);
+  if (hash && editors.source) { jumpTo(editors.source, parseInt(hash[1], 10), 1); }
+
+  function renderProblemList(problems) {
+    var section = document.getElementById("problems");
+    if (!section) { return; }
+    section.querySelector("h2").textContent = problems.length ? problems.length + (problems.length === 1 ? " problem" : " problems") : "No problems";
+    section.classList.toggle("has-problems", problems.length > 0);
+    var list = section.querySelector("ul");
+    list.textContent = "";
+    problems.forEach(function (p) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = "#source";
+      a.className = "problem-link";
+      a.setAttribute("data-line", p.line);
+      a.setAttribute("data-col", p.col);
+      a.textContent = "line " + p.line + ", column " + p.col;
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(": " + p.message));
+      list.appendChild(li);
+    });
+  }
+
+  var checkButton = document.getElementById("check-button");
+  var form = document.getElementById("editor-form");
+  if (checkButton && form && editors.source) {
+    checkButton.hidden = false;
+    checkButton.addEventListener("click", function () {
+      var cm = editors.source;
+      var body = new FormData();
+      body.append("source", cm.getValue());
+      checkButton.disabled = true;
+      fetch(form.getAttribute("data-check-url"), {
+        method: "POST",
+        body: body,
+        headers: { "X-CSRFToken": window.recommenderCsrfToken || "", "Accept": "application/json" },
+        credentials: "same-origin"
+      }).then(function (r) { return r.json(); }).then(function (data) {
+        markProblems(cm, data.problems || []);
+        renderProblemList(data.problems || []);
+      }).finally(function () { checkButton.disabled = false; });
+    });
+  }
+
+  // Side-panel filter for answer ids.
+  document.querySelectorAll("input[data-filter]").forEach(function (input) {
+    var list = document.querySelector(input.getAttribute("data-filter"));
+    if (!list) { return; }
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase();
+      list.querySelectorAll(".entry").forEach(function (entry) {
+        entry.hidden = q !== "" && entry.textContent.toLowerCase().indexOf(q) === -1;
+      });
+    });
+  });
+})();
