@@ -1,0 +1,161 @@
+"""The reports blueprint end to end: live panel, creating snapshots, list, HTML, downloads."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.reports.conftest import save
+
+pytestmark = pytest.mark.usefixtures("loaded")
+
+
+def _products(html: str) -> list[str]:
+    match = re.search(r'data-products="([^"]*)"', html)
+    assert match, html[:500]
+    return match.group(1).split()
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/discoveries/1/recommendation"),
+        ("post", "/discoveries/1/reports"),
+        ("get", "/discoveries/1/reports"),
+        ("get", "/reports/1"),
+        ("get", "/reports/1.md"),
+        ("get", "/reports/1.json"),
+    ],
+)
+def test_every_view_requires_login(client: FlaskClient, method: str, url: str) -> None:
+    response = getattr(client, method)(url)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["sa", "author", "admin"])
+def test_every_role_sees_the_panel(
+    client: FlaskClient,
+    make_user: Callable[..., Any],
+    login: Callable[..., Any],
+    make_discovery: Callable[..., int],
+    role: str,
+) -> None:
+    discovery_id = make_discovery()
+    login(make_user(role))
+    response = client.get(f"/discoveries/{discovery_id}/recommendation")
+    assert response.status_code == 200
+    assert 'class="rec-panel"' in response.get_data(as_text=True)
+
+
+def test_unknown_discovery_and_report_are_404(sa_client: FlaskClient) -> None:
+    assert sa_client.get("/discoveries/999/recommendation").status_code == 404
+    assert sa_client.post("/discoveries/999/reports").status_code == 404
+    assert sa_client.get("/discoveries/999/reports").status_code == 404
+    for url in ("/reports/999", "/reports/999.md", "/reports/999.json"):
+        assert sa_client.get(url).status_code == 404
+
+
+def test_panel_is_a_fragment_that_follows_the_answers(
+    app: Flask, sa_client: FlaskClient, sa_user: Any, make_discovery: Callable[..., int]
+) -> None:
+    discovery_id = make_discovery({"channels": ["web"]})
+    url = f"/discoveries/{discovery_id}/recommendation"
+    before = sa_client.get(url)
+    assert before.status_code == 200
+    html = before.get_data(as_text=True)
+    assert "<html" not in html and "<body" not in html
+    assert "terminal" not in _products(html)
+
+    save(app, discovery_id, "channels", ["web", "in_person"], sa_user)
+    after = sa_client.get(url).get_data(as_text=True)
+    assert "terminal" in _products(after)
+    assert "Stripe Terminal" in after
+
+
+def test_ask_next_links_to_the_question_in_its_section(
+    sa_client: FlaskClient, make_discovery: Callable[..., int]
+) -> None:
+    discovery_id = make_discovery({"channels": ["web"]})
+    html = sa_client.get(f"/discoveries/{discovery_id}/recommendation").get_data(as_text=True)
+    links = re.findall(
+        rf'href="/discoveries/{discovery_id}/sections/([a-z0-9_]+)#q-([a-z0-9_]+)"', html
+    )
+    assert links, "no ask-next links"
+    # each link's section really asks that question
+    for section_id, question_id in links:
+        page = sa_client.get(f"/discoveries/{discovery_id}/sections/{section_id}")
+        assert page.status_code == 200
+        assert f'data-question="{question_id}"' in page.get_data(as_text=True)
+
+
+def test_create_report_then_list_show_and_download(
+    sa_client: FlaskClient, make_discovery: Callable[..., int]
+) -> None:
+    discovery_id = make_discovery(
+        {"channels": ["web"], "customer_countries": ["NL", "DE"], "customer_type": ["consumers"]},
+        name="Tulip & Co",
+    )
+    created = sa_client.post(f"/discoveries/{discovery_id}/reports")
+    assert created.status_code == 303
+    match = re.fullmatch(r"/reports/(\d+)", created.headers["Location"])
+    assert match, created.headers["Location"]
+    snapshot_id = int(match.group(1))
+
+    listing = sa_client.get(f"/discoveries/{discovery_id}/reports").get_data(as_text=True)
+    assert f'href="/reports/{snapshot_id}"' in listing
+    assert f"/reports/{snapshot_id}.md" in listing and f"/reports/{snapshot_id}.json" in listing
+
+    page = sa_client.get(f"/reports/{snapshot_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Tulip &amp; Co" in html
+    assert "css/report.css" in html
+    assert re.search(r"stripe v\d+", html)
+    assert "Netherlands" in html and "Germany" in html  # countries by name
+    assert "Rule trace" in html
+
+    md = sa_client.get(f"/reports/{snapshot_id}.md")
+    assert md.status_code == 200
+    assert md.mimetype == "text/markdown"
+    assert md.headers["Content-Disposition"] == (
+        f'attachment; filename="report-{snapshot_id}-tulip-co.md"'
+    )
+    text = md.get_data(as_text=True)
+    assert text.startswith("# Stripe recommendation for Tulip & Co")
+    assert "Netherlands" in text
+
+    js = sa_client.get(f"/reports/{snapshot_id}.json")
+    assert js.status_code == 200 and js.mimetype == "application/json"
+    assert js.headers["Content-Disposition"] == (
+        f'attachment; filename="report-{snapshot_id}-tulip-co.json"'
+    )
+    doc = json.loads(js.get_data(as_text=True))
+    assert doc["snapshot"]["id"] == snapshot_id
+    assert doc["snapshot"]["discovery_id"] == discovery_id
+    assert doc["snapshot"]["ruleset"]["name"] == "stripe"
+    assert doc["answers"]["customer_countries"] == ["DE", "NL"]
+    assert doc["result"]["trace"]
+
+
+def test_customer_text_is_escaped_everywhere(
+    app: Flask, sa_client: FlaskClient, sa_user: Any, make_discovery: Callable[..., int]
+) -> None:
+    evil = '<img src=x onerror="alert(1)">'
+    discovery_id = make_discovery({"channels": ["web"]}, name=f"Evil {evil}")
+    save(app, discovery_id, "company_name", f"Evil {evil}", sa_user)
+    panel = sa_client.get(f"/discoveries/{discovery_id}/recommendation").get_data(as_text=True)
+    assert "<img" not in panel
+    location = sa_client.post(f"/discoveries/{discovery_id}/reports").headers["Location"]
+    for url in (location, f"/discoveries/{discovery_id}/reports"):
+        html = sa_client.get(url).get_data(as_text=True)
+        assert "<img" not in html
+        assert "&lt;img src=x onerror=" in html
+    md = sa_client.get(location + ".md").get_data(as_text=True)
+    assert "<img" not in md and "\\<img" in md
