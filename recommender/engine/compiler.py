@@ -24,6 +24,8 @@ class CompiledRuleset:
             (rule.id, cond.to_durable(rule.condition, ruleset.sets)) for rule in ruleset.rules
         ]
         self.shards = RuleShards(compiled, label=ruleset.name) if compiled else None
+        # Rules durable cannot take (DNF explosion) are decided by conditions.evaluate.
+        self.python_rules = list(self.shards.unsupported) if self.shards is not None else []
         self.builder = ResultBuilder(ruleset)
 
     @property
@@ -38,7 +40,13 @@ class CompiledRuleset:
         """Indexes of the rules whose condition holds for `facts` (typed answers + derived)."""
         if self.shards is None:
             return []
-        return self.shards.fired(normalise_facts(facts), normalised=True)
+        fired = self.shards.fired(normalise_facts(facts), normalised=True)
+        if self.python_rules:
+            rules, sets = self.ruleset.rules, self.ruleset.sets
+            extra = [i for i in self.python_rules if cond.evaluate(rules[i].condition, facts, sets)]
+            if extra:
+                fired = sorted(fired + extra)
+        return fired
 
     def evaluate(
         self,

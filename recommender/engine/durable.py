@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 MAX_RULES_PER_SHARD = 50
+# durable expands every rule to disjunctive normal form; a negated disjunction over many
+# fields explodes (error 113, or a compile that never ends). Such rules are not compiled.
+MAX_BRANCHES = 64
 MAX_FIELDS = 200
 MAX_STRING = 10_000
 MAX_LIST = 1_000
@@ -135,6 +138,25 @@ def normalise_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def branch_count(expr: Any) -> int:
+    """Number of DNF branches durable will build for an expression ($and multiplies, $or adds)."""
+    if isinstance(expr, Mapping):
+        if "$and" in expr:
+            total = 1
+            for item in expr["$and"]:
+                total *= branch_count(item)
+                if total > 10**9:
+                    return total
+            return total
+        if "$or" in expr:
+            return sum(branch_count(item) for item in expr["$or"])
+        total = 1
+        for value in expr.values():
+            total *= branch_count(value) if isinstance(value, Mapping) else 1
+        return total
+    return 1
+
+
 def _engine_error(exc: BaseException, what: str) -> EngineError:
     return EngineError(f"rules engine error while {what}: {exc}")
 
@@ -156,7 +178,8 @@ class RuleShards:
     """Named rules compiled into durable rulesets of at most MAX_RULES_PER_SHARD rules.
 
     `rules` is a sequence of `(name, durable expression)`; `fired(facts)` returns the indexes
-    (positions in `rules`) of every rule whose expression holds for `facts`, ascending.
+    (positions in `rules`) of every compiled rule whose expression holds for `facts`,
+    ascending. Rules listed in `unsupported` are not compiled: the caller decides them.
     """
 
     def __init__(
@@ -172,34 +195,44 @@ class RuleShards:
         self.label = re.sub(r"[^A-Za-z0-9_]", "_", label)[:60] or "rules"
         self.names = [name for name, _ in rules]
         self.size = len(rules)
+        # Indexes of rules the engine cannot take (too many DNF branches, or refused by
+        # create_ruleset): the caller evaluates those itself.
+        self.unsupported: list[int] = []
+        self._index_maps: list[list[int]] = []
+        accepted = []
+        for i, (_, expr) in enumerate(rules):
+            if branch_count(expr) > MAX_BRANCHES:
+                self.unsupported.append(i)
+            else:
+                accepted.append(i)
         self._handles: list[int] = []
-        self._offsets: list[int] = []
         self._limits: list[int] = []
         self._closed = False
         serial = next(_names)
         try:
-            for shard_no, start in enumerate(range(0, len(rules), shard_size)):
-                definition: dict[str, Any] = {
-                    _WARMUP_RULE: {"all": [{"m": with_state_guard({_WARMUP_FIELD: 1})}]}
-                }
-                for i, (_, expr) in enumerate(rules[start : start + shard_size]):
-                    # state_guard=False exists only so a test can show the pitfall is real.
-                    m = with_state_guard(expr) if state_guard else dict(expr)
-                    definition[f"r{i}"] = {"all": [{"m": m}]}
-                name = f"{self.label}__c{serial}__s{shard_no}"
-                text = json.dumps(definition, ensure_ascii=True, allow_nan=False)
+            chunks = [accepted[k : k + shard_size] for k in range(0, len(accepted), shard_size)]
+            shard_no = 0
+            while chunks:
+                chunk = chunks.pop(0)
+                shard_no += 1
+                handle = self._create(
+                    f"{self.label}__c{serial}__s{shard_no}", rules, chunk, state_guard
+                )
+                if handle is None:
+                    if len(chunk) == 1:
+                        self.unsupported.append(chunk[0])
+                    else:  # find the rule the engine refuses: split the shard and retry
+                        half = len(chunk) // 2
+                        chunks[:0] = [chunk[:half], chunk[half:]]
+                    continue
+                self._handles.append(handle)
+                self._index_maps.append(chunk)
+                self._limits.append(_ACTION_LIMIT)
                 with ENGINE_LOCK:
-                    try:
-                        handle = _dre.create_ruleset(name, text)
-                    except Exception as exc:
-                        raise _engine_error(exc, f"compiling shard {shard_no}") from exc
-                    _live.add(handle)
-                    self._handles.append(handle)
-                    self._offsets.append(start)
-                    self._limits.append(_ACTION_LIMIT)
-                    fired = self._run_shard(handle, f'"{_WARMUP_FIELD}":1', self._limits[-1])
+                    fired = self._run_shard(handle, f'"{_WARMUP_FIELD}":1', _ACTION_LIMIT)
                 if _WARMUP_RULE not in fired:
                     raise EngineError(f"warm-up of shard {shard_no} fired {fired!r}")
+            self.unsupported.sort()
         except BaseException:
             self._free(self._handles)
             self._handles = []
@@ -208,6 +241,31 @@ class RuleShards:
         # reused by the engine after delete_ruleset, so they must never be freed twice.
         self._finalizer = weakref.finalize(self, RuleShards._free, list(self._handles))
         self._finalizer.atexit = False
+
+    @staticmethod
+    def _create(
+        name: str,
+        rules: Sequence[tuple[str, Mapping[str, Any]]],
+        chunk: list[int],
+        state_guard: bool,
+    ) -> int | None:
+        """Compile one shard; None when the engine refuses it."""
+        definition: dict[str, Any] = {
+            _WARMUP_RULE: {"all": [{"m": with_state_guard({_WARMUP_FIELD: 1})}]}
+        }
+        for local, index in enumerate(chunk):
+            expr = rules[index][1]
+            # state_guard=False exists only so a test can show the pitfall is real.
+            m = with_state_guard(expr) if state_guard else dict(expr)
+            definition[f"r{local}"] = {"all": [{"m": m}]}
+        text = json.dumps(definition, ensure_ascii=True, allow_nan=False)
+        with ENGINE_LOCK:
+            try:
+                handle: int = _dre.create_ruleset(name, text)
+            except _dre.error:
+                return None
+            _live.add(handle)
+        return handle
 
     @staticmethod
     def _free(handles: Iterable[int]) -> None:
@@ -273,12 +331,12 @@ class RuleShards:
         with ENGINE_LOCK:
             if self._closed:
                 raise EngineError("this compiled ruleset was closed")
-            for handle, offset, limit in zip(
-                self._handles, self._offsets, self._limits, strict=True
+            for handle, index_map, limit in zip(
+                self._handles, self._index_maps, self._limits, strict=True
             ):
                 for name in self._run_shard(handle, body, limit):
                     if name != _WARMUP_RULE:
-                        out.add(offset + int(name[1:]))
+                        out.add(index_map[int(name[1:])])
         return sorted(out)
 
 

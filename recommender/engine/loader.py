@@ -357,3 +357,33 @@ def _product(p: dict[str, Any]) -> Product:
 
 def _risk(r: dict[str, Any]) -> Risk:
     return Risk(r["id"], r["title"], r["severity"], r["mitigation"], r.get("description", ""))
+
+
+def load_questionnaires(forms_dir: str | Path) -> dict[str, Questionnaire]:
+    """Questionnaires in a forms/ directory by id (files that fail to load are skipped:
+    `recommender forms check` reports them)."""
+    from recommender.questionnaire import load_questionnaire
+
+    out: dict[str, Questionnaire] = {}
+    for path in sorted(Path(forms_dir).glob("*.yaml")):
+        try:
+            q = load_questionnaire(path)
+        except DefinitionError:
+            continue
+        out.setdefault(q.id, q)
+    return out
+
+
+def find_questionnaire(forms_dir: str | Path, questionnaire_id: str) -> Questionnaire | None:
+    """`forms/<id>.yaml`, else any forms/*.yaml whose id matches."""
+    from recommender.questionnaire import load_questionnaire
+
+    direct = Path(forms_dir) / f"{questionnaire_id}.yaml"
+    if direct.is_file():
+        try:
+            q = load_questionnaire(direct)
+            if q.id == questionnaire_id:
+                return q
+        except DefinitionError:
+            pass
+    return load_questionnaires(forms_dir).get(questionnaire_id)

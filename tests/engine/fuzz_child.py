@@ -186,7 +186,11 @@ def main() -> int:
         for _ in range(n_answers):
             facts = answers(rnd)
 
-            def differs(f: dict[str, Any]) -> bool:
+            def differs(
+                f: dict[str, Any],
+                compiled: Any = compiled,
+                reference: ReferenceEvaluator = reference,
+            ) -> bool:
                 a = compiled.evaluate(f, open_questions=False).to_dict()
                 b = reference.evaluate(f, open_questions=False).to_dict()
                 return a != b

@@ -1,0 +1,150 @@
+"""`recommender rules ...` (ruleset tools) and `recommender evaluate` (answers -> report).
+
+Neither needs a database: rulesets come from rules/, questionnaires from forms/.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from recommender.config import PROJECT_ROOT
+
+RULES_DIR = PROJECT_ROOT / "rules"
+FORMS_DIR = PROJECT_ROOT / "forms"
+
+
+@click.group()
+def rules() -> None:
+    """Rulesets (rules/*.yaml): check them, and more."""
+
+
+@rules.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--forms", "forms_dir", default=str(FORMS_DIR), show_default=True, type=click.Path())
+def rules_check(paths: tuple[str, ...], forms_dir: str) -> None:
+    """Check rulesets (default rules/*.yaml); print path:line:col: message per problem."""
+    from recommender.engine import check_ruleset_paths
+    from recommender.engine.loader import load_questionnaires
+
+    files = list(paths) or [str(p) for p in sorted(RULES_DIR.glob("*.yaml"))]
+    problems = check_ruleset_paths(files, load_questionnaires(forms_dir))
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        sys.exit(1)
+    click.echo(f"ok: {len(files)} rulesets")
+
+
+def _markdown(result: dict[str, Any], questionnaire: Any) -> str:
+    rs = result["ruleset"]
+    lines = [f"# Recommendations ({rs['name']} v{rs['version']})", ""]
+    lines.append("## Products")
+    for p in result["products"] or []:
+        lines.append(f"- **{p['name']}** (`{p['id']}`, {p['family']})")
+        for why in p["rationale"]:
+            lines.append(f"  - {why}")
+    if not result["products"]:
+        lines.append("- none")
+    if result["bundles"]:
+        lines += ["", "## Bundles"]
+        for b in result["bundles"]:
+            lines.append(f"- **{b['title']}**: {', '.join(b['products'])}")
+    lines += ["", "## Risks"]
+    for r in result["risks"] or []:
+        lines.append(f"- **{r['title']}** ({r['severity']}): {r['reason']}")
+        lines.append(f"  - Mitigation: {r['mitigation']}")
+    if not result["risks"]:
+        lines.append("- none")
+    if result["exclusions"]:
+        lines += ["", "## Excluded"]
+        for e in result["exclusions"]:
+            lines.append(f"- **{e['name']}**: {e['reason']}")
+    if result["derived"]:
+        lines += ["", "## Derived facts"]
+        for d in result["derived"]:
+            lines.append(f"- {d['fact']} = {d['value']}: {d['reason']}")
+    if result["open_questions"]:
+        lines += ["", "## Open questions"]
+        for q in result["open_questions"][:10]:
+            lines.append(f"- {q['label']} (`{q['id']}`, could change {q['score']} items)")
+    if result["errors"]:
+        lines += ["", "## Errors"]
+        for err in result["errors"]:
+            lines.append(f"- {err['message']}")
+    return "\n".join(lines) + "\n"
+
+
+@click.command("evaluate")
+@click.option("--answers", "answers_path", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--ruleset", "ruleset_path", default=str(RULES_DIR / "stripe.yaml"), show_default=True
+)
+@click.option("--forms", "forms_dir", default=str(FORMS_DIR), show_default=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json")
+def evaluate(answers_path: str, ruleset_path: str, forms_dir: str, fmt: str) -> None:
+    """Evaluate an answers JSON file (answer id -> value) with a ruleset file."""
+    from recommender.engine import compile_ruleset, load_ruleset
+    from recommender.engine.loader import find_questionnaire, questionnaire_id_of
+    from recommender.errors import DefinitionError
+
+    try:
+        text = Path(ruleset_path).read_text(encoding="utf-8")
+        raw = json.loads(Path(answers_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if not isinstance(raw, dict):
+        click.echo("error: the answers file must hold a JSON object (answer id -> value)", err=True)
+        sys.exit(2)
+    qid = questionnaire_id_of(text, ruleset_path)
+    questionnaire = find_questionnaire(forms_dir, qid) if qid else None
+    if questionnaire is None:
+        click.echo(f"error: questionnaire '{qid}' not found in {forms_dir}", err=True)
+        sys.exit(2)
+    try:
+        ruleset = load_ruleset(ruleset_path, questionnaire)
+    except DefinitionError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    answers, errors = _coerce(questionnaire, raw)
+    if errors:
+        for message in errors:
+            click.echo(f"error: {message}", err=True)
+        sys.exit(2)
+    compiled = compile_ruleset(ruleset)
+    try:
+        result = compiled.evaluate(questionnaire.visible_answers(answers), questionnaire).to_dict()
+    finally:
+        compiled.close()
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(_markdown(result, questionnaire), nl=False)
+
+
+def _coerce(questionnaire: Any, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Typed answers via Questionnaire.coerce; one message per unknown id or bad value."""
+    from recommender.questionnaire import MISSING, InvalidAnswer
+
+    answers: dict[str, Any] = {}
+    errors = []
+    for qid, value in raw.items():
+        if qid not in questionnaire.questions:
+            errors.append(f"{qid}: unknown answer id")
+            continue
+        try:
+            typed = questionnaire.coerce(qid, value)
+        except InvalidAnswer as exc:
+            errors.append(f"{qid}: {getattr(exc, 'message', exc)}")
+            continue
+        if typed is not MISSING:
+            answers[qid] = typed
+    return answers, errors
+
+
+COMMANDS = [rules, evaluate]

@@ -1,0 +1,184 @@
+"""Published rulesets: import rules/*.yaml, and serve the active version compiled.
+
+Every worker process keeps its own compiled copies (durable_rules state cannot cross a
+fork) and re-reads which version is active at most every RULESET_REFRESH_SECONDS, so a
+version activated by any process is served everywhere within about a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from recommender.engine import CompiledRuleset, compile_ruleset, load_ruleset_text
+from recommender.engine.loader import find_questionnaire, questionnaire_id_of
+from recommender.engine.model import checksum
+from recommender.errors import NotFound
+from recommender.extensions import db
+from recommender.models import Ruleset, RulesetVersion
+from recommender.models.base import utcnow
+
+COMPILED_CACHE_SIZE = 8
+
+_lock = threading.Lock()
+# (checksum, version) -> compiled; shared by all apps in the process, least recently used out.
+_compiled: OrderedDict[tuple[str, int], CompiledRuleset] = OrderedDict()
+
+
+def _questionnaire_for(text: str) -> Any:
+    qid = questionnaire_id_of(text)
+    if qid is None:
+        return None
+    try:
+        from recommender.services import questionnaires
+
+        latest = questionnaires.latest(qid)
+        if latest is not None:
+            return questionnaires.questionnaire_for(latest)
+    except (ImportError, AttributeError, NotFound):
+        pass
+    return find_questionnaire(current_app.config["FORMS_DIR"], qid)
+
+
+def import_directory(path: str | Path | None = None) -> list[str]:
+    """Import rules/*.yaml as published, active versions when their source is new.
+
+    Idempotent: a file whose checksum already exists as a version of its ruleset is skipped.
+    The version is the file's `version:` when free, else the next number. Raises
+    DefinitionError when a file has problems (nothing of that file is imported).
+    """
+    rules_dir = Path(path or current_app.config["RULES_DIR"])
+    labels = []
+    for file in sorted(rules_dir.glob("*.yaml")):
+        text = file.read_text(encoding="utf-8")
+        ruleset = load_ruleset_text(text, str(file), _questionnaire_for(text))
+        digest = checksum(text)
+        with db.transaction() as session:
+            row = session.scalar(select(Ruleset).where(Ruleset.name == ruleset.name))
+            if row is None:
+                row = Ruleset(name=ruleset.name)
+                session.add(row)
+                session.flush()
+            seen = session.scalar(
+                select(RulesetVersion.id).where(
+                    RulesetVersion.ruleset_id == row.id,
+                    RulesetVersion.checksum == digest,
+                    RulesetVersion.status == "published",
+                )
+            )
+            if seen is not None:
+                continue
+            taken = session.scalar(
+                select(RulesetVersion.id).where(
+                    RulesetVersion.ruleset_id == row.id, RulesetVersion.version == ruleset.version
+                )
+            )
+            version = ruleset.version
+            if taken is not None:
+                highest = session.scalar(
+                    select(func.max(RulesetVersion.version)).where(
+                        RulesetVersion.ruleset_id == row.id
+                    )
+                )
+                version = (highest or 0) + 1
+            now = utcnow()
+            row_version = RulesetVersion(
+                ruleset_id=row.id,
+                version=version,
+                status="published",
+                source=text,
+                checksum=digest,
+                note=f"imported from {file.name}",
+                created_at=now,
+                published_at=now,
+            )
+            session.add(row_version)
+            session.flush()
+            row.active_version_id = row_version.id
+        invalidate(ruleset.name)
+        labels.append(f"{ruleset.name} v{version}")
+    return labels
+
+
+def active_version(name: str) -> RulesetVersion | None:
+    """The active published version of ruleset `name` (read from the database now)."""
+    stmt = (
+        select(RulesetVersion)
+        .join(Ruleset, Ruleset.active_version_id == RulesetVersion.id)
+        .where(Ruleset.name == name)
+    )
+    return db.session.scalar(stmt)
+
+
+def compiled_version(row: RulesetVersion) -> CompiledRuleset:
+    """A published version compiled (cached per process by checksum and version)."""
+    if row.version is None:
+        raise NotFound("a draft has no compiled form; publish it first")
+    key = (row.checksum, row.version)
+    with _lock:
+        compiled = _compiled.get(key)
+        if compiled is not None:
+            _compiled.move_to_end(key)
+            return compiled
+    ruleset = load_ruleset_text(row.source, f"{row.ruleset.name} v{row.version}")
+    ruleset.version = row.version  # the published number is what reports cite
+    compiled = compile_ruleset(ruleset)
+    with _lock:
+        existing = _compiled.get(key)
+        if existing is not None:
+            compiled.close()
+            return existing
+        _compiled[key] = compiled
+        while len(_compiled) > COMPILED_CACHE_SIZE:
+            # Dropped, not closed: an evaluation in another thread may still hold it; its
+            # durable rulesets are freed when the last reference goes.
+            _compiled.popitem(last=False)
+    return compiled
+
+
+def _pointers() -> dict[str, tuple[int, float]]:
+    """Per-app cache: ruleset name -> (active version id, monotonic time it was read)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions.setdefault("ruleset_pointers", {})
+
+
+def invalidate(name: str) -> None:
+    """Forget which version of `name` is active (this process re-reads it at once)."""
+    with _lock:
+        _pointers().pop(name, None)
+
+
+def active_compiled(name: str) -> tuple[RulesetVersion, CompiledRuleset]:
+    """The active version of `name` and its compiled form (NotFound when none is active)."""
+    refresh = float(current_app.config.get("RULESET_REFRESH_SECONDS", 0.5))
+    now = time.monotonic()
+    with _lock:
+        pointer = _pointers().get(name)
+    row: RulesetVersion | None = None
+    if pointer is not None and now - pointer[1] < refresh:
+        row = db.session.get(RulesetVersion, pointer[0])
+    if row is None:
+        row = active_version(name)
+        if row is None:
+            raise NotFound(f"there is no active version of the ruleset '{name}'")
+        with _lock:
+            _pointers()[name] = (row.id, now)
+    return row, compiled_version(row)
+
+
+def version_compiled(name: str, version: int) -> tuple[RulesetVersion, CompiledRuleset]:
+    """A given published version of `name` compiled (NotFound when it does not exist)."""
+    row = db.session.scalar(
+        select(RulesetVersion)
+        .join(Ruleset, Ruleset.id == RulesetVersion.ruleset_id)
+        .where(Ruleset.name == name, RulesetVersion.version == version)
+    )
+    if row is None:
+        raise NotFound(f"the ruleset '{name}' has no version {version}")
+    return row, compiled_version(row)
