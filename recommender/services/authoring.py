@@ -199,15 +199,23 @@ def user_name(user_id: int | None) -> str:
 
 
 def questionnaire_for_source(source: str) -> Any | None:
-    """The latest version of the questionnaire a ruleset source names (None if unknown)."""
-    located = _located(source, "x")
-    form_id = located.data.get("questionnaire") if located else None
-    if not isinstance(form_id, str):
-        return None
-    from recommender.services import questionnaires
+    """The questionnaire a ruleset source names: its latest loaded version, else the file
+    in FORMS_DIR (None when unknown)."""
+    from recommender.engine import questionnaire_id_of
+    from recommender.engine.loader import find_questionnaire
 
-    row = questionnaires.latest(form_id)
-    return questionnaires.questionnaire_for(row) if row is not None else None
+    form_id = questionnaire_id_of(source)
+    if form_id is None:
+        return None
+    try:
+        from recommender.services import questionnaires
+
+        row = questionnaires.latest(form_id)
+        if row is not None:
+            return questionnaires.questionnaire_for(row)
+    except (ImportError, AttributeError, NotFound):
+        pass
+    return find_questionnaire(current_app.config["FORMS_DIR"], form_id)
 
 
 def question_types(questionnaire: Any | None) -> dict[str, str]:
@@ -217,11 +225,20 @@ def question_types(questionnaire: Any | None) -> dict[str, str]:
 
 
 def _questionnaire_by_version_id(version_id: int, cache: dict[int, Any]) -> Any:
+    """The pinned questionnaire version of a discovery or lead (cached for one run)."""
     if version_id not in cache:
-        from recommender.services import questionnaires
-
         row = _session().get(QuestionnaireVersion, version_id)
-        cache[version_id] = questionnaires.questionnaire_for(row) if row is not None else None
+        if row is None:
+            cache[version_id] = None
+        else:
+            try:
+                from recommender.services.questionnaires import questionnaire_for
+            except ImportError:
+                from recommender.questionnaire import Questionnaire
+
+                cache[version_id] = Questionnaire.from_dict(row.definition)
+            else:
+                cache[version_id] = questionnaire_for(row)
     return cache[version_id]
 
 
@@ -863,22 +880,49 @@ def _effect_ids(rule: dict[str, Any]) -> set[str]:
     return ids
 
 
-def _summary(result: dict[str, Any]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+Summary = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+def _summary(compiled: Any, answers: dict[str, Any]) -> Summary:
+    """(products, risks, fired rule ids) of one evaluation, without building the report.
+
+    The impact preview and lint only compare these sets, so they skip the rationale
+    templates and open questions: the engine's own derivation chain (`run_chain`) and the
+    documented effect semantics (an exclude wins over any recommend) give the same sets as
+    `CompiledRuleset.evaluate` (tests/authoring/test_service.py compares them).
+    """
+    from recommender.engine.result import run_chain
+
+    ruleset = compiled.ruleset
+    fired, _facts, _derivations, error = run_chain(ruleset, answers, compiled.fire)
+    if error is not None:
+        raise error
+    recommended: set[str] = set()
+    excluded: set[str] = set()
+    flagged: set[str] = set()
+    for i in fired:
+        for effect in ruleset.rules[i].effects:
+            if effect.kind == "recommend":
+                recommended.add(effect.target)
+            elif effect.kind == "exclude":
+                excluded.add(effect.target)
+            elif effect.kind == "flag":
+                flagged.add(effect.target)
     return (
-        frozenset(p["id"] for p in result.get("products", [])),
-        frozenset(r["id"] for r in result.get("risks", [])),
-        frozenset(scenario_runner.fired_rules(result)),
+        frozenset(recommended - excluded),
+        frozenset(flagged),
+        frozenset(ruleset.rules[i].id for i in fired),
     )
 
 
-def _evaluator(compiled: Any) -> Callable[[Subject], tuple[frozenset[str], frozenset[str], frozenset[str]]]:
-    """Evaluate subjects, reusing the result for identical answer sets."""
-    memo: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+def _evaluator(compiled: Any) -> Callable[[Subject], Summary]:
+    """Evaluate subjects, reusing the summary for identical answer sets."""
+    memo: dict[str, Summary] = {}
 
-    def run(subj: Subject) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-        key = json.dumps(subj.answers, sort_keys=True, default=str) + "|" + str(id(subj.questionnaire))
+    def run(subj: Subject) -> Summary:
+        key = json.dumps(subj.answers, sort_keys=True, default=str)
         if key not in memo:
-            memo[key] = _summary(compiled.evaluate(subj.answers, subj.questionnaire).to_dict())
+            memo[key] = _summary(compiled, subj.answers)
         return memo[key]
 
     return run
@@ -954,18 +998,6 @@ class LintFinding:
     line: int | None = None
 
 
-def _condition_fields(when: Any) -> set[str]:
-    from recommender.conditions import parse, referenced_fields
-
-    if not isinstance(when, str):
-        return set()
-    try:
-        node = parse(when)
-    except Exception:  # a syntax error is the checker's job, not lint's
-        return set()
-    return {f.removesuffix("__count") for f in referenced_fields(node)}
-
-
 def lint(name: str, source: str, subjects: list[Subject] | None = None) -> list[LintFinding]:
     """Rules never fired across saved discoveries, rules recommending the same product from
     overlapping conditions, products and questions no rule uses."""
@@ -978,7 +1010,8 @@ def lint(name: str, source: str, subjects: list[Subject] | None = None) -> list[
     findings: list[LintFinding] = []
     subjects = saved_subjects() if subjects is None else subjects
     fired_by: dict[str, set[str]] = {}
-    with compiled_source(source, name) as (compiled, _):
+    with compiled_source(source, name) as (compiled, questionnaire):
+        engine_rules = list(compiled.ruleset.rules)
         run = _evaluator(compiled)
         for subj in subjects:
             try:
@@ -1025,9 +1058,8 @@ def lint(name: str, source: str, subjects: list[Subject] | None = None) -> list[
                 LintFinding("unused_product", f"product {product.get('id')} is recommended or excluded by no rule", located.pos(("products", i))[0])
             )
     used_fields: set[str] = set()
-    for rule, _ in rules:
-        used_fields |= _condition_fields(rule.get("when"))
-    questionnaire = questionnaire_for_source(source)
+    for engine_rule in engine_rules:
+        used_fields |= {f.removesuffix("__count") for f in engine_rule.fields}
     if questionnaire is not None:
         for qid in questionnaire.questions:
             if qid not in used_fields:

@@ -72,15 +72,8 @@ def active_json(name: str) -> Any:
     """The version this worker process evaluates with right now (not just the database's)."""
     from recommender.services import rulesets
 
-    compiled = rulesets.active_compiled(name)
-    return jsonify({"name": name, "version": _compiled_version(compiled)})
-
-
-def _compiled_version(compiled: Any) -> Any:
-    for holder in (compiled, getattr(compiled, "ruleset", None)):
-        if holder is not None and getattr(holder, "version", None) is not None:
-            return holder.version
-    return None
+    row, compiled = rulesets.active_compiled(name)
+    return jsonify({"name": name, "version": compiled.version, "checksum": row.checksum})
 
 
 # --------------------------------------------------------------------------- editor
