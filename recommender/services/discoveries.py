@@ -1,0 +1,659 @@
+"""Discoveries: start one, read it section by section, save answers and notes safely.
+
+Every answer and note carries a `version` (0 = nothing stored yet). A save names the version
+it was based on; if somebody else saved in between, the save is refused with a `Conflict`
+that says who changed what, when, and to which value. The check and the write happen in one
+transaction with a conditional UPDATE (and a row lock on the discovery on PostgreSQL), so two
+concurrent saves based on the same version cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from recommender.errors import Conflict, InvalidInput, NotFound
+from recommender.extensions import db
+from recommender.models import (
+    Account,
+    Answer,
+    AuditEntry,
+    Discovery,
+    QuestionnaireVersion,
+    SectionNote,
+    User,
+)
+from recommender.models.base import utcnow
+from recommender.questionnaire import MISSING, InvalidAnswer
+from recommender.questionnaire.forms import display_value, section_question_ids
+from recommender.services import questionnaires
+
+FORM_ID = "sa_discovery"
+NOTE_MAX = 20_000
+_RACE = "Someone else saved this at the same moment — reload to see their change."
+STATUS_LABELS = {"in_progress": "In progress", "completed": "Completed", "archived": "Archived"}
+
+
+# ---------------------------------------------------------------------------- read models
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Answered of visible questions, overall and per section."""
+
+    answered: int
+    visible: int
+    sections: dict[str, tuple[int, int]]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.visible) if self.visible else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answered": self.answered,
+            "visible": self.visible,
+            "percent": self.percent,
+            "sections": {
+                sid: {"answered": a, "visible": v} for sid, (a, v) in self.sections.items()
+            },
+        }
+
+
+@dataclass(frozen=True)
+class DiscoveryRow:
+    """One line of the dashboard."""
+
+    discovery: Discovery
+    progress: Progress
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.discovery.status, self.discovery.status)
+
+
+@dataclass
+class SectionState:
+    """Everything the workspace shows for one section of one discovery."""
+
+    discovery: Discovery
+    questionnaire: Any
+    section: Any
+    section_index: int
+    question_ids: list[str]
+    answers: dict[str, Any]
+    versions: dict[str, int]
+    visible: set[str]
+    progress: Progress
+    note_text: str
+    note_version: int
+
+    @property
+    def previous_section(self) -> Any | None:
+        sections = self.questionnaire.sections
+        return sections[self.section_index - 1] if self.section_index > 0 else None
+
+    @property
+    def next_section(self) -> Any | None:
+        sections = self.questionnaire.sections
+        i = self.section_index + 1
+        return sections[i] if i < len(sections) else None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What an autosave returns: the new version and what is now visible."""
+
+    question_id: str
+    version: int
+    revision: int
+    visible: list[str]
+    progress: Progress
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question_id": self.question_id,
+            "version": self.version,
+            "revision": self.revision,
+            "visible": self.visible,
+            "progress": self.progress.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class NoteResult:
+    section_id: str
+    version: int
+    revision: int
+
+
+@dataclass
+class SectionSaveResult:
+    """Outcome of a whole-section save (the no-JavaScript path)."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    saved: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------------------- queries
+
+
+def questionnaire_of(discovery: Discovery) -> Any:
+    """The questionnaire version the discovery is pinned to."""
+    return questionnaires.questionnaire_for(discovery.questionnaire_version)
+
+
+def get_discovery(discovery_id: int) -> Discovery:
+    discovery = db.session.get(Discovery, discovery_id)
+    if discovery is None:
+        raise NotFound(f"There is no discovery {discovery_id}.")
+    return discovery
+
+
+def answers_of(discovery_id: int, session: Session | None = None) -> dict[str, Any]:
+    """The discovery's stored answers as typed values (hidden ones included)."""
+    session = session or db.session
+    rows = session.execute(
+        select(Answer.question_id, Answer.value).where(Answer.discovery_id == discovery_id)
+    )
+    return {qid: value for qid, value in rows if value is not None}
+
+
+def progress_of(q: Any, answers: Mapping[str, Any]) -> Progress:
+    visible = set(q.visible_question_ids(dict(answers)))
+    answered, total = q.progress(dict(answers))
+    sections: dict[str, tuple[int, int]] = {}
+    for section in q.sections:
+        ids = [qid for qid in section_question_ids(q, section.id) if qid in visible]
+        sections[section.id] = (sum(1 for qid in ids if qid in answers), len(ids))
+    return Progress(answered, total, sections)
+
+
+def list_discoveries(query: str = "", limit: int = 200) -> list[DiscoveryRow]:
+    """Discoveries for the dashboard, most recently changed first; `query` filters by
+    company name (case-insensitive substring)."""
+    stmt = (
+        select(Discovery)
+        .join(Account, Discovery.account_id == Account.id)
+        .options(
+            selectinload(Discovery.account),
+            selectinload(Discovery.owner),
+            selectinload(Discovery.questionnaire_version),
+        )
+        .order_by(Discovery.updated_at.desc(), Discovery.id.desc())
+        .limit(limit)
+    )
+    query = " ".join(query.split())
+    if query:
+        stmt = stmt.where(func.lower(Account.name).contains(query.lower(), autoescape=True))
+    return _rows(list(db.session.scalars(stmt)))
+
+
+def discoveries_for_account(account_id: int) -> list[DiscoveryRow]:
+    stmt = (
+        select(Discovery)
+        .where(Discovery.account_id == account_id)
+        .options(selectinload(Discovery.owner), selectinload(Discovery.questionnaire_version))
+        .order_by(Discovery.updated_at.desc(), Discovery.id.desc())
+    )
+    return _rows(list(db.session.scalars(stmt)))
+
+
+def _rows(discoveries: list[Discovery]) -> list[DiscoveryRow]:
+    by_discovery: dict[int, dict[str, Any]] = {d.id: {} for d in discoveries}
+    if discoveries:
+        rows = db.session.execute(
+            select(Answer.discovery_id, Answer.question_id, Answer.value).where(
+                Answer.discovery_id.in_(list(by_discovery))
+            )
+        )
+        for discovery_id, qid, value in rows:
+            if value is not None:
+                by_discovery[discovery_id][qid] = value
+    return [
+        DiscoveryRow(d, progress_of(questionnaire_of(d), by_discovery[d.id])) for d in discoveries
+    ]
+
+
+def section_state(discovery_id: int, section_id: str | None = None) -> SectionState:
+    """One section of a discovery with its answers, versions, visibility and notes;
+    `section_id=None` means the first section."""
+    discovery = get_discovery(discovery_id)
+    q = questionnaire_of(discovery)
+    sections = list(q.sections)
+    if not sections:
+        raise NotFound("This questionnaire has no sections.")
+    index = 0
+    if section_id is not None:
+        ids = [s.id for s in sections]
+        if section_id not in ids:
+            raise NotFound(f"There is no section '{section_id}' in this questionnaire.")
+        index = ids.index(section_id)
+    section = sections[index]
+    rows = db.session.scalars(select(Answer).where(Answer.discovery_id == discovery_id)).all()
+    answers = {a.question_id: a.value for a in rows if a.value is not None}
+    note = db.session.scalar(
+        select(SectionNote).where(
+            SectionNote.discovery_id == discovery_id, SectionNote.section_id == section.id
+        )
+    )
+    return SectionState(
+        discovery=discovery,
+        questionnaire=q,
+        section=section,
+        section_index=index,
+        question_ids=section_question_ids(q, section.id),
+        answers=answers,
+        versions={a.question_id: a.version for a in rows},
+        visible=set(q.visible_question_ids(answers)),
+        progress=progress_of(q, answers),
+        note_text=note.text if note else "",
+        note_version=note.version if note else 0,
+    )
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def start_discovery(account_id: int, user: User, title: str = "") -> Discovery:
+    """A new discovery for an account, pinned to the latest SA discovery questionnaire.
+
+    When the questionnaire asks for `company_name`, the account's name is filled in.
+    """
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"There is no account {account_id}.")
+    version = questionnaires.latest(FORM_ID)
+    if version is None:
+        raise NotFound(
+            f"No '{FORM_ID}' questionnaire is loaded; run `recommender setup` to load forms/."
+        )
+    q = questionnaires.questionnaire_for(version)
+    title = " ".join(title.split())[:200]
+    with db.transaction() as session:
+        now = utcnow()
+        discovery = Discovery(
+            account_id=account.id,
+            questionnaire_version_id=version.id,
+            owner_id=user.id,
+            title=title,
+            status="in_progress",
+            revision=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(discovery)
+        session.flush()
+        if "company_name" in q.questions:
+            try:
+                value = q.coerce("company_name", account.name)
+            except InvalidAnswer:
+                value = MISSING
+            if value is not MISSING:
+                session.add(
+                    Answer(
+                        discovery_id=discovery.id,
+                        question_id="company_name",
+                        value=value,
+                        version=1,
+                        updated_at=now,
+                        updated_by_id=user.id,
+                    )
+                )
+    return discovery
+
+
+def save_answer(
+    discovery_id: int, question_id: str, raw: Any, expected_version: int, user: User
+) -> SaveResult:
+    """Coerce and store one answer if `expected_version` is still the stored version.
+
+    An empty value clears the answer. Raises InvalidInput (nothing stored) or Conflict.
+    """
+    discovery = get_discovery(discovery_id)
+    q = questionnaire_of(discovery)
+    value = _coerce(q, question_id, raw)
+    expected = _version(expected_version, question_id)
+    try:
+        with db.transaction() as session:
+            _lock(session, discovery_id)
+            version, changed = _write_answer(
+                session, q, discovery_id, question_id, value, expected, user
+            )
+            revision = _bump(session, discovery_id) if changed else _revision(session, discovery_id)
+            answers = answers_of(discovery_id, session)
+    except IntegrityError:
+        raise Conflict(_RACE) from None
+    return SaveResult(
+        question_id=question_id,
+        version=version,
+        revision=revision,
+        visible=list(q.visible_question_ids(answers)),
+        progress=progress_of(q, answers),
+    )
+
+
+def save_note(
+    discovery_id: int, section_id: str, text: str, expected_version: int, user: User
+) -> NoteResult:
+    """Store a section's notes if `expected_version` is still the stored version."""
+    discovery = get_discovery(discovery_id)
+    q = questionnaire_of(discovery)
+    _check_section(q, section_id)
+    text = _note_text(text)
+    expected = _version(expected_version, "notes")
+    try:
+        with db.transaction() as session:
+            _lock(session, discovery_id)
+            version, changed = _write_note(session, discovery_id, section_id, text, expected, user)
+            revision = _bump(session, discovery_id) if changed else _revision(session, discovery_id)
+    except IntegrityError:
+        raise Conflict(_RACE) from None
+    return NoteResult(section_id, version, revision)
+
+
+def save_section(
+    discovery_id: int,
+    section_id: str,
+    raw_values: Mapping[str, Any],
+    versions: Mapping[str, Any],
+    user: User,
+    note: tuple[str, Any] | None = None,
+) -> SectionSaveResult:
+    """Save a whole section at once (forms posted without JavaScript).
+
+    `raw_values` maps question ids to posted values, `versions` to the versions the form
+    was rendered with; `note` is (text, version) for the section's notes. Valid fields are
+    saved, each with its own version check; every invalid or conflicting field gets its
+    message in `errors` (key `notes` for the notes). Unknown question ids raise InvalidInput.
+    """
+    discovery = get_discovery(discovery_id)
+    q = questionnaire_of(discovery)
+    section_ids = set(_check_section(q, section_id))
+    result = SectionSaveResult()
+    values: dict[str, Any] = {}
+    for qid, raw in raw_values.items():
+        if qid not in section_ids:
+            if qid not in q.questions:
+                _unknown(qid)
+            message = f"'{qid}' is not a question of this section."
+            raise InvalidInput(message, {qid: message})
+        try:
+            values[qid] = q.coerce(qid, raw)
+        except InvalidAnswer as exc:
+            result.errors[qid] = exc.message
+    note_text = None
+    if note is not None:
+        try:
+            note_text = _note_text(note[0])
+        except InvalidInput as exc:
+            result.errors["notes"] = exc.message
+    try:
+        with db.transaction() as session:
+            _lock(session, discovery_id)
+            changed = False
+            for qid, value in values.items():
+                try:
+                    expected = _version(versions.get(qid, 0), qid)
+                    _, did = _write_answer(session, q, discovery_id, qid, value, expected, user)
+                except (Conflict, InvalidInput) as exc:
+                    result.errors[qid] = exc.message
+                    continue
+                changed = changed or did
+                if did:
+                    result.saved.append(qid)
+            if note is not None and note_text is not None:
+                try:
+                    expected = _version(note[1] or 0, "notes")
+                    _, did = _write_note(
+                        session, discovery_id, section_id, note_text, expected, user
+                    )
+                    changed = changed or did
+                except (Conflict, InvalidInput) as exc:
+                    result.errors["notes"] = exc.message
+            if changed:
+                _bump(session, discovery_id)
+    except IntegrityError:
+        raise Conflict(_RACE) from None
+    return result
+
+
+# ---------------------------------------------------------------------------- internals
+
+
+def _coerce(q: Any, question_id: str, raw: Any) -> Any:
+    if not isinstance(question_id, str) or question_id not in q.questions:
+        _unknown(question_id)
+    try:
+        return q.coerce(question_id, raw)
+    except InvalidAnswer as exc:
+        raise InvalidInput(exc.message, {question_id: exc.message}) from None
+
+
+def _unknown(question_id: Any) -> None:
+    name = str(question_id)[:100]
+    message = f"There is no question '{name}' in this questionnaire."
+    raise InvalidInput(message, {name: message})
+
+
+def _version(value: Any, key: str) -> int:
+    """A client-sent version: a non-negative integer (0 = not answered yet)."""
+    if isinstance(value, bool):
+        value = None
+    try:
+        version = int(value)
+    except (TypeError, ValueError):
+        version = -1
+    if version < 0:
+        message = "The answer's version is missing or not a whole number; reload the page."
+        raise InvalidInput(message, {key: message})
+    return version
+
+
+def _check_section(q: Any, section_id: str) -> list[str]:
+    try:
+        return section_question_ids(q, section_id)
+    except KeyError:
+        message = f"There is no section '{str(section_id)[:100]}' in this questionnaire."
+        raise InvalidInput(message, {"section": message}) from None
+
+
+def _note_text(text: Any) -> str:
+    if not isinstance(text, str):
+        raise InvalidInput("Notes must be text.", {"notes": "Notes must be text."})
+    text = text.replace("\r\n", "\n")
+    if len(text) > NOTE_MAX:
+        message = f"The notes are too long (at most {NOTE_MAX:,} characters)."
+        raise InvalidInput(message, {"notes": message})
+    return text
+
+
+def _lock(session: Session, discovery_id: int) -> None:
+    """Serialise saves to one discovery: a row lock on PostgreSQL (SQLite serialises writers;
+    the conditional UPDATEs below keep the check-and-write atomic on both)."""
+    stmt = select(Discovery.id).where(Discovery.id == discovery_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    if session.scalar(stmt) is None:
+        raise NotFound(f"There is no discovery {discovery_id}.")
+
+
+def _bump(session: Session, discovery_id: int) -> int:
+    session.execute(
+        update(Discovery)
+        .where(Discovery.id == discovery_id)
+        .values(revision=Discovery.revision + 1, updated_at=utcnow())
+    )
+    return _revision(session, discovery_id)
+
+
+def _revision(session: Session, discovery_id: int) -> int:
+    return int(session.scalar(select(Discovery.revision).where(Discovery.id == discovery_id)) or 0)
+
+
+def _write_answer(
+    session: Session,
+    q: Any,
+    discovery_id: int,
+    question_id: str,
+    value: Any,
+    expected: int,
+    user: User,
+) -> tuple[int, bool]:
+    """Compare-and-set one answer; returns (new version, whether anything changed)."""
+    row = session.scalar(
+        select(Answer).where(Answer.discovery_id == discovery_id, Answer.question_id == question_id)
+    )
+    current = row.version if row is not None else 0
+    stored = row.value if row is not None else None
+    new = None if value is MISSING else value
+    if stored == new:
+        return current, False  # nothing to change, whoever saved it
+    if current != expected:
+        raise Conflict(_answer_conflict(session, q, discovery_id, question_id, row))
+    now = utcnow()
+    if row is None:
+        session.add(
+            Answer(
+                discovery_id=discovery_id,
+                question_id=question_id,
+                value=new,
+                version=1,
+                updated_at=now,
+                updated_by_id=user.id,
+            )
+        )
+        # A concurrent insert of the same answer fails here on the unique constraint.
+        session.flush()
+        return 1, True
+    if new is None:
+        # Cleared: the row goes (absent = unanswered); the audit log remembers who did it.
+        done = session.execute(
+            delete(Answer).where(Answer.id == row.id, Answer.version == expected)
+        ).rowcount
+        if done != 1:
+            raise Conflict(_answer_conflict(session, q, discovery_id, question_id, None))
+        session.add(
+            AuditEntry(
+                at=now,
+                actor_id=user.id,
+                action="answer.cleared",
+                target_type="discovery",
+                target_id=str(discovery_id),
+                summary=question_id,
+            )
+        )
+        return 0, True
+    done = session.execute(
+        update(Answer)
+        .where(Answer.id == row.id, Answer.version == expected)
+        .values(value=new, version=Answer.version + 1, updated_at=now, updated_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        session.expire_all()
+        row = session.get(Answer, row.id)
+        raise Conflict(_answer_conflict(session, q, discovery_id, question_id, row))
+    return expected + 1, True
+
+
+def _write_note(
+    session: Session,
+    discovery_id: int,
+    section_id: str,
+    text: str,
+    expected: int,
+    user: User,
+) -> tuple[int, bool]:
+    row = session.scalar(
+        select(SectionNote).where(
+            SectionNote.discovery_id == discovery_id, SectionNote.section_id == section_id
+        )
+    )
+    current = row.version if row is not None else 0
+    if (row.text if row is not None else "") == text:
+        return current, False
+    if current != expected:
+        raise Conflict(_note_conflict(session, row))
+    now = utcnow()
+    if row is None:
+        session.add(
+            SectionNote(
+                discovery_id=discovery_id,
+                section_id=section_id,
+                text=text,
+                version=1,
+                updated_at=now,
+                updated_by_id=user.id,
+            )
+        )
+        session.flush()
+        return 1, True
+    done = session.execute(
+        update(SectionNote)
+        .where(SectionNote.id == row.id, SectionNote.version == expected)
+        .values(text=text, version=SectionNote.version + 1, updated_at=now, updated_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        session.expire_all()
+        raise Conflict(_note_conflict(session, session.get(SectionNote, row.id)))
+    return expected + 1, True
+
+
+def _who(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.name if user is not None else "Someone"
+
+
+def _at(moment: datetime | None) -> str:
+    return f" at {moment.strftime('%H:%M')} UTC" if moment is not None else ""
+
+
+def _answer_conflict(
+    session: Session, q: Any, discovery_id: int, question_id: str, row: Answer | None
+) -> str:
+    question = q.questions[question_id]
+    label = getattr(question, "label", "") or question_id
+    if row is not None and row.value is not None:
+        shown = display_value(question, row.value)
+        return (
+            f"{_who(session, row.updated_by_id)} changed '{label}' to {shown}"
+            f"{_at(row.updated_at)} — reload to see it."
+        )
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == "answer.cleared",
+            AuditEntry.target_type == "discovery",
+            AuditEntry.target_id == str(discovery_id),
+            AuditEntry.summary == question_id,
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    )
+    who = _who(session, entry.actor_id) if entry else "Someone"
+    return f"{who} cleared '{label}'{_at(entry.at if entry else None)} — reload to see it."
+
+
+def _note_conflict(session: Session, row: SectionNote | None) -> str:
+    if row is None:
+        return "These notes were removed meanwhile — reload to see the current notes."
+    return (
+        f"{_who(session, row.updated_by_id)} changed these notes{_at(row.updated_at)}"
+        " — reload to see them (copy your text first)."
+    )
+
+
+def pinned_version(discovery: Discovery) -> QuestionnaireVersion:
+    return discovery.questionnaire_version

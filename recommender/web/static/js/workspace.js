@@ -1,0 +1,437 @@
+// SA workspace: autosave each answer (debounced), show per-field and global save state,
+// show/hide conditional questions from the server's `visible` list, keyboard flow (Enter
+// moves on), country type-ahead, and a warning before leaving with unsaved changes.
+// Without JavaScript the section form posts and is saved as a whole.
+(function () {
+  "use strict";
+  var root = document.getElementById("workspace");
+  var form = document.getElementById("section-form");
+  if (!root || !form) { return; }
+
+  var DEBOUNCE_MS = 600;
+  var token = window.recommenderCsrfToken || "";
+  var autosaveUrl = root.getAttribute("data-autosave-url");
+  var notesUrl = root.getAttribute("data-notes-url");
+  var statusEl = document.getElementById("save-status");
+  var saves = {};          // key -> {timer, inflight, again, dirty, state, message}
+  var everSaved = false;
+
+  var LABELS = {
+    pending: "Unsaved…", saving: "Saving…", saved: "Saved",
+    failed: "Failed — retry", conflict: "Conflict", invalid: "Not saved"
+  };
+
+  function wrappers() { return Array.prototype.slice.call(form.querySelectorAll("[data-question], [data-notes]")); }
+  function wrapperOf(el) { return el && el.closest ? el.closest("[data-question], [data-notes]") : null; }
+  function keyOf(w) { return w.hasAttribute("data-notes") ? "__notes" : w.getAttribute("data-question"); }
+  function isNotes(w) { return w.hasAttribute("data-notes"); }
+  function wrapperByKey(key) {
+    var found = null;
+    wrappers().forEach(function (w) { if (keyOf(w) === key) { found = w; } });
+    return found;
+  }
+  function entry(key) {
+    if (!saves[key]) { saves[key] = { timer: null, inflight: null, again: false, dirty: false, state: "idle", message: "" }; }
+    return saves[key];
+  }
+
+  // ------------------------------------------------------------------ values
+  function valueOf(w) {
+    var type = w.getAttribute("data-type");
+    if (isNotes(w)) { return w.querySelector("textarea").value; }
+    if (type === "multi") {
+      return Array.prototype.map.call(w.querySelectorAll("input[type=checkbox]:checked"), function (i) { return i.value; });
+    }
+    if (type === "country_list") {
+      var sel = w.querySelector("select");
+      return Array.prototype.filter.call(sel.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+    }
+    var radios = w.querySelectorAll("input[type=radio]");
+    if (radios.length) {
+      var checked = w.querySelector("input[type=radio]:checked");
+      return checked ? checked.value : "";
+    }
+    var control = w.querySelector("select, textarea, input:not([type=hidden]):not([data-ws-ignore])");
+    return control ? control.value : "";
+  }
+
+  function versionOf(w) { return parseInt(w.getAttribute("data-version") || "0", 10) || 0; }
+  function setVersion(w, version) {
+    w.setAttribute("data-version", String(version));
+    var hidden = w.querySelector("[data-version-input]");
+    if (hidden) { hidden.value = String(version); }
+  }
+
+  // ------------------------------------------------------------------ state display
+  function setFieldState(w, state, message) {
+    var e = entry(keyOf(w));
+    e.state = state;
+    e.message = message || "";
+    var el = w.querySelector("[data-field-status]");
+    if (el) {
+      el.setAttribute("data-state", state);
+      el.textContent = state === "idle" ? "" : (state === "failed" ? "Failed" : LABELS[state]);
+      if (state === "failed") {
+        var retry = document.createElement("button");
+        retry.type = "button";
+        retry.textContent = "Retry";
+        retry.addEventListener("click", function () { save(w); });
+        el.appendChild(retry);
+      }
+    }
+    var errors = w.querySelector(".field-errors");
+    var showError = (state === "invalid" || state === "conflict" || state === "failed") && message;
+    if (errors) {
+      errors.textContent = "";
+      if (showError) {
+        var li = document.createElement("li");
+        li.textContent = message;
+        if (state === "conflict") {
+          li.appendChild(document.createTextNode(" "));
+          var a = document.createElement("a");
+          a.href = window.location.pathname;
+          a.textContent = "Reload";
+          li.appendChild(a);
+        }
+        errors.appendChild(li);
+      }
+      errors.hidden = !showError;
+    }
+    w.classList.toggle("has-error", !!showError);
+    w.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (c) {
+      if (showError) { c.setAttribute("aria-invalid", "true"); } else { c.removeAttribute("aria-invalid"); }
+    });
+    updateGlobal();
+  }
+
+  function countStates() {
+    var counts = { pending: 0, saving: 0, saved: 0, failed: 0, conflict: 0, invalid: 0, idle: 0 };
+    Object.keys(saves).forEach(function (k) { counts[saves[k].state] = (counts[saves[k].state] || 0) + 1; });
+    return counts;
+  }
+
+  function updateGlobal() {
+    if (!statusEl) { return; }
+    var c = countStates();
+    var state = "idle";
+    var text = "";
+    if (c.conflict) { state = "conflict"; text = "Conflict — someone else changed an answer; reload to see it"; }
+    else if (c.failed) { state = "failed"; text = "Failed — retry"; }
+    else if (c.saving || c.pending) { state = "saving"; text = "Saving…"; }
+    else if (c.invalid) { state = "invalid"; text = "Not saved — check the highlighted answer"; }
+    else if (everSaved) { state = "saved"; text = "Saved"; }
+    statusEl.setAttribute("data-state", state);
+    statusEl.textContent = text;
+    if (state === "failed") {
+      var retry = document.createElement("button");
+      retry.type = "button";
+      retry.className = "link";
+      retry.textContent = "Retry now";
+      retry.addEventListener("click", retryFailed);
+      statusEl.appendChild(document.createTextNode(" "));
+      statusEl.appendChild(retry);
+    }
+  }
+
+  function retryFailed() {
+    wrappers().forEach(function (w) { if (entry(keyOf(w)).state === "failed") { save(w); } });
+  }
+
+  // ------------------------------------------------------------------ visibility + progress
+  function applyVisibility(visible) {
+    if (!Array.isArray(visible)) { return; }
+    var set = {};
+    visible.forEach(function (id) { set[id] = true; });
+    form.querySelectorAll("[data-question]").forEach(function (w) {
+      var show = !!set[w.getAttribute("data-question")];
+      if (show && w.hidden) {
+        w.hidden = false;
+        w.classList.add("ws-appeared");
+        window.setTimeout(function () { w.classList.remove("ws-appeared"); }, 1500);
+      } else if (!show && !w.hidden) {
+        w.hidden = true;
+      }
+    });
+  }
+
+  function applyProgress(progress) {
+    if (!progress) { return; }
+    var overall = document.getElementById("overall-progress");
+    if (overall) {
+      var bar = overall.querySelector("progress");
+      if (bar) { bar.max = progress.visible || 1; bar.value = progress.answered; }
+      var text = overall.querySelector("[data-progress-text]");
+      if (text) { text.textContent = progress.answered + " of " + progress.visible + " answered"; }
+    }
+    var sections = progress.sections || {};
+    document.querySelectorAll("[data-section-count]").forEach(function (el) {
+      var s = sections[el.getAttribute("data-section-count")];
+      if (!s) { return; }
+      el.textContent = s.answered + "/" + s.visible;
+      el.setAttribute("aria-label", s.answered + " of " + s.visible + " answered");
+      el.classList.toggle("done", s.visible > 0 && s.answered === s.visible);
+    });
+  }
+
+  // ------------------------------------------------------------------ saving
+  function schedule(w, delay) {
+    var e = entry(keyOf(w));
+    e.dirty = true;
+    window.clearTimeout(e.timer);
+    e.timer = window.setTimeout(function () { save(w); }, delay === undefined ? DEBOUNCE_MS : delay);
+    if (!e.inflight) { setFieldState(w, "pending"); }
+  }
+
+  function save(w) {
+    var key = keyOf(w);
+    var e = entry(key);
+    window.clearTimeout(e.timer);
+    e.timer = null;
+    if (e.inflight) { e.again = true; return e.inflight; }
+    e.dirty = false;
+    var notes = isNotes(w);
+    var body = notes
+      ? { text: valueOf(w), version: versionOf(w) }
+      : { question_id: key, value: valueOf(w), version: versionOf(w) };
+    setFieldState(w, "saving");
+    e.inflight = fetch(notes ? notesUrl : autosaveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(body)
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) { return { resp: resp, data: data }; });
+    }).then(function (r) {
+      var data = r.data || {};
+      if (r.resp.ok) {
+        everSaved = true;
+        setVersion(w, data.version);
+        if (data.revision !== undefined) { root.setAttribute("data-revision", String(data.revision)); }
+        setFieldState(w, e.dirty ? "pending" : "saved");
+        if (!notes) { applyVisibility(data.visible); applyProgress(data.progress); }
+      } else if (r.resp.status === 409) {
+        setFieldState(w, "conflict", data.error || "Someone else changed this answer — reload to see it.");
+      } else if (r.resp.status === 400 || r.resp.status === 422) {
+        var message = (data.errors && (data.errors[notes ? "notes" : key])) || data.error || "This value was not accepted.";
+        setFieldState(w, "invalid", message);
+      } else if (r.resp.status === 401 || r.resp.status === 403 || r.resp.redirected) {
+        e.dirty = true;
+        setFieldState(w, "failed", "Your session has ended — log in again in another tab, then retry.");
+      } else {
+        e.dirty = true;
+        setFieldState(w, "failed", data.error || "The server did not save this answer.");
+      }
+    }, function () {
+      e.dirty = true;
+      setFieldState(w, "failed", "No connection to the server — your answer is kept here; retry.");
+    }).then(function () {
+      e.inflight = null;
+      if (e.again) { e.again = false; return save(w); }
+      return undefined;
+    });
+    return e.inflight;
+  }
+
+  function hasUnsaved() {
+    return Object.keys(saves).some(function (k) {
+      var e = saves[k];
+      return e.timer || e.inflight || e.state === "pending" || e.state === "saving" || e.state === "failed";
+    });
+  }
+
+  // Saves everything pending now; resolves true when nothing is left unsaved.
+  function flushAll() {
+    var promises = [];
+    wrappers().forEach(function (w) {
+      var e = entry(keyOf(w));
+      if (e.timer || (e.dirty && e.state !== "invalid" && e.state !== "conflict")) { promises.push(save(w)); }
+      else if (e.inflight) { promises.push(e.inflight); }
+    });
+    return Promise.all(promises).then(function () {
+      var c = countStates();
+      return !(c.failed || c.pending || c.saving || c.invalid || c.conflict);
+    });
+  }
+
+  function leaveTo(url) {
+    flushAll().then(function (ok) {
+      if (ok || window.confirm("Some answers on this section are not saved (see the messages). Leave anyway?")) {
+        window.removeEventListener("beforeunload", onBeforeUnload);
+        window.location.href = url;
+      } else {
+        focusFirstProblem();
+      }
+    });
+  }
+
+  function focusFirstProblem() {
+    var bad = form.querySelector(".has-error input:not([type=hidden]), .has-error select, .has-error textarea");
+    if (bad) { bad.focus(); }
+  }
+
+  // ------------------------------------------------------------------ events
+  function isTypingControl(el) {
+    return el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && (el.type === "text" || el.type === "email" || el.type === "search"));
+  }
+
+  form.addEventListener("input", function (ev) {
+    var t = ev.target;
+    if (t.hasAttribute("data-ws-ignore") || !isTypingControl(t)) { return; }
+    var w = wrapperOf(t);
+    if (w) { schedule(w); }
+  });
+  form.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.hasAttribute("data-ws-ignore")) { return; }
+    var w = wrapperOf(t);
+    if (!w) { return; }
+    // Typed text is saved on blur at once; choices after the usual short pause.
+    schedule(w, isTypingControl(t) ? 0 : DEBOUNCE_MS);
+  });
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var target = ev.submitter && ev.submitter.getAttribute("data-target");
+    var next = document.getElementById("next-button");
+    if (!target && ev.submitter && ev.submitter.value === "next" && next) { target = next.getAttribute("data-target"); }
+    if (target) { leaveTo(target); } else { flushAll(); }
+  });
+
+  document.querySelectorAll("a[href]").forEach(function (a) {
+    a.addEventListener("click", function (ev) {
+      if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) { return; }
+      if (!hasUnsaved()) { return; }
+      ev.preventDefault();
+      leaveTo(a.href);
+    });
+  });
+
+  function onBeforeUnload(ev) {
+    if (hasUnsaved()) {
+      flushAll();
+      ev.preventDefault();
+      ev.returnValue = "";
+      return "";
+    }
+    return undefined;
+  }
+  window.addEventListener("beforeunload", onBeforeUnload);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { flushAll(); }
+  });
+
+  // Enter in a single-line input moves to the next visible field (or the next section).
+  function focusTarget(w) {
+    if (isNotes(w)) { return w.querySelector("textarea"); }
+    return w.querySelector("input[type=radio]:checked") ||
+      w.querySelector("input:not([type=hidden]):not([hidden]), select:not([hidden]), textarea");
+  }
+  function moveOn(fromWrapper) {
+    var list = wrappers().filter(function (w) { return !w.hidden; });
+    var i = list.indexOf(fromWrapper);
+    for (var j = i + 1; j < list.length; j++) {
+      var el = focusTarget(list[j]);
+      if (el) { el.focus(); return; }
+    }
+    var next = document.getElementById("next-button");
+    if (next) { leaveTo(next.getAttribute("data-target")); } else { flushAll(); }
+  }
+  form.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Enter" || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) { return; }
+    var t = ev.target;
+    if (t.tagName !== "INPUT" || t.type === "submit" || t.type === "button" || t.type === "hidden") { return; }
+    var w = wrapperOf(t);
+    if (!w) { return; }
+    ev.preventDefault();
+    if (t.hasAttribute("data-typeahead-input") && t.value.trim() !== "") { return; } // handled by the type-ahead
+    var e = entry(keyOf(w));
+    if (e.timer) { save(w); }
+    moveOn(w);
+  });
+
+  // ------------------------------------------------------------------ country type-ahead
+  function enhanceCountryList(w) {
+    var select = w.querySelector("select[multiple]");
+    if (!select) { return; }
+    var qid = w.getAttribute("data-question");
+    var options = Array.prototype.slice.call(select.options);
+    var byText = {};
+    var datalist = document.createElement("datalist");
+    datalist.id = qid + "-countries";
+    options.forEach(function (o) {
+      var text = o.text + " (" + o.value + ")";
+      byText[text.toLowerCase()] = o;
+      byText[o.text.toLowerCase()] = o;
+      byText[o.value.toLowerCase()] = o;
+      var opt = document.createElement("option");
+      opt.value = text;
+      datalist.appendChild(opt);
+    });
+    var chips = document.createElement("ul");
+    chips.className = "ws-chips";
+    chips.setAttribute("aria-label", "Selected countries");
+    var input = document.createElement("input");
+    input.type = "text";
+    input.id = qid + "-search";
+    input.setAttribute("list", datalist.id);
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("data-ws-ignore", "");
+    input.setAttribute("data-typeahead-input", "");
+    input.placeholder = "Type a country, then Enter";
+    var described = select.getAttribute("aria-describedby");
+    if (described) { input.setAttribute("aria-describedby", described); }
+    var label = w.querySelector("label[for='" + qid + "']");
+    if (label) { label.setAttribute("for", input.id); }
+    select.hidden = true;
+    select.setAttribute("tabindex", "-1");
+    select.setAttribute("data-ws-ignore", "");
+    select.parentNode.insertBefore(chips, select);
+    select.parentNode.insertBefore(input, select);
+    select.parentNode.insertBefore(datalist, select);
+
+    function render() {
+      chips.textContent = "";
+      options.forEach(function (o) {
+        if (!o.selected) { return; }
+        var li = document.createElement("li");
+        li.appendChild(document.createTextNode(o.text));
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.textContent = "×";
+        remove.setAttribute("aria-label", "Remove " + o.text);
+        remove.addEventListener("click", function () {
+          o.selected = false;
+          render();
+          input.focus();
+          schedule(w);
+        });
+        li.appendChild(remove);
+        chips.appendChild(li);
+      });
+    }
+    function add() {
+      var o = byText[input.value.trim().toLowerCase()];
+      if (!o) { return false; }
+      if (!o.selected) { o.selected = true; render(); schedule(w); }
+      input.value = "";
+      return true;
+    }
+    input.addEventListener("input", function (ev) {
+      // Picking from the datalist inserts the whole "Name (CC)" text: take it at once.
+      if (ev.inputType === undefined || ev.inputType === "insertReplacementText") { add(); }
+    });
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && input.value.trim() !== "") {
+        ev.preventDefault();
+        if (!add()) { setFieldState(w, "invalid", "No country matches “" + input.value.trim() + "”; pick one from the list."); }
+      } else if (ev.key === "Backspace" && input.value === "") {
+        var selected = options.filter(function (o) { return o.selected; });
+        if (selected.length) { selected[selected.length - 1].selected = false; render(); schedule(w); }
+      }
+    });
+    render();
+  }
+  form.querySelectorAll("[data-type=country_list]").forEach(enhanceCountryList);
+  updateGlobal();
+})();
