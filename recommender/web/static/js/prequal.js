@@ -1,0 +1,30 @@
+// Pre-qualification: a "Copy link" button for the resume link. Without JavaScript the
+// button stays hidden and the read-only field can be selected and copied by hand.
+(function () {
+  "use strict";
+  var buttons = document.querySelectorAll("button[data-copy-target]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    var input = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!input) { return; }
+    var status = button.closest(".field") && button.closest(".field").querySelector(".pq-copy-status");
+    button.hidden = false;
+    function done(message) { if (status) { status.textContent = message; } }
+    button.addEventListener("click", function () {
+      input.focus();
+      input.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(
+          function () { done("Link copied."); },
+          function () { done("Press Ctrl+C (or Cmd+C) to copy the selected link."); }
+        );
+      } else {
+        var ok = false;
+        try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+        done(ok ? "Link copied." : "Press Ctrl+C (or Cmd+C) to copy the selected link.");
+      }
+    });
+  });
+  // Move focus to the error summary so keyboard and screen-reader users land on it.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+})();

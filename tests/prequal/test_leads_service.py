@@ -1,0 +1,174 @@
+"""The leads service: resume tokens, expiry, conversion into a prefilled discovery, funnel."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from recommender.errors import Conflict, InvalidInput, NotFound
+from recommender.extensions import db
+from recommender.models import Answer, Discovery, Lead, User
+from recommender.models.base import utcnow
+from recommender.services import leads
+
+
+def test_tokens_have_256_random_bits_and_only_their_hash_is_stored(loaded: Flask) -> None:
+    with loaded.app_context():
+        lead, token = leads.start_lead({"utm_source": "ads"})
+        other, token2 = leads.start_lead({})
+        assert len(token) == 43 and token != token2  # 32 bytes, urlsafe base64
+        row = db.session.get(Lead, lead.id)
+        assert row is not None
+        assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert token not in row.token_hash
+        assert timedelta(days=29, hours=23) < row.token_expires_at - utcnow() <= timedelta(days=30)
+        assert leads.lead_for_token(token).id == lead.id
+        assert leads.lead_for_token(token2).id == other.id
+
+
+def test_token_checks(loaded: Flask) -> None:
+    with loaded.app_context():
+        lead, token = leads.start_lead({})
+        for bad in ("", None, "x" * 10, token[:-1] + ("A" if token[-1] != "A" else "B"), "é" * 43):
+            with pytest.raises(NotFound):
+                leads.lead_for_token(bad)
+        later = lead.token_expires_at + timedelta(seconds=1)
+        with pytest.raises(leads.LinkExpired) as info:
+            leads.lead_for_token(token, now=later)
+        assert info.value.status == 410
+        just_before = lead.token_expires_at - timedelta(seconds=1)
+        assert leads.lead_for_token(token, now=just_before).id == lead.id
+
+
+@pytest.fixture
+def submitted_lead(
+    client: FlaskClient, journey: Callable[..., Any], all_leads: Callable[[], list[Any]]
+) -> Any:
+    journey(client)
+    (lead,) = all_leads()
+    return lead
+
+
+@pytest.fixture
+def sa_discovery_form(loaded: Flask) -> Any:
+    """The SA discovery questionnaire from forms/ (conversion copies into it)."""
+    from recommender.services import questionnaires
+
+    with loaded.app_context():
+        version = questionnaires.latest("sa_discovery")
+        if version is None:
+            pytest.fail("forms/sa_discovery.yaml is not loaded")
+        return questionnaires.questionnaire_for(version)
+
+
+def test_convert_to_new_account_prefills_every_shared_answer(
+    loaded: Flask, submitted_lead: Any, sa_discovery_form: Any, make_user: Callable[..., Any]
+) -> None:
+    user = make_user("sa")
+    with loaded.app_context():
+        sa = db.session.get(User, user.id)
+        conversion = leads.convert_lead(submitted_lead.id, sa, account_name="Acme Cloud")
+        discovery = db.session.get(Discovery, conversion.discovery.id)
+        assert discovery is not None and discovery.lead_id == submitted_lead.id
+        assert discovery.account.name == "Acme Cloud"
+        answers = {
+            a.question_id: a.value
+            for a in db.session.scalars(select(Answer).where(Answer.discovery_id == discovery.id))
+        }
+        shared = {qid for qid in submitted_lead.answers if qid in sa_discovery_form.questions}
+        assert shared, "the two questionnaires must share answer ids"
+        for qid in shared:
+            assert answers[qid] == submitted_lead.answers[qid], qid
+        assert set(conversion.copied) | {"company_name"} >= shared
+        lead = db.session.get(Lead, submitted_lead.id)
+        assert lead is not None
+        assert lead.status == "converted" and lead.discovery_id == discovery.id
+        with pytest.raises(Conflict):
+            leads.convert_lead(submitted_lead.id, sa, account_name="Another")
+
+
+def test_convert_into_existing_account(
+    loaded: Flask, submitted_lead: Any, sa_discovery_form: Any, make_user: Callable[..., Any]
+) -> None:
+    from recommender.services import accounts
+
+    user = make_user("sa")
+    with loaded.app_context():
+        sa = db.session.get(User, user.id)
+        account = accounts.create_account("Acme Holdings", sa)
+        conversion = leads.convert_lead(submitted_lead.id, sa, account_id=account.id)
+        discovery = db.session.get(Discovery, conversion.discovery.id)
+        assert discovery is not None and discovery.account_id == account.id
+        company = db.session.scalar(
+            select(Answer.value).where(
+                Answer.discovery_id == discovery.id, Answer.question_id == "company_name"
+            )
+        )
+        assert company == "Acme Holdings"  # the account's name wins over the prospect's
+        assert conversion.skipped.get("company_name") == "already filled from the account"
+
+
+def test_failed_conversion_releases_the_lead(
+    loaded: Flask, submitted_lead: Any, sa_discovery_form: Any, make_user: Callable[..., Any]
+) -> None:
+    from recommender.services import accounts
+
+    user = make_user("sa")
+    with loaded.app_context():
+        sa = db.session.get(User, user.id)
+        accounts.create_account("Taken Name", sa)
+        with pytest.raises(InvalidInput):
+            leads.convert_lead(submitted_lead.id, sa, account_name="taken name")
+        with pytest.raises(InvalidInput):
+            leads.convert_lead(submitted_lead.id, sa)
+        with pytest.raises(NotFound):
+            leads.convert_lead(submitted_lead.id, sa, account_id=999_999)
+        lead = db.session.get(Lead, submitted_lead.id)
+        assert lead is not None and lead.status == "submitted" and lead.discovery_id is None
+        assert db.session.scalar(select(Discovery.id)) is None
+
+
+def test_converted_lead_cannot_be_changed_by_the_prospect(
+    client: FlaskClient,
+    loaded: Flask,
+    submitted_lead: Any,
+    sa_discovery_form: Any,
+    make_user: Callable[..., Any],
+    prequal_answers: list[dict[str, Any]],
+) -> None:
+    user = make_user("sa")
+    with loaded.app_context():
+        leads.convert_lead(submitted_lead.id, db.session.get(User, user.id), account_name="Acme")
+    resp = client.post("/start/step/1", data=prequal_answers[0])
+    assert resp.status_code == 409
+    page = client.get("/start/result").get_data(as_text=True)
+    assert "has picked up your answers" in page
+
+
+def test_funnel_stages_and_window(loaded: Flask) -> None:
+    with loaded.app_context():
+        for step in (1, 1, 2, 3):
+            lead, _ = leads.start_lead({})
+            with db.transaction() as session:
+                row = session.get(Lead, lead.id)
+                assert row is not None
+                row.step_reached = step
+                if step == 3:
+                    row.status = "submitted"
+        stages = {s.key: (s.count, s.percent) for s in leads.funnel()}
+        assert stages == {
+            "step1": (4, 100),
+            "step2": (2, 50),
+            "step3": (1, 25),
+            "submitted": (1, 25),
+            "converted": (0, 0),
+        }
+        future = {s.key: s.count for s in leads.funnel(since=utcnow() + timedelta(days=1))}
+        assert set(future.values()) == {0}
