@@ -115,7 +115,7 @@ def test_pattern_and_single_without_options() -> None:
     found = problems(text)
     assert len(found) == 2
     assert found[0].startswith("f.yaml:17:48: the pattern is not a valid regular expression")
-    assert found[1] == "f.yaml:18:37: a single question needs options"
+    assert found[1] == "f.yaml:18:33: a single question needs options"
 
 
 def test_bad_id_is_a_schema_problem() -> None:
