@@ -1,0 +1,71 @@
+"""`recommender rules import|export|publish|history|rollback|test`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from flask import Flask
+
+import recommender.cli
+
+from .conftest import DEMO_RULES
+
+
+def run(app: Flask, *args: str) -> Any:
+    return CliRunner().invoke(recommender.cli.main, list(args), obj={"app": app})
+
+
+def test_rules_lifecycle_from_the_command_line(app: Flask, tmp_path: Path) -> None:
+    result = run(app, "rules", "import", str(DEMO_RULES))
+    assert result.exit_code == 0, result.output
+    assert "new ruleset, draft saved" in result.output
+    result = run(app, "rules", "publish", "demo", "--note", "first")
+    assert result.exit_code == 0, result.output
+    assert "published version 1" in result.output
+
+    changed = tmp_path / "demo.yaml"
+    changed.write_text(DEMO_RULES.read_text().replace("annual_volume_usd >= 10_000_000", "annual_volume_usd >= 5_000_000"))
+    result = run(app, "rules", "import", str(changed), "--publish")
+    assert result.exit_code == 0 and "published version 2" in result.output
+
+    result = run(app, "rules", "history", "demo")
+    lines = result.output.splitlines()
+    assert lines[0].startswith("* v2") and lines[1].startswith("  v1") and "first" in lines[1]
+
+    assert "5_000_000" in run(app, "rules", "export", "demo").output
+    exported = run(app, "rules", "export", "demo", "--version", "1").output
+    assert "10_000_000" in exported and "\nversion: 1\n" in exported
+
+    result = run(app, "rules", "rollback", "demo", "--to", "1")
+    assert result.exit_code == 0 and "published again as version 3" in result.output
+    assert "10_000_000" in run(app, "rules", "export", "demo").output
+
+    result = run(app, "rules", "test", "demo")
+    assert result.exit_code == 0, result.output
+    assert "2 passed, 0 failed" in result.output
+
+
+def test_import_of_an_invalid_file_prints_positions_and_exits_1(app: Flask, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO_RULES.read_text().replace("product: billing\n", "product: bilIing\n"))
+    result = run(app, "rules", "import", str(bad))
+    assert result.exit_code == 1
+    line = bad.read_text().splitlines().index("      - product: bilIing") + 1
+    assert f"{bad}:{line}:" in result.output and "bilIing" in result.output
+    result = run(app, "rules", "history", "demo")
+    assert result.exit_code == 1 and "no ruleset named 'demo'" in result.output
+
+
+def test_rules_test_fails_on_a_failing_scenario(app: Flask, demo: Any) -> None:
+    from recommender.services import authoring
+
+    with app.app_context():
+        draft = authoring.get_or_create_draft("demo", None)
+        authoring.save_draft("demo", None, scenarios=draft.scenarios.replace("include checkout", "include billing"))
+    result = run(app, "rules", "test", "demo", "--draft")
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "expected products to include billing" in result.output
+    result = run(app, "rules", "publish", "demo")
+    assert result.exit_code == 1 and "scenarios fail" in result.output
