@@ -1,0 +1,122 @@
+"""Runs every scenario in features/ruleset/*.feature against rules/stripe.yaml.
+
+No database and no Flask app: the ruleset and the sa_discovery questionnaire are loaded from
+their files and compiled once per test session. The step vocabulary lives in
+tests/bdd/ruleset_steps.py (loaded by path: tests/ is not a package).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from pytest_bdd import scenarios
+
+from recommender.engine import compile_ruleset, load_ruleset
+from recommender.questionnaire import load_questionnaire
+
+
+def _load_steps() -> ModuleType:
+    name = "recommender_tests_ruleset_steps"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, Path(__file__).with_name("ruleset_steps.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+steps = _load_steps()
+steps.install_steps()
+
+scenarios("ruleset")
+
+
+@pytest.fixture(scope="session")
+def sa_questionnaire() -> Any:
+    return load_questionnaire(steps.QUESTIONNAIRE_PATH)
+
+
+@pytest.fixture(scope="session")
+def stripe_ruleset(sa_questionnaire: Any) -> Any:
+    return load_ruleset(steps.RULESET_PATH, sa_questionnaire)
+
+
+@pytest.fixture(scope="session")
+def stripe_catalogue(stripe_ruleset: Any) -> Any:
+    return steps.Catalogue.of(stripe_ruleset)
+
+
+@pytest.fixture(scope="session")
+def compiled_stripe(stripe_ruleset: Any) -> Any:
+    return compile_ruleset(stripe_ruleset)
+
+
+# The worked examples of DOMAIN.md section 4: what each docs/examples file must produce.
+WORKED_EXAMPLES = {
+    "b2b_saas.json": (
+        [
+            "checkout",
+            "billing",
+            "usage_billing",
+            "customer_portal",
+            "tax",
+            "revenue_recognition",
+            "sepa_debit",
+            "ach_debit",
+            "netsuite_connector",
+            "radar",
+        ],
+        ["tax_registration", "sca_3ds", "sepa_settlement_delay", "usage_billing_choice"],
+    ),
+    "marketplace.json": (
+        ["connect", "connect_destination_charges", "identity", "radar"],
+        ["connect_platform_liability", "connect_cross_border_payouts", "connect_kyc_ownership"],
+    ),
+    "omnichannel_retailer.json": (
+        ["terminal", "checkout", "radar", "sigma"],
+        ["terminal_same_country"],
+    ),
+    "dtc_benelux.json": (
+        ["checkout", "ideal", "bancontact", "klarna", "tax", "radar"],
+        ["wero_migration", "tax_registration", "sca_3ds"],
+    ),
+}
+
+# Products that would be obviously unrelated to each worked example.
+UNRELATED = {
+    "b2b_saas.json": ["terminal", "connect", "klarna", "ideal", "issuing", "atlas"],
+    "marketplace.json": ["terminal", "billing", "usage_billing", "issuing", "treasury"],
+    "omnichannel_retailer.json": ["connect", "billing", "klarna", "issuing", "sepa_debit"],
+    "dtc_benelux.json": ["terminal", "connect", "billing", "sepa_debit", "ach_debit"],
+}
+
+
+@pytest.mark.parametrize("filename", sorted(WORKED_EXAMPLES))
+def test_worked_example_answer_files(
+    filename: str, sa_questionnaire: Any, compiled_stripe: Any
+) -> None:
+    """docs/examples/*.json (for `recommender evaluate --answers`) give the DOMAIN results."""
+    path = steps.ROOT / "docs" / "examples" / filename
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    answers = {qid: sa_questionnaire.coerce(qid, value) for qid, value in raw.items()}
+    assert answers == raw, "example files hold typed values already"
+    result = steps.evaluate(compiled_stripe, sa_questionnaire, answers)
+    products, risks = WORKED_EXAMPLES[filename]
+    got_products = steps.product_ids(result)
+    got_risks = steps.risks_by_id(result)
+    missing = [p for p in products if p not in got_products]
+    assert not missing, f"{filename}: missing products {missing}{steps.describe(result)}"
+    missing_risks = [r for r in risks if r not in got_risks]
+    assert not missing_risks, f"{filename}: missing risks {missing_risks}{steps.describe(result)}"
+    unrelated = [p for p in UNRELATED[filename] if p in got_products]
+    assert not unrelated, f"{filename}: unrelated products {unrelated}{steps.describe(result)}"
