@@ -1,0 +1,114 @@
+"""The SA workspace in a real browser: autosave, conditional questions, keyboard flow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _start_discovery(page: Any, base_url: str, company: str) -> None:
+    page.goto(f"{base_url}/discoveries")
+    page.fill("#name", company)
+    page.check("input[name=start]")
+    page.click("section[aria-labelledby=new-account-h] button[type=submit]")
+    page.wait_for_url("**/sections/company")
+
+
+def test_sa_answers_sees_saved_and_conditional_question_and_resumes(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    login_page(page, *demo_users["sa"])
+    company = unique_name("Acme")
+    _start_discovery(page, live_server.url, company)
+    assert page.input_value("#company_name") == company
+
+    page.fill("#annual_volume_usd", "2,000,000")
+    status = page.locator("#save-status")
+    status.filter(has_text="Saved").wait_for()
+    assert (
+        page.locator("[data-question=annual_volume_usd] [data-field-status]").inner_text()
+        == "Saved"
+    )
+    page.screenshot(path=str(tmp_path / "company.png"), full_page=True)
+
+    # Move on with the section menu; the conditional question appears without a reload.
+    page.click("[data-section-link=channels]")
+    page.wait_for_url("**/sections/channels")
+    store_count = page.locator("[data-question=store_count]")
+    assert store_count.is_hidden()
+    page.check("[data-question=channels] input[value=in_person]")
+    store_count.wait_for(state="visible")
+    status.filter(has_text="Saved").wait_for()
+    page.fill("#store_count", "12")
+    page.keyboard.press("Enter")  # Enter moves on instead of submitting
+    assert page.url.endswith("/sections/channels")
+    status.filter(has_text="Saved").wait_for()
+    page.screenshot(path=str(tmp_path / "channels.png"), full_page=True)
+
+    # Leave and resume: everything is still there.
+    page.reload()
+    assert page.locator("[data-question=channels] input[value=in_person]").is_checked()
+    assert page.input_value("#store_count") == "12"
+    assert page.locator("[data-question=store_count]").is_visible()
+    page.goto(f"{live_server.url}/discoveries?q={company}")
+    assert page.locator("table.ws-table").inner_text().count(company) == 1
+    page.click(f'table.ws-table a:has-text("{company}")')
+    page.wait_for_url("**/sections/company")
+    assert page.input_value("#annual_volume_usd") == "2000000"
+
+
+def test_invalid_value_shows_the_message_at_the_field(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Initech"))
+    page.fill("#annual_volume_usd", "a lot")
+    error = page.locator("#annual_volume_usd-error")
+    error.wait_for(state="visible")
+    assert "Enter an amount" in error.inner_text()
+    assert page.locator("#save-status").inner_text().startswith("Not saved")
+    page.fill("#annual_volume_usd", "1.5M")
+    page.locator("#save-status").filter(has_text="Saved").wait_for()
+    assert error.is_hidden()
+
+
+def test_country_type_ahead_by_keyboard(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Globex"))
+    search = page.locator("#customer_countries-search")
+    search.fill("Germany")
+    search.press("Enter")
+    search.fill("fr")
+    search.press("Enter")
+    chips = page.locator("[data-question=customer_countries] .ws-chips li")
+    assert chips.count() == 2
+    page.locator("#save-status").filter(has_text="Saved").wait_for()
+    page.click("button[aria-label='Remove Germany']")
+    page.locator("#save-status").filter(has_text="Saved").wait_for()
+    page.reload()
+    assert (
+        page.locator("[data-question=customer_countries] .ws-chips li")
+        .all_inner_texts()[0]
+        .startswith("France")
+    )
+    assert page.locator("[data-question=customer_countries] .ws-chips li").count() == 1
