@@ -15,18 +15,85 @@ if TYPE_CHECKING:
     from recommender.questionnaire import Questionnaire
 
 
+def optimise(expr: Any) -> Any:
+    """Fold `$or` branches that are `$iany` over the same list with one `$i` each into one
+    `$iany` with an inner `$or` (`x contains_any @big_set`): same meaning, but one branch
+    instead of one per value, so durable's DNF expansion stays small."""
+    if isinstance(expr, list):
+        return [optimise(e) for e in expr]
+    if not isinstance(expr, dict):
+        return expr
+    out = {k: optimise(v) for k, v in expr.items()}
+    branches = out.get("$or")
+    if len(out) == 1 and isinstance(branches, list):
+        folded: dict[str, list[Any]] = {}
+        rest = []
+        for b in branches:
+            inner = b.get("$iany") if isinstance(b, dict) and len(b) == 1 else None
+            if isinstance(inner, dict) and len(inner) == 1:
+                ((field, test),) = inner.items()
+                if isinstance(test, dict) and list(test) == ["$i"]:
+                    folded.setdefault(field, []).append(test)
+                    continue
+            rest.append(b)
+        if any(len(v) > 1 for v in folded.values()):
+            merged = [
+                {"$iany": {f: tests[0] if len(tests) == 1 else {"$or": tests}}}
+                for f, tests in folded.items()
+            ]
+            new = merged + rest
+            return new[0] if len(new) == 1 else {"$or": new}
+    return out
+
+
+class _Group:
+    """Some of a ruleset's rules compiled into durable shards (plus any it could not take)."""
+
+    def __init__(self, ruleset: Ruleset, indexes: list[int], label: str) -> None:
+        self.indexes = indexes
+        rules = ruleset.rules
+        compiled = [
+            (rules[i].id, optimise(cond.to_durable(rules[i].condition, ruleset.sets)))
+            for i in indexes
+        ]
+        self.shards = RuleShards(compiled, label=label) if compiled else None
+        # Rules durable cannot take (DNF explosion) are decided by conditions.evaluate.
+        self.python = [indexes[k] for k in self.shards.unsupported] if self.shards else []
+
+    def fire(
+        self, ruleset: Ruleset, facts: Mapping[str, Any], clean: Mapping[str, Any]
+    ) -> list[int]:
+        if self.shards is None:
+            return []
+        fired = [self.indexes[k] for k in self.shards.fired(clean, normalised=True)]
+        rules, sets = ruleset.rules, ruleset.sets
+        fired += [i for i in self.python if cond.evaluate(rules[i].condition, facts, sets)]
+        return fired
+
+    def close(self) -> None:
+        if self.shards is not None:
+            self.shards.close()
+
+
 class CompiledRuleset:
-    """A ruleset compiled into durable shards. Thread safe; frees its shards when collected."""
+    """A ruleset compiled into durable shards. Thread safe; frees its shards when collected.
+
+    Rules that read derived facts are compiled apart from the others, so chaining rounds
+    after the first re-fire only them.
+    """
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
-        compiled = [
-            (rule.id, cond.to_durable(rule.condition, ruleset.sets)) for rule in ruleset.rules
-        ]
-        self.shards = RuleShards(compiled, label=ruleset.name) if compiled else None
-        # Rules durable cannot take (DNF explosion) are decided by conditions.evaluate.
-        self.python_rules = list(self.shards.unsupported) if self.shards is not None else []
         self.builder = ResultBuilder(ruleset)
+        dependent = self.builder.dependent
+        self.base = _Group(
+            ruleset, [r.index for r in ruleset.rules if r.index not in dependent], ruleset.name
+        )
+        self.dependent = _Group(ruleset, sorted(dependent), ruleset.name + "_d")
+
+    @property
+    def python_rules(self) -> list[int]:
+        return sorted(self.base.python + self.dependent.python)
 
     @property
     def name(self) -> str:
@@ -36,17 +103,14 @@ class CompiledRuleset:
     def version(self) -> int:
         return self.ruleset.version
 
-    def fire(self, facts: Mapping[str, Any]) -> list[int]:
-        """Indexes of the rules whose condition holds for `facts` (typed answers + derived)."""
-        if self.shards is None:
-            return []
-        fired = self.shards.fired(normalise_facts(facts), normalised=True)
-        if self.python_rules:
-            rules, sets = self.ruleset.rules, self.ruleset.sets
-            extra = [i for i in self.python_rules if cond.evaluate(rules[i].condition, facts, sets)]
-            if extra:
-                fired = sorted(fired + extra)
-        return fired
+    def fire(self, facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
+        """Indexes of the rules whose condition holds for `facts` (typed answers + derived);
+        only among the rules that read derived facts when `dependent_only`."""
+        clean = normalise_facts(facts)
+        fired = self.dependent.fire(self.ruleset, facts, clean)
+        if not dependent_only:
+            fired += self.base.fire(self.ruleset, facts, clean)
+        return sorted(fired)
 
     def evaluate(
         self,
@@ -61,8 +125,8 @@ class CompiledRuleset:
 
     def close(self) -> None:
         """Free the durable rulesets now (otherwise done when garbage collected)."""
-        if self.shards is not None:
-            self.shards.close()
+        self.base.close()
+        self.dependent.close()
 
 
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:

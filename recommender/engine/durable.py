@@ -150,6 +150,8 @@ def branch_count(expr: Any) -> int:
             return total
         if "$or" in expr:
             return sum(branch_count(item) for item in expr["$or"])
+        if "$iany" in expr or "$iall" in expr:
+            return 1  # one alpha node over the list, whatever its inner expression
         total = 1
         for value in expr.values():
             total *= branch_count(value) if isinstance(value, Mapping) else 1

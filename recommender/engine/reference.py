@@ -19,10 +19,13 @@ class ReferenceEvaluator:
         self.ruleset = ruleset
         self.builder = ResultBuilder(ruleset)
 
-    def fire(self, facts: Mapping[str, Any]) -> list[int]:
+    def fire(self, facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
         sets = self.ruleset.sets
+        dependent = self.builder.dependent
         return [
-            i for i, r in enumerate(self.ruleset.rules) if cond.evaluate(r.condition, facts, sets)
+            i
+            for i, r in enumerate(self.ruleset.rules)
+            if (not dependent_only or i in dependent) and cond.evaluate(r.condition, facts, sets)
         ]
 
     def evaluate(

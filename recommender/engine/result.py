@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from recommender.questionnaire import Questionnaire
 
 MAX_ROUNDS = 10
-Fire = Callable[[Mapping[str, Any]], list[int]]
+# fire(facts, dependent_only) -> indexes of the rules that hold, ascending; with
+# dependent_only, only among the rules that read derived facts.
+Fire = Callable[[Mapping[str, Any], bool], list[int]]
 
 
 class ChainError(Exception):
@@ -83,14 +85,19 @@ def derive_facts(ruleset: Ruleset, fired: list[int]) -> dict[str, tuple[Any, Rul
 
 
 def run_chain(
-    ruleset: Ruleset, answers: Mapping[str, Any], fire: Fire
+    ruleset: Ruleset, answers: Mapping[str, Any], fire: Fire, dependent: frozenset[int]
 ) -> tuple[list[int], dict[str, Any], dict[str, tuple[Any, Rule, Effect]], ChainError | None]:
-    """Fire rules in rounds until derived facts settle: (fired, facts, derivations, error)."""
+    """Fire rules in rounds until derived facts settle: (fired, facts, derivations, error).
+
+    Rules that read no derived fact cannot change between rounds, so rounds after the
+    first re-fire only the `dependent` ones.
+    """
     derived: dict[str, Any] = {}
     facts = dict(answers)
-    fired = fire(facts)
+    fired = fire(facts, False)
     if not ruleset.derived:
         return fired, facts, {}, None
+    base = [i for i in fired if i not in dependent]
     changing: set[str] = set()
     for _round in range(MAX_ROUNDS):
         derivations = derive_facts(ruleset, fired)
@@ -102,7 +109,7 @@ def run_chain(
         }
         derived = new
         facts = {**answers, **derived}
-        fired = fire(facts)
+        fired = sorted(base + fire(facts, True))
     return fired, facts, derive_facts(ruleset, fired), ChainError(sorted(changing))
 
 
@@ -134,6 +141,10 @@ class ResultBuilder:
         self.ruleset = ruleset
         self.renderers: dict[int, TemplateRenderer] = {}
         self.rules_by_field: dict[str, list[int]] = {}
+        # Rules reading a derived fact: the only ones chaining rounds need to re-fire.
+        self.dependent = frozenset(
+            r.index for r in ruleset.rules if r.fields & set(ruleset.derived)
+        )
         for rule in ruleset.rules:
             for name in rule.fields:
                 self.rules_by_field.setdefault(name, []).append(rule.index)
@@ -160,7 +171,7 @@ class ResultBuilder:
     ) -> Result:
         rs = self.ruleset
         result = Result(ruleset={"name": rs.name, "version": rs.version})
-        fired, facts, derivations, chain_error = run_chain(rs, answers, fire)
+        fired, facts, derivations, chain_error = run_chain(rs, answers, fire, self.dependent)
         if chain_error is not None:
             result.errors.append(
                 {"kind": "chain", "message": str(chain_error), "facts": chain_error.facts}

@@ -16,6 +16,7 @@ from typing import Any
 
 from recommender.engine import compile_ruleset, load_ruleset_text
 from recommender.engine.reference import ReferenceEvaluator
+from recommender.questionnaire.countries import COUNTRIES as COUNTRY_NAMES
 
 OPTS = ["a", "b", "c", "d"]
 COUNTRIES = ["DE", "NL", "BE", "US", "GB", "FR"]
@@ -80,7 +81,7 @@ def atom(rnd: random.Random, derived: bool) -> str:
         return f"{name} contains {rnd.choice(pool)}"
     mode = rnd.choice(["contains_any", "contains_all"])
     if kind == "country_list" and rnd.random() < 0.3:
-        return f"{name} {mode} @eu"
+        return f"{name} {mode} {rnd.choice(['@eu', '@world'])}"
     return f"{name} {mode} [{', '.join(rnd.sample(pool, rnd.randint(1, 3)))}]"
 
 
@@ -107,6 +108,7 @@ def ruleset_text(rnd: random.Random, n_rules: int) -> str:
         "questionnaire: fuzz",
         "sets:",
         "  eu: [DE, NL, BE, FR]",
+        "  world: [" + ", ".join(sorted(COUNTRY_NAMES)) + "]",
         "derived:",
         "  seg: {type: single, options: [big, small, mid]}",
         "  tier: {type: single, options: [one, two]}",
