@@ -894,7 +894,11 @@ def _summary(compiled: Any, answers: dict[str, Any]) -> Summary:
     from recommender.engine.result import run_chain
 
     ruleset = compiled.ruleset
-    fired, _facts, _derivations, error = run_chain(ruleset, answers, compiled.fire)
+    dependent = getattr(compiled.builder, "dependent", None)
+    if dependent is None:
+        fired, _facts, _derivations, error = run_chain(ruleset, answers, compiled.fire)
+    else:  # rounds after the first re-fire only the rules that read derived facts
+        fired, _facts, _derivations, error = run_chain(ruleset, answers, compiled.fire, dependent)
     if error is not None:
         raise error
     recommended: set[str] = set()

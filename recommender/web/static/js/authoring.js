@@ -66,7 +66,12 @@
     });
     cm.getWrapperElement().setAttribute("data-editor-for", textarea.id);
     editors[textarea.id] = cm;
-    markProblems(cm, readProblems());
+    var problems = readProblems();
+    markProblems(cm, problems);
+    if (problems.length && textarea.id === "source") {
+      // Bring the first problem into view (CodeMirror only renders visible lines).
+      cm.scrollIntoView({ line: Math.max(0, (problems[0].line || 1) - 1), ch: 0 }, 120);
+    }
     return cm;
   }
 

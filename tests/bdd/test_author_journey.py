@@ -1,0 +1,215 @@
+"""Steps for features/authoring.feature: the rule author's journey through the workbench."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pytest_bdd import given, parsers, scenarios, then, when
+from sqlalchemy import select
+
+from recommender.extensions import db
+from recommender.models import Account, Answer, Discovery, QuestionnaireVersion
+
+scenarios("authoring.feature")
+
+DATA = Path(__file__).resolve().parents[1] / "authoring" / "data"
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config.update(
+        {
+            "FORMS_DIR": str(DATA / "forms"),
+            "RULES_DIR": str(DATA / "rules"),
+            "RULESET_FEATURES_DIR": str(DATA / "features"),
+        }
+    )
+    return app_config
+
+
+@pytest.fixture
+def page() -> dict[str, Any]:
+    """The last response a step saw."""
+    return {}
+
+
+def _text(resp: Any) -> str:
+    return str(resp.get_data(as_text=True))
+
+
+def _editor_source(client: FlaskClient) -> str:
+    body = _text(client.get("/rulesets/demo/edit"))
+    match = re.search(r'<textarea id="source"[^>]*>(.*?)</textarea>', body, re.S)
+    assert match, "the editor has no source textarea"
+    return html.unescape(match.group(1))
+
+
+@given("the demo ruleset is active as version 1")
+def demo_active(app: Flask) -> None:
+    from recommender.services import authoring
+
+    with app.app_context():
+        authoring.import_file(DATA / "rules" / "demo.yaml", None, publish_now=True)
+
+
+@given(parsers.parse('saved discoveries "{a}" with volume {va:d} and "{b}" with volume {vb:d}'))
+def saved_discoveries(app: Flask, make_user: Callable[..., Any], a: str, va: int, b: str, vb: int) -> None:
+    from recommender.engine.model import checksum
+    from recommender.questionnaire import load_questionnaire
+
+    owner = make_user("sa")
+    path = DATA / "forms" / "authoring_demo.yaml"
+    q = load_questionnaire(path)
+    with app.app_context(), db.transaction() as session:
+        qv = QuestionnaireVersion(
+            form_id=q.id, version=q.version, title=q.title, definition=q.to_dict(),
+            source=path.read_text(), checksum=checksum(path.read_text()),
+        )
+        session.add(qv)
+        session.flush()
+        for name, volume in ((a, va), (b, vb)):
+            account = Account(name=name, created_by_id=owner.id)
+            session.add(account)
+            session.flush()
+            d = Discovery(account_id=account.id, questionnaire_version_id=qv.id, owner_id=owner.id)
+            session.add(d)
+            session.flush()
+            session.add(Answer(discovery_id=d.id, question_id="annual_volume_usd", value=volume))
+
+
+@given("I am logged in as an author")
+def logged_in(client: FlaskClient, make_user: Callable[..., Any], login: Callable[..., Any]) -> None:
+    login(make_user("author"))
+
+
+@when(parsers.parse('I save the rules with "{old}" changed to "{new}"'))
+def save_rules(client: FlaskClient, page: dict[str, Any], old: str, new: str) -> None:
+    source = _editor_source(client)
+    assert old in source
+    page["source"] = source.replace(old, new, 1)
+    page["resp"] = client.post("/rulesets/demo/edit", data={"source": page["source"]})
+    assert page["resp"].status_code == 200
+
+
+@then(parsers.parse('I see a check error at the line of "{text}"'))
+def error_at_line(page: dict[str, Any], text: str) -> None:
+    line = next(i for i, s in enumerate(page["source"].splitlines(), 1) if text in s)
+    body = _text(page["resp"])
+    assert "1 problem" in body
+    assert f'data-line="{line}"' in body and f"line {line}, column" in body
+
+
+@then("I see no check errors")
+def no_errors(page: dict[str, Any]) -> None:
+    assert "No problems" in _text(page["resp"])
+
+
+@then("publishing is refused and version 1 stays active")
+def publish_refused(app: Flask, client: FlaskClient) -> None:
+    from recommender.services import authoring
+
+    resp = client.post("/rulesets/demo/publish", data={"note": "should not work"})
+    assert resp.status_code == 302
+    follow = client.get(resp.headers["Location"])
+    assert "Publishing refused" in _text(follow)
+    with app.app_context():
+        assert authoring.active_version("demo").version == 1
+        assert [r.version for r in authoring.history("demo")] == [1]
+
+
+@when("I run the scenarios")
+def run_scenarios(client: FlaskClient, page: dict[str, Any]) -> None:
+    body = _text(client.get("/rulesets/demo/scenarios"))
+    text = html.unescape(re.search(r'<textarea id="scenarios-text"[^>]*>(.*?)</textarea>', body, re.S).group(1))
+    page["resp"] = client.post("/rulesets/demo/scenarios", data={"scenarios": text, "action": "run"})
+
+
+@then(parsers.parse("all {n:d} scenarios pass"))
+def all_pass(page: dict[str, Any], n: int) -> None:
+    assert f"{n} passed, 0 failed" in _text(page["resp"])
+
+
+@then(parsers.parse('the scenario "{name}" fails'))
+def scenario_fails(page: dict[str, Any], name: str) -> None:
+    body = _text(page["resp"])
+    assert re.search(r"FAIL</span>\s*<a [^>]*>line \d+</a> " + re.escape(name), body), body[-3000:]
+
+
+@when("I preview the impact")
+def preview(client: FlaskClient, page: dict[str, Any]) -> None:
+    page["impact"] = client.get("/rulesets/demo/impact?format=json").json
+    page["resp"] = client.get("/rulesets/demo/impact")
+
+
+@then(parsers.parse('only "{label}" would change, gaining {product} because of {rule}'))
+def only_changes(page: dict[str, Any], label: str, product: str, rule: str) -> None:
+    changed = page["impact"]["changed"]
+    assert [(c["label"], c["products_added"], c["products_removed"], c["rules"]) for c in changed] == [
+        (label, [product], [], [rule])
+    ]
+    assert page["impact"]["evaluated"] == 2
+    assert label in _text(page["resp"])
+
+
+@when(parsers.parse('I publish the draft with the note "{note}"'))
+def publish(client: FlaskClient, page: dict[str, Any], note: str) -> None:
+    page["published_at"] = datetime.now(UTC)
+    resp = client.post("/rulesets/demo/publish", data={"note": note})
+    assert resp.status_code == 302
+    assert "Published version" in _text(client.get(resp.headers["Location"]))
+
+
+@then(parsers.parse("version {n:d} is active"))
+def version_active(app: Flask, client: FlaskClient, n: int) -> None:
+    from recommender.services import authoring
+
+    with app.app_context():
+        assert authoring.active_version("demo").version == n
+    assert client.get("/rulesets/demo/active.json").json["version"] == n
+
+
+def _evaluate(app: Flask, label: str) -> Any:
+    from recommender.services import authoring
+    from recommender.services.evaluation import evaluate_answers
+
+    with app.app_context():
+        discovery = db.session.scalar(select(Discovery).join(Account).where(Account.name == label))
+        subject = authoring.subject("discovery", discovery.id)
+        return evaluate_answers(subject.questionnaire, subject.answers, "demo")
+
+
+@then(parsers.parse('the next evaluation of "{label}" uses version {n:d} and recommends {product}'))
+def evaluation_uses(app: Flask, label: str, n: int, product: str) -> None:
+    result = _evaluate(app, label)
+    assert result.ruleset["version"] == n
+    assert product in result.product_ids
+
+
+@then(parsers.parse('the next evaluation of "{label}" uses version {n:d} and does not recommend {product}'))
+def evaluation_without(app: Flask, label: str, n: int, product: str) -> None:
+    result = _evaluate(app, label)
+    assert result.ruleset["version"] == n
+    assert product not in result.product_ids
+
+
+@then("the audit log shows the publish with the changed threshold")
+def audit_shows(client: FlaskClient) -> None:
+    body = html.unescape(_text(client.get("/rulesets/demo")))
+    assert "published version 2 (previous: 1) — lower the enterprise bar" in body
+    assert "-    when: annual_volume_usd >= 10_000_000" in body
+    assert "+    when: annual_volume_usd >= 5_000_000" in body
+
+
+@when(parsers.parse("I roll back to version {n:d}"))
+def roll_back(client: FlaskClient, n: int) -> None:
+    resp = client.post("/rulesets/demo/rollback", data={"to": str(n)})
+    assert resp.status_code == 302
+    assert f"Version {n} is active again" in _text(client.get(resp.headers["Location"]))
