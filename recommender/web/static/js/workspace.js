@@ -209,7 +209,7 @@
         setVersion(w, data.version);
         if (data.revision !== undefined) { root.setAttribute("data-revision", String(data.revision)); }
         setFieldState(w, e.dirty ? "pending" : "saved");
-        if (!notes) { applyVisibility(data.visible); applyProgress(data.progress); }
+        if (!notes) { applyVisibility(data.visible); applyProgress(data.progress); document.body.dispatchEvent(new CustomEvent("answers-saved", { detail: data })); }
       } else if (r.resp.status === 409) {
         setFieldState(w, "conflict", data.error || "Someone else changed this answer — reload to see it.");
       } else if (r.resp.status === 400 || r.resp.status === 422) {
