@@ -192,7 +192,7 @@ def synthetic_sizes(sizes: list[int], n: int) -> None:
         compiled = compile_ruleset(ruleset)
         compile_ms = 1000 * (time.perf_counter() - t)
         print(
-            f"  {size} rules: compile {compile_ms:.0f} ms ({len(compiled.shards._handles)} shards)"
+            f"  {size} rules: compile {compile_ms:.0f} ms ({len(compiled.base.shards._handles) if compiled.base.shards else 0} shards)"
         )
         compare(f"{size} rules", compiled, ReferenceEvaluator(ruleset), sets, n)
         compiled.close()

@@ -90,6 +90,9 @@ def with_state_guard(expr: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_scalar(key: str, value: Any) -> None:
+    kind = type(value)
+    if kind is bool or (kind is str and len(value) <= MAX_STRING):
+        return
     if isinstance(value, bool) or value is None:
         if value is None:
             raise FactError(f"{key}: null is not a value (leave the answer out instead)")

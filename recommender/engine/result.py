@@ -117,15 +117,6 @@ _MISSING = object()
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-def _cited(rules: list[Rule], facts: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for rule in rules:
-        for name in sorted(rule.fields):
-            if name in facts:
-                out[name] = facts[name]
-    return out
-
-
 def _effect_text(e: Effect) -> str:
     if e.kind == "flag":
         return f"flag {e.target}" + (f" ({e.severity})" if e.severity else "")
@@ -141,6 +132,8 @@ class ResultBuilder:
         self.ruleset = ruleset
         self.renderers: dict[int, TemplateRenderer] = {}
         self.rules_by_field: dict[str, list[int]] = {}
+        self.sorted_fields = [tuple(sorted(r.fields)) for r in ruleset.rules]
+        self.effect_texts = [tuple(_effect_text(e) for e in r.effects) for r in ruleset.rules]
         # Rules reading a derived fact: the only ones chaining rounds need to re-fire.
         self.dependent = frozenset(
             r.index for r in ruleset.rules if r.fields & set(ruleset.derived)
@@ -148,6 +141,15 @@ class ResultBuilder:
         for rule in ruleset.rules:
             for name in rule.fields:
                 self.rules_by_field.setdefault(name, []).append(rule.index)
+
+    def cited(self, rules: list[Rule], facts: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers (and derived facts) the rules' conditions read, by id."""
+        out: dict[str, Any] = {}
+        for rule in rules:
+            for name in self.sorted_fields[rule.index]:
+                if name in facts:
+                    out[name] = facts[name]
+        return out
 
     def renderer(self, questionnaire: Questionnaire | None) -> TemplateRenderer:
         key = id(questionnaire) if questionnaire is not None else 0
@@ -216,7 +218,7 @@ class ResultBuilder:
                     "docs": product.docs,
                     "rationale": [t for t in (render(r, e.because) for r, e in by) if t],
                     "rules": [r.id for r, _ in by],
-                    "answers": _cited([r for r, _ in by], facts),
+                    "answers": self.cited([r for r, _ in by], facts),
                 }
             )
         kept_set = set(kept)
@@ -284,8 +286,10 @@ class ResultBuilder:
                     "rule": rule.id,
                     "description": rule.description,
                     "fired": hit,
-                    "matched_answers": _cited([rule], facts),
-                    "effects": [_effect_text(e) for e in rule.effects] if hit else [],
+                    "matched_answers": {
+                        n: facts[n] for n in self.sorted_fields[rule.index] if n in facts
+                    },
+                    "effects": list(self.effect_texts[rule.index]) if hit else [],
                 }
             )
         result.fired = [rules[i].id for i in fired]
