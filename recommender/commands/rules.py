@@ -23,6 +23,14 @@ def rules() -> None:
     """Rulesets (rules/*.yaml): check them, and more."""
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is below it (shorter messages)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 @rules.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--forms", "forms_dir", default=str(FORMS_DIR), show_default=True, type=click.Path())
@@ -31,7 +39,7 @@ def rules_check(paths: tuple[str, ...], forms_dir: str) -> None:
     from recommender.engine import check_ruleset_paths
     from recommender.engine.loader import load_questionnaires
 
-    files = list(paths) or [str(p) for p in sorted(RULES_DIR.glob("*.yaml"))]
+    files = list(paths) or [_shown(p) for p in sorted(RULES_DIR.glob("*.yaml"))]
     problems = check_ruleset_paths(files, load_questionnaires(forms_dir))
     for problem in problems:
         click.echo(str(problem))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+from recommender.conditions.positions import position_in_source
 from recommender.engine import cond as conditions
 from recommender.engine.cond import ConditionSyntaxError, FieldSpec
 from recommender.engine.model import (
@@ -108,19 +109,12 @@ def check_ruleset_paths(
 
 
 def condition_position(
-    located: Located, where: tuple[Any, ...], line: int, col: int
+    located: Located, source: str, where: tuple[Any, ...], line: int, col: int
 ) -> tuple[int, int]:
-    """File position of (line, col) within the condition string at `where`."""
+    """File position of (line, col) within the condition string at `where` (handles plain,
+    quoted and block scalars through conditions' position_in_source)."""
     vline, vcol = located.pos(where)
-    absolute = getattr(conditions, "absolute_position", None)
-    if absolute is not None:
-        try:
-            return tuple(absolute(located, where, line, col))  # type: ignore[return-value]
-        except TypeError:
-            pass
-    if line == 1:
-        return vline, vcol + col - 1
-    return vline + line - 1, col
+    return position_in_source(source, vline, vcol, line, col)
 
 
 def _load(
@@ -273,7 +267,7 @@ class _Builder:
         return node
 
     def at_condition(self, where: tuple[Any, ...], line: int, col: int, message: str) -> None:
-        fline, fcol = condition_position(self.located, where, line, col)
+        fline, fcol = condition_position(self.located, self.text, where, line, col)
         self.problems.append(Problem(self.located.path, fline, fcol, message))
 
     def template(self, where: tuple[Any, ...], text: str, known: set[str] | None) -> None:

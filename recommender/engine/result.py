@@ -261,7 +261,7 @@ class ResultBuilder:
                     "rules": [r.id for r, _ in by],
                 }
             )
-        risks.sort(key=lambda r: (_SEVERITY_RANK[r["severity"]], register[r["id"]]))
+        risks.sort(key=lambda r: (_SEVERITY_RANK[str(r["severity"])], register[str(r["id"])]))
         result.risks = risks
         for name, (value, rule, effect) in sorted(
             derivations.items(), key=lambda kv: list(rs.derived).index(kv[0])
@@ -371,7 +371,7 @@ class ResultBuilder:
                     "_order": order,
                 }
             )
-        out.sort(key=lambda q: (-q["score"], q["_order"]))
+        out.sort(key=lambda q: (-q["score"], q["_order"]))  # type: ignore[operator]
         for q in out:
             del q["_order"]
         return out

@@ -164,7 +164,7 @@ def test_checker_reports_each_problem_with_its_location(form: Any) -> None:
         (line + 11, 11, "unknown answer id 'nosuch'"),
         (line + 11, 37, "'giant' is not an option of 'segment'"),
         (line + 12, 46, "template syntax error"),
-        (line + 14, 19, "expected a value after '=='"),
+        (line + 14, 20, "expected a value after '=='"),
         (line + 15, 46, "private attribute '__class__'"),
     ]
     assert len(got) == 13
