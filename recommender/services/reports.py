@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from recommender.errors import NotFound
 from recommender.extensions import db
@@ -113,7 +113,7 @@ class Report:
 def panel(discovery_id: int) -> Panel:
     """Evaluate the discovery's current answers with the active ruleset, for the panel."""
     discovery = discoveries.get_discovery(discovery_id)
-    q = discoveries.questionnaire_of(discovery)
+    q = _questionnaire_by_id(discovery.questionnaire_version_id)
     answers = q.visible_answers(discoveries.answers_of(discovery_id))
     result = evaluation.evaluate_answers(q, answers).to_dict()
     count = db.session.scalar(
@@ -182,7 +182,7 @@ def create_snapshot(discovery_id: int, user: User | None) -> ReportSnapshot:
     The stored answers are exactly the (visible) answers that were evaluated.
     """
     discovery = discoveries.get_discovery(discovery_id)
-    q = discoveries.questionnaire_of(discovery)
+    q = _questionnaire_by_id(discovery.questionnaire_version_id)
     answers = _json(q.visible_answers(discoveries.answers_of(discovery_id)))
     result = _json(evaluation.evaluate_answers(q, answers).to_dict())
     name = str(result["ruleset"]["name"])
@@ -398,9 +398,23 @@ def _md_url(url: str) -> str:
 
 
 def _questionnaire(snapshot: ReportSnapshot) -> Any:
-    version = db.session.get(QuestionnaireVersion, snapshot.questionnaire_version_id)
+    return _questionnaire_by_id(snapshot.questionnaire_version_id)
+
+
+def _questionnaire_by_id(version_id: int) -> Any:
+    """The questionnaire of a stored version. Only its identity is read up front: the models
+    are cached per process by id, and the (large) definition loads only on a cache miss."""
+    version = db.session.get(
+        QuestionnaireVersion,
+        version_id,
+        options=[
+            load_only(
+                QuestionnaireVersion.id, QuestionnaireVersion.form_id, QuestionnaireVersion.version
+            )
+        ],
+    )
     if version is None:
-        raise NotFound(f"The questionnaire version of report {snapshot.id} is missing.")
+        raise NotFound(f"There is no questionnaire version {version_id}.")
     return questionnaires.questionnaire_for(version)
 
 

@@ -1,0 +1,74 @@
+"""The live recommendation panel and the report in a real browser (Debian's chromium)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PANEL = "#recommendation-panel"
+
+
+def test_panel_follows_answers_without_reload_and_report_prints(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    login_page(page, *demo_users["sa"])
+    company = unique_name("Panel Co")
+    page.goto(f"{live_server.url}/discoveries")
+    page.fill("#name", company)
+    page.check("input[name=start]")
+    page.click("section[aria-labelledby=new-account-h] button[type=submit]")
+    page.wait_for_url("**/sections/company")
+
+    # The panel loads beside the form.
+    page.locator(f"{PANEL} .rec-panel").wait_for()
+    page.click("[data-section-link=channels]")
+    page.wait_for_url("**/sections/channels")
+    panel = page.locator(f"{PANEL} .rec-panel")
+    panel.wait_for()
+    assert page.locator(f"{PANEL} [data-product=terminal]").count() == 0
+    page.evaluate("window.__sameDocument = true")
+
+    # Answering a question that adds a product changes the panel, without a reload.
+    page.check("[data-question=channels] input[value=in_person]")
+    terminal = page.locator(f"{PANEL} li[data-product=terminal]")
+    terminal.wait_for()
+    assert "Stripe Terminal" in terminal.inner_text()
+    assert page.evaluate("window.__sameDocument") is True
+    assert (
+        "Unified in-person and online commerce"
+        in page.locator(f"{PANEL} .rec-bundles").inner_text()
+    )
+    page.screenshot(path=str(tmp_path / "panel.png"), full_page=True)
+
+    # "Ask next" links lead to the question's block in its section.
+    link = page.locator(f"{PANEL} .rec-ask-next a").first
+    href = link.get_attribute("href")
+    assert href is not None and "#q-" in href
+    question_id = href.split("#q-", 1)[1]
+    link.click()
+    page.wait_for_url(f"**{href}")
+    assert page.locator(f"#q-{question_id}").count() == 1
+
+    # Create a report from the panel: the printable page shows the recommendation.
+    page.locator(f"{PANEL} .rec-panel").wait_for()
+    page.click(f"{PANEL} button:has-text('Create report')")
+    page.wait_for_url("**/reports/*")
+    assert company in page.locator("h1").inner_text()
+    assert page.locator(".report [data-product=terminal]").count() == 1
+    assert "In person" in page.locator(".report-answers").inner_text()
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert page.locator(".topbar").is_hidden()
+    assert page.locator("nav.no-print").is_hidden()
+    assert page.locator(".report-product").first.is_visible()
+    page.screenshot(path=str(tmp_path / "report-print.png"), full_page=True)
