@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from recommender.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,16 +24,15 @@ def _rules_dir(tmp_path: Path) -> Path:
 
 
 def test_import_directory_is_idempotent_and_activates_new_versions(
-    app_config: dict[str, Any], tmp_path: Path
+    app_config: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    from recommender import create_app
     from recommender.services import evaluation, rulesets
     from recommender.services.questionnaires import latest, load_directory, questionnaire_for
 
     rules_dir = _rules_dir(tmp_path)
     app_config["RULES_DIR"] = str(rules_dir)
     app_config["RULESET_REFRESH_SECONDS"] = 0.05
-    app = create_app(app_config)
+    app = request.getfixturevalue("app")  # built after the config change; emptied after
     with app.app_context():
         load_directory()
         assert rulesets.import_directory() == ["prequalification v1"]
