@@ -51,7 +51,7 @@ def test_every_role_sees_the_panel(
     login(make_user(role))
     response = client.get(f"/discoveries/{discovery_id}/recommendation")
     assert response.status_code == 200
-    assert 'class="rec-panel"' in response.get_data(as_text=True)
+    assert 'class="rec-panel card"' in response.get_data(as_text=True)
 
 
 def test_unknown_discovery_and_report_are_404(sa_client: FlaskClient) -> None:
