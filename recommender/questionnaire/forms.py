@@ -101,7 +101,7 @@ def form_data(q: Any, section_id: str, answers: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def raw_value(question: Any, formdata: FormData) -> Any:
+def raw_value(question: Any, formdata: FormData | Any) -> Any:
     """The raw value a browser posted for `question`, ready for `Questionnaire.coerce`.
 
     A missing key means "nothing chosen" (unchecked boxes and radios are not posted), which
@@ -209,20 +209,22 @@ def _field(question: Any, default: Any) -> Any:
                 "inputmode": "numeric" if kind == "integer" else "decimal",
                 "autocomplete": "off",
                 "data-number": kind,
-                "placeholder": placeholder or None,
+                **_placeholder(placeholder),
             },
             **common,
         )
     if kind == "long_text":
-        return TextAreaField(
-            label, render_kw={"rows": 4, "placeholder": placeholder or None}, **common
-        )
+        return TextAreaField(label, render_kw={"rows": 4, **_placeholder(placeholder)}, **common)
     render_kw = (
         {"inputmode": "email", "autocomplete": "email"}
         if kind == "email"
         else {"autocomplete": "off"}
     )
-    return StringField(label, render_kw={**render_kw, "placeholder": placeholder or None}, **common)
+    return StringField(label, render_kw={**render_kw, **_placeholder(placeholder)}, **common)
+
+
+def _placeholder(text: str) -> dict[str, str]:
+    return {"placeholder": text} if text else {}
 
 
 def field_by_question(form: Form, question_ids: Iterable[str]) -> dict[str, Any]:

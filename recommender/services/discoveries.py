@@ -314,7 +314,7 @@ def start_discovery(account_id: int, user: User, title: str = "") -> Discovery:
 
 
 def save_answer(
-    discovery_id: int, question_id: str, raw: Any, expected_version: int, user: User
+    discovery_id: int, question_id: str, raw: Any, expected_version: Any, user: User
 ) -> SaveResult:
     """Coerce and store one answer if `expected_version` is still the stored version.
 
@@ -344,7 +344,7 @@ def save_answer(
 
 
 def save_note(
-    discovery_id: int, section_id: str, text: str, expected_version: int, user: User
+    discovery_id: int, section_id: str, text: Any, expected_version: Any, user: User
 ) -> NoteResult:
     """Store a section's notes if `expected_version` is still the stored version."""
     discovery = get_discovery(discovery_id)
@@ -538,9 +538,9 @@ def _write_answer(
         return 1, True
     if new is None:
         # Cleared: the row goes (absent = unanswered); the audit log remembers who did it.
-        done = session.execute(
-            delete(Answer).where(Answer.id == row.id, Answer.version == expected)
-        ).rowcount
+        done = _rowcount(
+            session.execute(delete(Answer).where(Answer.id == row.id, Answer.version == expected))
+        )
         if done != 1:
             raise Conflict(_answer_conflict(session, q, discovery_id, question_id, None))
         session.add(
@@ -554,12 +554,14 @@ def _write_answer(
             )
         )
         return 0, True
-    done = session.execute(
-        update(Answer)
-        .where(Answer.id == row.id, Answer.version == expected)
-        .values(value=new, version=Answer.version + 1, updated_at=now, updated_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = _rowcount(
+        session.execute(
+            update(Answer)
+            .where(Answer.id == row.id, Answer.version == expected)
+            .values(value=new, version=Answer.version + 1, updated_at=now, updated_by_id=user.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if done != 1:
         session.expire_all()
         row = session.get(Answer, row.id)
@@ -599,16 +601,24 @@ def _write_note(
         )
         session.flush()
         return 1, True
-    done = session.execute(
-        update(SectionNote)
-        .where(SectionNote.id == row.id, SectionNote.version == expected)
-        .values(text=text, version=SectionNote.version + 1, updated_at=now, updated_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = _rowcount(
+        session.execute(
+            update(SectionNote)
+            .where(SectionNote.id == row.id, SectionNote.version == expected)
+            .values(
+                text=text, version=SectionNote.version + 1, updated_at=now, updated_by_id=user.id
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
     if done != 1:
         session.expire_all()
         raise Conflict(_note_conflict(session, session.get(SectionNote, row.id)))
     return expected + 1, True
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
 
 
 def _who(session: Session, user_id: int | None) -> str:

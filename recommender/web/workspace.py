@@ -167,7 +167,7 @@ def save_note(discovery_id: int, section_id: str) -> Any:
         text, version = payload.get("text"), payload.get("version")
     else:
         text, version = request.form.get("notes", ""), request.form.get("notes_version")
-    result = discoveries.save_note(discovery_id, section_id, text, version, current_user)  # type: ignore[arg-type]
+    result = discoveries.save_note(discovery_id, section_id, text, version, current_user)
     if isinstance(payload, dict):
         return jsonify(
             {"section_id": section_id, "version": result.version, "revision": result.revision}

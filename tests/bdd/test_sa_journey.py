@@ -86,7 +86,9 @@ def _on_section(discovery: dict[str, Any], section_id: str) -> None:
 
 def _field(html: str, question_id: str) -> str:
     match = re.search(
-        rf'<div class="field ws-q[^"]*" data-question="{question_id}"[^>]*>.*?</div>', html, re.S
+        rf'<div class="field ws-q[^"]*"[^>]*data-question="{question_id}"[^>]*>.*?</div>',
+        html,
+        re.S,
     )
     assert match, question_id
     return match.group(0)

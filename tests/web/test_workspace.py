@@ -22,7 +22,9 @@ def _page(client: FlaskClient, url: str) -> str:
 def _block(html: str, question_id: str) -> str:
     """The HTML of one question's wrapper."""
     match = re.search(
-        rf'<div class="field ws-q[^"]*" data-question="{question_id}".*?</ul>\s*</div>', html, re.S
+        rf'<div class="field ws-q[^"]*"[^>]*data-question="{question_id}".*?</ul>\s*</div>',
+        html,
+        re.S,
     )
     assert match, f"no field for {question_id}"
     return match.group(0)
