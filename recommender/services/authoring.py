@@ -104,12 +104,25 @@ def _session() -> Session:
     return db.session
 
 
+_PARSED: dict[tuple[str, str], Located | None] = {}
+
+
 def _located(source: str, path: str) -> Located | None:
+    """The parsed mapping of a source (None when it does not parse); the last few parses
+    are kept, since one page view looks at the same draft several times."""
+    key = (checksum(source), path)
+    if key in _PARSED:
+        return _PARSED[key]
     try:
-        located = load_yaml(source, path)
+        located: Located | None = load_yaml(source, path)
     except YamlError:
-        return None
-    return located if isinstance(located.data, dict) else None
+        located = None
+    if located is not None and not isinstance(located.data, dict):
+        located = None
+    if len(_PARSED) >= 16:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[key] = located
+    return located
 
 
 def rules_of(source: str) -> list[tuple[dict[str, Any], int]]:
@@ -279,11 +292,23 @@ def load_checked(source: str, name: str | None = None) -> tuple[Any, Any]:
     """(engine Ruleset, questionnaire) for a source; DefinitionError when it has problems."""
     from recommender.engine import load_ruleset_text
 
+    questionnaire = questionnaire_for_source(source)
+    key = (checksum(source), name, id(questionnaire))
+    if key in _CHECKED:
+        return _CHECKED[key][0], questionnaire
     problems = check_source(source, name)
     if problems:
         raise DefinitionError(problems)
-    questionnaire = questionnaire_for_source(source)
-    return load_ruleset_text(source, f"{name or 'ruleset'}.yaml", questionnaire), questionnaire
+    ruleset = load_ruleset_text(source, f"{name or 'ruleset'}.yaml", questionnaire)
+    if len(_CHECKED) >= 8:
+        _CHECKED.pop(next(iter(_CHECKED)))
+    _CHECKED[key] = (ruleset, questionnaire)  # holding it keeps its id() unique
+    return ruleset, questionnaire
+
+
+# Checked rulesets by (source checksum, name, questionnaire object); loaded rulesets are
+# plain data, so reusing one for a new compilation is safe.
+_CHECKED: dict[tuple[str, str | None, int], tuple[Any, Any]] = {}
 
 
 @contextmanager
