@@ -1,8 +1,8 @@
 """Live-preview round trip benchmark: autosave an answer, then render the recommendation panel.
 
 Runs in the Flask test client (no network, no browser), on a fresh database: SQLite in a
-temporary directory by default, or DATABASE_URL (use a scratch PostgreSQL database; the
-schema is dropped and recreated). CSRF and rate limiting are off, as in the tests.
+temporary directory by default, or DATABASE_URL (a scratch PostgreSQL database, created if
+missing; its schema is dropped and recreated). CSRF and rate limiting are off, as in the tests.
 
     .venv/bin/python bench/preview.py [-n 300] [--warmup 50]
 
@@ -77,6 +77,16 @@ def database_url(tmp: str) -> str:
 
         from recommender.extensions import make_engine
 
+        name = sa.make_url(url).database
+        admin = sa.create_engine(
+            sa.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            if not conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ):
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
         engine = make_engine(url)
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
