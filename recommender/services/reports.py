@@ -115,7 +115,13 @@ def panel(discovery_id: int) -> Panel:
     discovery = discoveries.get_discovery(discovery_id)
     q = _questionnaire_by_id(discovery.questionnaire_version_id)
     answers = q.visible_answers(discoveries.answers_of(discovery_id))
-    result = evaluation.evaluate_answers(q, answers).to_dict()
+    problems: list[str] = []
+    try:
+        result = evaluation.evaluate_answers(q, answers).to_dict()
+    except NotFound as exc:
+        # No active ruleset (yet): the panel says so rather than failing silently in htmx.
+        result = _empty_result(evaluation.DEFAULT_RULESET)
+        problems.append(exc.message)
     count = db.session.scalar(
         select(func.count(ReportSnapshot.id)).where(ReportSnapshot.discovery_id == discovery_id)
     )
@@ -125,7 +131,7 @@ def panel(discovery_id: int) -> Panel:
         risk_groups=risk_groups(result),
         ask_next=ask_next(q, result)[:ASK_NEXT_LIMIT],
         snapshot_count=int(count or 0),
-        errors=error_messages(result),
+        errors=problems + error_messages(result),
     )
 
 
@@ -434,6 +440,11 @@ def _answer_line(q: Any, question_id: str, value: Any) -> AnswerLine:
         return AnswerLine(question_id, question_id.replace("_", " ").capitalize(), shown)
     label = getattr(question, "label", "") or question_id
     return AnswerLine(question_id, str(label), display_value(question, value))
+
+
+def _empty_result(ruleset_name: str) -> dict[str, Any]:
+    keys = ("products", "bundles", "risks", "exclusions", "derived", "open_questions", "trace")
+    return {"ruleset": {"name": ruleset_name, "version": None}, **{k: [] for k in keys}}
 
 
 def _change_hint(change: Any) -> str:

@@ -160,3 +160,24 @@ def test_customer_text_is_escaped_everywhere(
     md = sa_client.get(location + ".md").get_data(as_text=True)
     assert "\\<img" in md
     assert not re.search(r"(?<!\\)<img", md)
+
+
+def test_panel_explains_when_no_ruleset_is_active(
+    app: Flask, sa_client: FlaskClient, make_discovery: Callable[..., int]
+) -> None:
+    from sqlalchemy import update
+
+    from recommender.extensions import db
+    from recommender.models import Ruleset
+    from recommender.services import rulesets
+
+    discovery_id = make_discovery({"channels": ["web", "in_person"]})
+    with app.app_context():
+        with db.transaction() as session:
+            session.execute(update(Ruleset).values(active_version_id=None))
+        rulesets.invalidate("stripe")
+    response = sa_client.get(f"/discoveries/{discovery_id}/recommendation")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "no active version of the ruleset" in html
+    assert _products(html) == []
