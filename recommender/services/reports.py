@@ -436,7 +436,12 @@ def _answer_line(q: Any, question_id: str, value: Any) -> AnswerLine:
     question = q.questions.get(question_id)
     if question is None:
         # A derived fact (e.g. `segment`), not a question.
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        if isinstance(value, bool):
+            shown = "Yes" if value else "No"
+        elif isinstance(value, list):
+            shown = ", ".join(map(str, value))
+        else:
+            shown = str(value).replace("_", " ")
         return AnswerLine(question_id, question_id.replace("_", " ").capitalize(), shown)
     label = getattr(question, "label", "") or question_id
     return AnswerLine(question_id, str(label), display_value(question, value))

@@ -25,7 +25,11 @@ RESULT: dict[str, Any] = {
             "docs": "https://docs.stripe.com/billing",
             "rationale": ["Prices by seat for " + EVIL],
             "rules": ["billing-for-recurring"],
-            "answers": {"pricing_models": ["seat", "usage"], "segment": "startup"},
+            "answers": {
+                "pricing_models": ["seat", "usage"],
+                "segment": "mid_market",
+                "recurring": True,
+            },
         },
         {
             "id": "checkout",

@@ -102,7 +102,7 @@ def test_markdown_report(result: dict[str, Any], fake_q: Any) -> None:
     assert "- Ruleset: stripe v3" in md
     assert "- **Subscription revenue stack**: Stripe Billing, Stripe Checkout" in md
     assert "### Stripe Billing" in md
-    assert "- Based on: Pricing: Per seat, Usage-based; Segment: startup" in md
+    assert "- Based on: Pricing: Per seat, Usage-based; Segment: mid market; Recurring: Yes" in md
     assert "Where are the buyers?: Germany, Netherlands" in md
     # severity order and mitigation
     high, medium, low = (md.index(t) for t in ("High: Raw card", "Medium: Register", "Low: iDEAL"))
