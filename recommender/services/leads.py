@@ -18,9 +18,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from recommender.errors import Conflict, InvalidInput, NotFound
 from recommender.extensions import db
@@ -28,7 +28,6 @@ from recommender.models import Account, Answer, Discovery, Lead, QuestionnaireVe
 from recommender.models.base import utcnow
 from recommender.questionnaire import MISSING, InvalidAnswer
 from recommender.questionnaire.forms import (
-    FormData,
     display_value,
     form_value,
     raw_value,
@@ -244,11 +243,14 @@ def step_state(token: str | None, step: int) -> StepState:
 def save_step(
     token: str | None,
     step: int,
-    formdata: FormData,
+    formdata: Any,
     contact: Mapping[str, str] | None = None,
 ) -> StepOutcome:
     """Coerce and store one step's answers; the last step also takes the contact details,
-    then submits the lead and evaluates it. Nothing is stored when any field is invalid."""
+    then submits the lead and evaluates it. Nothing is stored when any field is invalid.
+
+    `formdata` is the posted form (a werkzeug MultiDict: see `questionnaire.forms.FormData`).
+    """
     state = step_state(token, step)
     lead = state.lead
     if lead.status == "converted":
@@ -299,18 +301,25 @@ def save_step(
             submitted_at=lead.submitted_at or now,
         )
     with db.transaction() as session:
-        done = session.execute(
-            update(Lead)
-            .where(Lead.id == lead.id, Lead.status != "converted")
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        done = _rowcount(
+            session.execute(
+                update(Lead)
+                .where(Lead.id == lead.id, Lead.status != "converted")
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        )
     if done != 1:
         raise Conflict("Our team has already picked up your answers.")
     db.session.refresh(lead)
     if state.is_last:
         return StepOutcome(submitted=True)
     return StepOutcome(next_step=step + 1)
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE matched (the compare-and-set checks below rely on it)."""
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 def _required(question: Any) -> bool:
@@ -463,12 +472,14 @@ def convert_lead(
         accounts.get_account(account_id)
     previous = lead.status
     with db.transaction() as session:
-        claimed = session.execute(
-            update(Lead)
-            .where(Lead.id == lead.id, Lead.status.in_(("draft", "submitted")))
-            .values(status="converted", updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        claimed = _rowcount(
+            session.execute(
+                update(Lead)
+                .where(Lead.id == lead.id, Lead.status.in_(("draft", "submitted")))
+                .values(status="converted", updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        )
     if claimed != 1:
         raise Conflict("This lead was already converted into a discovery.")
     try:
@@ -511,9 +522,6 @@ def _prefill(discovery: Discovery, lead: Lead, user: User) -> tuple[list[str], d
             if qid not in sa_q.questions:
                 skipped[qid] = "not asked in the SA discovery"
                 continue
-            if qid in existing:
-                skipped[qid] = "already filled from the account"
-                continue
             question = lead_q.questions.get(qid) or sa_q.questions[qid]
             try:
                 typed = sa_q.coerce(qid, form_value(question, value))
@@ -521,6 +529,12 @@ def _prefill(discovery: Discovery, lead: Lead, user: User) -> tuple[list[str], d
                 skipped[qid] = exc.message
                 continue
             if typed is MISSING:
+                continue
+            if qid in existing:
+                if existing[qid].value == typed:
+                    copied.append(qid)
+                else:
+                    skipped[qid] = "kept the account's value"
                 continue
             session.add(
                 Answer(

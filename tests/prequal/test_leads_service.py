@@ -86,7 +86,7 @@ def test_convert_to_new_account_prefills_every_shared_answer(
         assert shared, "the two questionnaires must share answer ids"
         for qid in shared:
             assert answers[qid] == submitted_lead.answers[qid], qid
-        assert set(conversion.copied) | {"company_name"} >= shared
+        assert set(conversion.copied) == shared and conversion.skipped == {}
         lead = db.session.get(Lead, submitted_lead.id)
         assert lead is not None
         assert lead.status == "converted" and lead.discovery_id == discovery.id
@@ -112,7 +112,7 @@ def test_convert_into_existing_account(
             )
         )
         assert company == "Acme Holdings"  # the account's name wins over the prospect's
-        assert conversion.skipped.get("company_name") == "already filled from the account"
+        assert conversion.skipped == {"company_name": "kept the account's value"}
 
 
 def test_failed_conversion_releases_the_lead(
