@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from recommender.engine import cond
-from recommender.engine.durable import RuleShards, normalise_facts
+from recommender.engine.durable import RuleShards, fact_body, normalise_facts
 from recommender.engine.model import Ruleset
-from recommender.engine.result import Result, ResultBuilder
+from recommender.engine.result import Fire, Result, ResultBuilder, Summary
 
 if TYPE_CHECKING:
     from recommender.questionnaire import Questionnaire
@@ -60,12 +60,11 @@ class _Group:
         # Rules durable cannot take (DNF explosion) are decided by conditions.evaluate.
         self.python = [indexes[k] for k in self.shards.unsupported] if self.shards else []
 
-    def fire(
-        self, ruleset: Ruleset, facts: Mapping[str, Any], clean: Mapping[str, Any]
-    ) -> list[int]:
+    def fire(self, ruleset: Ruleset, facts: Mapping[str, Any], body: str) -> list[int]:
+        """Rules of this group that hold; `body` is `fact_body` of the normalised facts."""
         if self.shards is None:
             return []
-        fired = [self.indexes[k] for k in self.shards.fired(clean, normalised=True)]
+        fired = [self.indexes[k] for k in self.shards.fired_body(body)]
         rules, sets = ruleset.rules, ruleset.sets
         fired += [i for i in self.python if cond.evaluate(rules[i].condition, facts, sets)]
         return fired
@@ -106,11 +105,35 @@ class CompiledRuleset:
     def fire(self, facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
         """Indexes of the rules whose condition holds for `facts` (typed answers + derived);
         only among the rules that read derived facts when `dependent_only`."""
-        clean = normalise_facts(facts)
-        fired = self.dependent.fire(self.ruleset, facts, clean)
+        return self._fire_clean(facts, normalise_facts(facts), dependent_only)
+
+    def _fire_clean(
+        self, facts: Mapping[str, Any], clean: Mapping[str, Any], dependent_only: bool
+    ) -> list[int]:
+        body = fact_body(clean)  # encoded once for both groups
+        fired = self.dependent.fire(self.ruleset, facts, body)
         if not dependent_only:
-            fired += self.base.fire(self.ruleset, facts, clean)
+            fired += self.base.fire(self.ruleset, facts, body)
         return sorted(fired)
+
+    def _fire_for(self, answers: Mapping[str, Any]) -> Fire:
+        """A `fire` for one evaluation of `answers`: the answers are validated and
+        normalised once (FactError here, before any rule fires); chaining rounds then only
+        normalise the derived facts they add."""
+        clean_answers = normalise_facts(answers)
+
+        def fire(facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
+            extra = {k: v for k, v in facts.items() if k not in answers}
+            if len(extra) + len(answers) != len(facts) or any(
+                k.endswith("__count") or f"{k}__count" in clean_answers for k in extra
+            ):  # not answers + new derived facts: validate the whole thing
+                return self._fire_clean(facts, normalise_facts(facts), dependent_only)
+            if any(facts[k] is not v for k, v in answers.items()):
+                return self._fire_clean(facts, normalise_facts(facts), dependent_only)
+            clean = {**clean_answers, **normalise_facts(extra)} if extra else clean_answers
+            return self._fire_clean(facts, clean, dependent_only)
+
+        return fire
 
     def evaluate(
         self,
@@ -120,8 +143,14 @@ class CompiledRuleset:
         open_questions: bool = True,
     ) -> Result:
         """Evaluate typed, visible answers (FactError for values the engine must not see)."""
-        normalise_facts(answers)  # fail early, before any rule fires
-        return self.builder.build(answers, self.fire, questionnaire, open_questions)
+        return self.builder.build(answers, self._fire_for(answers), questionnaire, open_questions)
+
+    def summarize(self, answers: Mapping[str, Any]) -> Summary:
+        """Only which products and risks the answers get, and which rules fired: the same
+        sets as `evaluate(answers)` gives (`product_ids`, `risk_ids`, `fired`), without
+        rationale templates, trace or open questions. For bulk comparisons (impact
+        preview, lint). FactError for values the engine must not see."""
+        return self.builder.summarize(answers, self._fire_for(answers))
 
     def close(self) -> None:
         """Free the durable rulesets now (otherwise done when garbage collected)."""

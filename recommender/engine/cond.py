@@ -5,6 +5,18 @@ Imports come from the package's modules so the engine depends on exactly these n
 
 from __future__ import annotations
 
+from recommender.conditions.ast import (
+    And,
+    Compare,
+    Contains,
+    Field,
+    In,
+    ListLiteral,
+    Literal,
+    Not,
+    Or,
+    SetRef,
+)
 from recommender.conditions.check import FieldSpec, check
 from recommender.conditions.compile import to_durable
 from recommender.conditions.errors import ConditionError, ConditionSyntaxError
@@ -13,6 +25,16 @@ from recommender.conditions.parser import parse
 from recommender.conditions.unsat import unsatisfiable
 
 __all__ = [
+    "And",
+    "Compare",
+    "Contains",
+    "Field",
+    "In",
+    "ListLiteral",
+    "Literal",
+    "Not",
+    "Or",
+    "SetRef",
     "ConditionError",
     "ConditionSyntaxError",
     "FieldSpec",

@@ -141,6 +141,12 @@ def normalise_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def fact_body(clean: Mapping[str, Any]) -> str:
+    """The JSON members of a normalised fact, as `RuleShards.fired_body` takes them."""
+    text = json.dumps(clean, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text[1:-1]
+
+
 def branch_count(expr: Any) -> int:
     """Number of DNF branches durable will build for an expression ($and multiplies, $or adds)."""
     if isinstance(expr, Mapping):
@@ -330,8 +336,11 @@ class RuleShards:
     def fired(self, facts: Mapping[str, Any], *, normalised: bool = False) -> list[int]:
         """Indexes of the rules that hold for `facts` (validated unless `normalised`)."""
         clean = facts if normalised else normalise_facts(facts)
-        text = json.dumps(clean, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-        body = text[1:-1]
+        return self.fired_body(fact_body(clean))
+
+    def fired_body(self, body: str) -> list[int]:
+        """`fired` for an already normalised fact encoded by `fact_body` (one encoding can
+        serve several RuleShards)."""
         out: set[int] = set()
         with ENGINE_LOCK:
             if self._closed:

@@ -11,6 +11,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from recommender.engine import cond
+from recommender.engine.cond import (
+    And,
+    Compare,
+    Contains,
+    Field,
+    In,
+    ListLiteral,
+    Literal,
+    Not,
+    Or,
+    SetRef,
+)
 from recommender.engine.model import SEVERITIES, Effect, Rule, Ruleset
 from recommender.engine.templates import TemplateRenderer
 
@@ -70,6 +82,19 @@ class Result:
         return [r["id"] for r in self.risks]
 
 
+@dataclass(frozen=True)
+class Summary:
+    """Which products and risks one answer set gets and which rules fired: the same sets as
+    `Result.product_ids`, `Result.risk_ids` and `Result.fired`, for bulk comparisons.
+    `chain_error` is set when derived facts did not settle (the full Result lists it in
+    `errors`)."""
+
+    products: frozenset[str]
+    risks: frozenset[str]
+    fired: frozenset[str]
+    chain_error: ChainError | None = field(default=None, compare=False)
+
+
 def derive_facts(ruleset: Ruleset, fired: list[int]) -> dict[str, tuple[Any, Rule, Effect]]:
     """Derived fact -> (value, winning rule, effect): highest priority, then earliest rule."""
     out: dict[str, tuple[Any, Rule, Effect]] = {}
@@ -126,7 +151,9 @@ def _effect_text(e: Effect) -> str:
 
 
 class ResultBuilder:
-    """Builds Results for one ruleset; holds the compiled templates and per-field rule index."""
+    """Builds Results for one ruleset; holds the compiled templates and everything about the
+    rules that does not depend on the answers (trace entries, cited fields, effect targets,
+    the per-field rule index), computed once per ruleset."""
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
@@ -141,6 +168,21 @@ class ResultBuilder:
         for rule in ruleset.rules:
             for name in rule.fields:
                 self.rules_by_field.setdefault(name, []).append(rule.index)
+        self.catalogue = {pid: n for n, pid in enumerate(ruleset.products)}
+        self.register = {rid: n for n, rid in enumerate(ruleset.risks)}
+        self.derived_order = {name: n for n, name in enumerate(ruleset.derived)}
+        # Per rule: (recommended, excluded, flagged) targets, for summaries.
+        self.targets = [
+            (
+                tuple(e.target for e in r.effects if e.kind == "recommend"),
+                tuple(e.target for e in r.effects if e.kind == "exclude"),
+                tuple(e.target for e in r.effects if e.kind == "flag"),
+            )
+            for r in ruleset.rules
+        ]
+        # Per rule: the derived facts it sets (followed by the open-question analysis).
+        self.derives = [tuple(e.target for e in r.effects_of("derive")) for r in ruleset.rules]
+        self.string_atoms = string_atoms(ruleset)
 
     def cited(self, rules: list[Rule], facts: Mapping[str, Any]) -> dict[str, Any]:
         """The answers (and derived facts) the rules' conditions read, by id."""
@@ -152,17 +194,40 @@ class ResultBuilder:
         return out
 
     def renderer(self, questionnaire: Questionnaire | None) -> TemplateRenderer:
+        """The template renderer for a questionnaire's option labels: one per questionnaire
+        (at most 16 kept), each compiling a template text once for this compiled ruleset."""
         key = id(questionnaire) if questionnaire is not None else 0
-        renderer = self.renderers.get(key)
-        if renderer is None:
+        entry = self.renderers.get(key)
+        # The entry holds the questionnaire, so its id() cannot be reused while cached.
+        if entry is None or entry[0] is not questionnaire:
             labels = _option_labels(questionnaire)
             for name, fact in self.ruleset.derived.items():
                 if fact.options:
                     labels.setdefault(name, {o: o.replace("_", " ") for o in fact.options})
-            renderer = self.renderers[key] = TemplateRenderer(labels)
+            entry = self.renderers[key] = (questionnaire, TemplateRenderer(labels))  # type: ignore[assignment]
             if len(self.renderers) > 16:
                 self.renderers.pop(next(iter(self.renderers)))
-        return renderer
+        return entry[1]  # type: ignore[index,no-any-return]
+
+    def summarize(self, answers: Mapping[str, Any], fire: Fire) -> Summary:
+        """Products, risks and fired rules as `build` finds them, and nothing else."""
+        rs = self.ruleset
+        fired, _facts, _derivations, chain_error = run_chain(rs, answers, fire, self.dependent)
+        recommended: set[str] = set()
+        excluded: set[str] = set()
+        flagged: set[str] = set()
+        targets = self.targets
+        for i in fired:
+            rec, exc, flag = targets[i]
+            recommended.update(rec)
+            excluded.update(exc)
+            flagged.update(flag)
+        return Summary(
+            frozenset(recommended - excluded),
+            frozenset(flagged),
+            frozenset(rs.rules[i].id for i in fired),
+            chain_error,
+        )
 
     def build(
         self,
@@ -178,14 +243,14 @@ class ResultBuilder:
             result.errors.append(
                 {"kind": "chain", "message": str(chain_error), "facts": chain_error.facts}
             )
-        renderer = self.renderer(questionnaire)
+        render_text = self.renderer(questionnaire).session(facts)
         fired_set = set(fired)
         rules = rs.rules
 
         def render(rule: Rule, text: str) -> str:
             if not text:
                 return rule.description
-            out, error = renderer.render(text, facts)
+            out, error = render_text(text)
             if error:
                 result.errors.append({"kind": "template", "rule": rule.id, "message": error})
             return out
@@ -203,7 +268,7 @@ class ResultBuilder:
                 elif e.kind == "flag":
                     flagged.setdefault(e.target, []).append((rule, e))
 
-        catalogue = {pid: n for n, pid in enumerate(rs.products)}
+        catalogue = self.catalogue
         kept = [pid for pid in recommended if pid not in excluded]
         kept.sort(key=lambda pid: (-max(r.priority for r, _ in recommended[pid]), catalogue[pid]))
         for pid in kept:
@@ -244,7 +309,7 @@ class ResultBuilder:
                         "products": [p for p in members if p in kept_set],
                     }
                 )
-        register = {rid: n for n, rid in enumerate(rs.risks)}
+        register = self.register
         risks = []
         for rid, by in flagged.items():
             risk = rs.risks[rid]
@@ -263,8 +328,9 @@ class ResultBuilder:
             )
         risks.sort(key=lambda r: (_SEVERITY_RANK[str(r["severity"])], register[str(r["id"])]))
         result.risks = risks
+        order = self.derived_order
         for name, (value, rule, effect) in sorted(
-            derivations.items(), key=lambda kv: list(rs.derived).index(kv[0])
+            derivations.items(), key=lambda kv: order[kv[0]]
         ):
             result.derived.append(
                 {
@@ -279,17 +345,18 @@ class ResultBuilder:
                     ],
                 }
             )
+        trace = result.trace
+        sorted_fields, effect_texts = self.sorted_fields, self.effect_texts
         for rule in rules:
-            hit = rule.index in fired_set
-            result.trace.append(
+            index = rule.index
+            hit = index in fired_set
+            trace.append(
                 {
                     "rule": rule.id,
                     "description": rule.description,
                     "fired": hit,
-                    "matched_answers": {
-                        n: facts[n] for n in self.sorted_fields[rule.index] if n in facts
-                    },
-                    "effects": list(self.effect_texts[rule.index]) if hit else [],
+                    "matched_answers": {n: facts[n] for n in sorted_fields[index] if n in facts},
+                    "effects": list(effect_texts[index]) if hit else [],
                 }
             )
         result.fired = [rules[i].id for i in fired]
@@ -315,24 +382,29 @@ class ResultBuilder:
         set by such a rule becomes unknown too, so its dependants are followed.
         """
         rs = self.ruleset
+        rules_by_field, derives = self.rules_by_field, self.derives
         out = []
+        # Atoms about known answers have the same value for every question: decided once.
+        atoms: dict[int, bool] = {}
+        fast = self.string_atoms
         for order, qid in enumerate(questionnaire.visible_question_ids(dict(answers))):
-            if qid in answers:
+            if qid in answers or qid not in rules_by_field:
                 continue
             unknown = {qid}
             uncertain: set[int] = set()
             frontier = [qid]
             while frontier:
                 name = frontier.pop()
-                for i in self.rules_by_field.get(name, ()):
+                for i in rules_by_field.get(name, ()):
                     if i in uncertain:
                         continue
-                    if cond.evaluate3(rs.rules[i].condition, facts, unknown, rs.sets) is None:
+                    condition = rs.rules[i].condition
+                    if _evaluate3(condition, facts, unknown, rs.sets, atoms, fast) is None:
                         uncertain.add(i)
-                        for e in rs.rules[i].effects_of("derive"):
-                            if e.target not in unknown:
-                                unknown.add(e.target)
-                                frontier.append(e.target)
+                        for target in derives[i]:
+                            if target not in unknown:
+                                unknown.add(target)
+                                frontier.append(target)
             if not uncertain:
                 continue
             change: dict[str, set[str]] = {
@@ -375,6 +447,102 @@ class ResultBuilder:
         for q in out:
             del q["_order"]
         return out
+
+
+# An `in` / `contains...` atom over a plain answer and string constants only:
+# (answer id, "in" | "one" | "any" | "all", the constants, negated).
+StringAtom = tuple[str, str, frozenset[str], bool]
+
+
+def string_atoms(ruleset: Ruleset) -> dict[int, StringAtom]:
+    """The ruleset's `in` / `contains...` atoms whose constants are all strings (option
+    values, countries, `@sets` of them), by node id, for `string_atom`."""
+    out: dict[int, StringAtom] = {}
+    for rule in ruleset.rules:
+        stack: list[Any] = [rule.condition]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, And | Or):
+                stack.extend(node.operands)
+            elif isinstance(node, Not):
+                stack.append(node.operand)
+            elif isinstance(node, In | Contains) and type(node.subject) is Field:
+                values = node.values
+                if isinstance(values, Literal):
+                    items = [values.value]
+                elif isinstance(values, ListLiteral):
+                    items = [item.value for item in values.items]
+                elif isinstance(values, SetRef) and values.name in ruleset.sets:
+                    items = list(ruleset.sets[values.name])
+                else:
+                    continue
+                if items and all(type(v) is str for v in items):
+                    if isinstance(node, In):
+                        out[id(node)] = (node.subject.name, "in", frozenset(items), node.negated)
+                    else:
+                        out[id(node)] = (node.subject.name, node.mode, frozenset(items), False)
+    return out
+
+
+def string_atom(atom: StringAtom, facts: Mapping[str, Any]) -> bool:
+    """`conditions.evaluate` of such an atom with set lookups instead of pairwise typed
+    comparisons (`same_value` equates a string only with an equal string).
+    tests/engine/test_rulesets.py compares the two."""
+    name, kind, values, negated = atom
+    value = facts.get(name)
+    if value is None:  # unanswered: every comparison is false
+        return False
+    if kind == "in":
+        return (isinstance(value, str) and value in values) != negated
+    if not isinstance(value, list):
+        return False
+    if kind == "all":
+        return values <= {item for item in value if isinstance(item, str)}
+    return any(isinstance(item, str) and item in values for item in value)
+
+
+def _evaluate3(
+    node: Any,
+    facts: Mapping[str, Any],
+    unknown: set[str],
+    sets: Mapping[str, Any],
+    atoms: dict[int, bool],
+    fast: Mapping[int, StringAtom],
+) -> bool | None:
+    """`conditions.evaluate3` with the value of each atom about a known answer remembered in
+    `atoms` (by node id; only valid for one `facts`). Same Kleene logic; atoms are decided
+    by `string_atom` when in `fast`, else by `conditions.evaluate3`/`evaluate` themselves."""
+    if isinstance(node, And):
+        result: bool | None = True
+        for operand in node.operands:
+            r = _evaluate3(operand, facts, unknown, sets, atoms, fast)
+            if r is False:
+                return False
+            if r is None:
+                result = None
+        return result
+    if isinstance(node, Or):
+        result = False
+        for operand in node.operands:
+            r = _evaluate3(operand, facts, unknown, sets, atoms, fast)
+            if r is True:
+                return True
+            if r is None:
+                result = None
+        return result
+    if isinstance(node, Not):
+        r = _evaluate3(node.operand, facts, unknown, sets, atoms, fast)
+        return None if r is None else not r
+    name = node.subject.name if isinstance(node, Compare | In | Contains) else node.name
+    if name in unknown:
+        return cond.evaluate3(node, facts, unknown, sets)
+    key = id(node)
+    value = atoms.get(key)
+    if value is None:
+        spec = fast.get(key)
+        value = string_atom(spec, facts) if spec else cond.evaluate(node, facts, sets)
+        atoms[key] = value
+    return value
 
 
 def _option_labels(questionnaire: Questionnaire | None) -> dict[str, dict[str, str]]:

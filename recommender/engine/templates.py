@@ -176,10 +176,8 @@ class TemplateRenderer:
         self.env = make_environment(labels)
         self._compiled: dict[str, jinja2.Template | Exception] = {}
 
-    def render(self, text: str, variables: Mapping[str, Any]) -> tuple[str, str | None]:
-        """(rendered text, None) or (the raw text, error message) when rendering fails."""
-        if "{" not in text:
-            return text, None
+    def template(self, text: str) -> jinja2.Template | Exception:
+        """The compiled template of `text` (compiled on first use), or why it does not compile."""
         template = self._compiled.get(text)
         if template is None:
             try:
@@ -187,9 +185,38 @@ class TemplateRenderer:
             except Exception as exc:  # a template the checker did not see
                 template = exc
             self._compiled[text] = template
-        if isinstance(template, Exception):
-            return text, f"template error: {template}"
-        try:
-            return template.render(variables), None
-        except Exception as exc:  # SecurityError, TypeError from a filter, ...
-            return text, f"template error: {type(exc).__name__}: {exc}"
+        return template
+
+    def render(self, text: str, variables: Mapping[str, Any]) -> tuple[str, str | None]:
+        """(rendered text, None) or (the raw text, error message) when rendering fails."""
+        return self.session(variables)(text)
+
+    def session(self, variables: Mapping[str, Any]) -> Callable[[str], tuple[str, str | None]]:
+        """`render` for many texts over the same variables: the template namespace (the
+        environment's globals overlaid with `variables`, what `Template.render` builds on
+        every call) is built once, on the first text that needs it."""
+        env = self.env
+        context_class = env.context_class
+        concat = env.concat
+        parent: dict[str, Any] | None = None
+
+        def render(text: str) -> tuple[str, str | None]:
+            nonlocal parent
+            if "{" not in text:
+                return text, None
+            template = self._compiled.get(text)
+            if template is None:
+                template = self.template(text)
+            if isinstance(template, Exception):
+                return text, f"template error: {template}"
+            if parent is None:
+                parent = {**env.globals, **variables}
+            try:
+                # Template.render without its per-call copies: a fresh Context (so a
+                # template's `{% set %}` stays its own) over the shared read-only namespace.
+                context = context_class(env, parent, template.name, template.blocks)
+                return concat(template.root_render_func(context)), None
+            except Exception as exc:  # SecurityError, TypeError from a filter, ...
+                return text, f"template error: {type(exc).__name__}: {exc}"
+
+        return render

@@ -369,3 +369,47 @@ def test_cache_keys_by_checksum_and_frees_replaced_compilations(form: Any) -> No
     gc.collect()
     assert live_ruleset_count() == before + per_compilation
     assert second.evaluate({"volume": 15_000_000}).to_dict()["derived"] == []
+
+
+def test_string_atoms_agree_with_conditions_evaluate() -> None:
+    """The open-question analysis decides `in`/`contains` atoms over string constants with
+    set lookups (`result.string_atom`); they must equal `conditions.evaluate` for any value."""
+    import itertools
+    import random
+
+    from recommender.engine import cond
+    from recommender.engine.model import Rule, Ruleset
+    from recommender.engine.result import string_atom, string_atoms
+
+    sets = {"eea": ("DE", "NL", "FR"), "one": ("DE",)}
+    texts = [
+        "x in [a, b]",
+        "x not in [a, b]",
+        "x in @eea",
+        "x not in @eea",
+        "x contains a",
+        "x contains_any [a, DE]",
+        "x contains_all [a, b]",
+        "x contains_any @eea",
+        "x contains_all @one",
+        "not (x contains_all @eea)",
+    ]
+    rules = [
+        Rule(id=f"r{i}", index=i, when=t, condition=cond.parse(t), effects=(), fields=frozenset({"x"}))
+        for i, t in enumerate(texts)
+    ]
+    ruleset = Ruleset(name="t", version=1, questionnaire="q", rules=rules, sets=sets)
+    fast = string_atoms(ruleset)
+    atoms = {id(r.condition): r.condition for r in rules}
+    atoms |= {id(r.condition.operand): r.condition.operand for r in rules if hasattr(r.condition, "operand")}
+    assert len(fast) == len(texts)
+    scalars: list[Any] = ["a", "b", "c", "DE", "NL", "", True, False, 0, 1, 1.0, 2.5]
+    values: list[Any] = [None, *scalars, []]
+    rng = random.Random(1)
+    values += [list(c) for c in itertools.combinations(["a", "b", "DE", 1, True], 2)]
+    values += [rng.sample(scalars, rng.randint(1, 5)) for _ in range(200)]
+    for key, spec in fast.items():
+        for value in values:
+            facts = {} if value is None else {"x": value}
+            want = cond.evaluate(atoms[key], facts, sets)
+            assert string_atom(spec, facts) == want, (str(atoms[key]), value)
