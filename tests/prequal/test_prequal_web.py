@@ -317,3 +317,33 @@ def test_funnel_counts_prospects_per_step(
     counts = dict(re.findall(r'<tr data-stage="(\w+)">.*?<td class="count">(\d+)</td>', html, re.S))
     assert counts == {"step1": "3", "step2": "2", "step3": "1", "submitted": "1", "converted": "0"}
     assert "<svg" in html and 'data-stage="step2"' in html
+
+
+@pytest.fixture
+def lowered_threshold(app_config: dict[str, Any], tmp_path: Any) -> dict[str, Any]:
+    """rules/ with the enterprise volume threshold edited by a rule author (no code change)."""
+    from pathlib import Path
+
+    source = Path(app_config["RULES_DIR"]) / "prequalification.yaml"
+    text = source.read_text(encoding="utf-8")
+    assert "when: annual_volume_usd >= 10_000_000" in text
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "prequalification.yaml").write_text(
+        text.replace("when: annual_volume_usd >= 10_000_000", "when: annual_volume_usd >= 15_000"),
+        encoding="utf-8",
+    )
+    app_config["RULES_DIR"] = str(rules)
+    return app_config
+
+
+def test_tier_thresholds_are_rule_data(
+    lowered_threshold: dict[str, Any], client: FlaskClient, journey: Callable[..., Any]
+) -> None:
+    resp = journey(
+        client,
+        step1={"customer_countries": ["US"]},
+        step2={"annual_volume_usd": "20000", "pricing_models": ["one_time"]},
+    )
+    html = resp.get_data(as_text=True)
+    assert 'data-tier="enterprise"' in html and "$20,000" in html
