@@ -193,7 +193,7 @@ def main() -> None:
         measure(round_trip, args.warmup)
         trips, evals = measure(round_trip, args.n)
         saves, _ = measure(autosave, args.n)
-        panels, panel_evals = measure(panel, args.n)
+        panels, _ = measure(panel, args.n)
 
     backend = url.split(":", 1)[0].split("+", 1)[0]
     share = sum(evals) / sum(trips)
@@ -204,7 +204,6 @@ def main() -> None:
     print(summary("baseline: autosave alone", saves))
     print(summary("baseline: panel GET alone", panels))
     print(f"evaluation share of the round trip: {share:.0%} of total time")
-    del panel_evals
 
 
 def _version(app: Any, discovery_id: int, question_id: str) -> int:
