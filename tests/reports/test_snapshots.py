@@ -50,6 +50,12 @@ def test_snapshot_stores_visible_answers_ruleset_version_and_full_result(
         assert snap.result == reports._json(expected)
         assert len(snap.result["trace"]) == len(expected["trace"]) > 0
         assert "store_count" not in str(snap.result["products"])
+        shown = [
+            a.question_id
+            for sec in reports.report(snapshot_id).answer_sections
+            for a in sec.answers
+        ]
+        assert "channels" in shown and "store_count" not in shown
 
 
 def test_reproduce_gives_the_stored_result(
