@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from recommender.engine.bulk import summarize_all
 from recommender.errors import (
     Conflict,
     DefinitionError,
@@ -47,6 +49,7 @@ from recommender.models import (
     RulesetVersion,
     User,
 )
+from recommender.questionnaire import MISSING
 from recommender.services import scenarios as scenario_runner
 from recommender.yamlpos import Located, YamlError, load_yaml
 
@@ -214,11 +217,11 @@ def user_name(user_id: int | None) -> str:
 def questionnaire_for_source(source: str) -> Any | None:
     """The questionnaire a ruleset source names: its latest loaded version, else the file
     in FORMS_DIR (None when unknown)."""
-    from recommender.engine import questionnaire_id_of
     from recommender.engine.loader import find_questionnaire
 
-    form_id = questionnaire_id_of(source)
-    if form_id is None:
+    located = _located(source, "x")  # parsed once for all the views of one source
+    form_id = located.data.get("questionnaire") if located is not None else None
+    if not isinstance(form_id, str):
         return None
     try:
         from recommender.services import questionnaires
@@ -694,6 +697,14 @@ class Subject:
     def key(self) -> str:
         return f"{self.kind}:{self.id}"
 
+    @property
+    def answers_key(self) -> str:
+        """The answers as canonical JSON (identical answer sets are evaluated once)."""
+        key = self.__dict__.get("_answers_key")
+        if key is None:
+            key = self.__dict__["_answers_key"] = _answers_key(self.answers)
+        return key
+
 
 def saved_subjects() -> list[Subject]:
     """Every saved discovery and lead, answers reduced to the visible ones."""
@@ -706,23 +717,60 @@ def saved_subjects() -> list[Subject]:
         if value is not None:
             answers_by_discovery.setdefault(discovery_id, {})[question_id] = value
     subjects: list[Subject] = []
+    visibility: dict[int, _Visibility] = {}
+
+    def visible_of(q: Any, answers: dict[str, Any]) -> dict[str, Any]:
+        if q is None:
+            return answers
+        v = visibility.get(id(q))
+        if v is None:
+            v = visibility[id(q)] = _Visibility(q)
+        return v.visible_answers(answers)
+
     for did, title, qv_id, account in session.execute(
         select(Discovery.id, Discovery.title, Discovery.questionnaire_version_id, Account.name)
         .join(Account, Account.id == Discovery.account_id)
         .order_by(Discovery.id)
     ):
         q = _questionnaire_by_version_id(qv_id, q_cache)
-        answers = answers_by_discovery.get(did, {})
-        visible = q.visible_answers(answers) if q is not None else answers
+        visible = visible_of(q, answers_by_discovery.get(did, {}))
         subjects.append(Subject("discovery", did, f"{account}" + (f" — {title}" if title else ""), q, visible))
     for lid, company, qv_id, answers in session.execute(
         select(Lead.id, Lead.company, Lead.questionnaire_version_id, Lead.answers).order_by(Lead.id)
     ):
         q = _questionnaire_by_version_id(qv_id, q_cache)
-        answers = dict(answers or {})
-        visible = q.visible_answers(answers) if q is not None else answers
+        visible = visible_of(q, dict(answers or {}))
         subjects.append(Subject("lead", lid, company or f"Lead {lid}", q, visible))
     return subjects
+
+
+class _Visibility:
+    """`Questionnaire.visible_answers` for many answer sets of one questionnaire version.
+
+    Which questions are visible depends only on the answers the show_if conditions read,
+    so it is computed once per distinct combination of those answers; each answer set then
+    only keeps its visible answers (in questionnaire order, as `visible_answers` does).
+    """
+
+    def __init__(self, questionnaire: Any) -> None:
+        self.questionnaire = questionnaire
+        fields: set[str] = set()
+        for qid in questionnaire.questions:
+            fields |= questionnaire.dependencies(qid)
+        self.fields = sorted(fields)
+        self.memo: dict[str, list[str]] = {}
+
+    def visible_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
+        read = {f: answers[f] for f in self.fields if _given(answers.get(f, MISSING))}
+        key = json.dumps(read, sort_keys=True, default=repr)
+        ids = self.memo.get(key)
+        if ids is None:
+            ids = self.memo[key] = self.questionnaire.visible_question_ids(read)
+        return {qid: answers[qid] for qid in ids if _given(answers.get(qid, MISSING))}
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value is not MISSING
 
 
 def subject(kind: str, subject_id: int) -> Subject:
@@ -911,37 +959,19 @@ Summary = tuple[frozenset[str], frozenset[str], frozenset[str]]
 def _summary(compiled: Any, answers: dict[str, Any]) -> Summary:
     """(products, risks, fired rule ids) of one evaluation, without building the report.
 
-    The impact preview and lint only compare these sets, so they skip the rationale
-    templates and open questions: the engine's own derivation chain (`run_chain`) and the
-    documented effect semantics (an exclude wins over any recommend) give the same sets as
-    `CompiledRuleset.evaluate` (tests/authoring/test_service.py compares them).
+    The impact preview and lint only compare these sets: `CompiledRuleset.summarize` gives
+    the same sets as `CompiledRuleset.evaluate` (tests/authoring/test_service.py compares
+    them) without rationale templates, trace and open questions. Derived facts that do not
+    settle raise the engine's ChainError (one bad record is reported, not compared).
     """
-    from recommender.engine.result import run_chain
+    summary = compiled.summarize(answers)
+    if summary.chain_error is not None:
+        raise summary.chain_error
+    return summary.products, summary.risks, summary.fired
 
-    ruleset = compiled.ruleset
-    dependent = getattr(compiled.builder, "dependent", None)
-    if dependent is None:
-        fired, _facts, _derivations, error = run_chain(ruleset, answers, compiled.fire)
-    else:  # rounds after the first re-fire only the rules that read derived facts
-        fired, _facts, _derivations, error = run_chain(ruleset, answers, compiled.fire, dependent)
-    if error is not None:
-        raise error
-    recommended: set[str] = set()
-    excluded: set[str] = set()
-    flagged: set[str] = set()
-    for i in fired:
-        for effect in ruleset.rules[i].effects:
-            if effect.kind == "recommend":
-                recommended.add(effect.target)
-            elif effect.kind == "exclude":
-                excluded.add(effect.target)
-            elif effect.kind == "flag":
-                flagged.add(effect.target)
-    return (
-        frozenset(recommended - excluded),
-        frozenset(flagged),
-        frozenset(ruleset.rules[i].id for i in fired),
-    )
+
+def _answers_key(answers: dict[str, Any]) -> str:
+    return json.dumps(answers, sort_keys=True, default=str)
 
 
 def _evaluator(compiled: Any) -> Callable[[Subject], Summary]:
@@ -949,12 +979,25 @@ def _evaluator(compiled: Any) -> Callable[[Subject], Summary]:
     memo: dict[str, Summary] = {}
 
     def run(subj: Subject) -> Summary:
-        key = json.dumps(subj.answers, sort_keys=True, default=str)
+        key = subj.answers_key
         if key not in memo:
             memo[key] = _summary(compiled, subj.answers)
         return memo[key]
 
     return run
+
+
+def impact_processes() -> int:
+    """Processes the impact preview may use: IMPACT_PROCESSES, else the CPUs this process
+    may run on (at most 4). Small previews stay in-process whatever this says."""
+    configured = current_app.config.get("IMPACT_PROCESSES")
+    if configured is not None:
+        return max(1, int(configured))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
 
 
 def impact(name: str, draft_source: str, subjects: list[Subject] | None = None) -> Impact:
@@ -968,44 +1011,55 @@ def impact(name: str, draft_source: str, subjects: list[Subject] | None = None) 
     active_rules = {r["id"]: r for r, _ in rules_of(active.source)}
     items: list[ImpactItem] = []
     errors: list[str] = []
-    with (
-        compiled_source(active.source, name) as (old_compiled, _),
-        compiled_source(draft_source, name) as (new_compiled, _),
-    ):
-        old_eval, new_eval = _evaluator(old_compiled), _evaluator(new_compiled)
-        for subj in subjects:
-            try:
-                old_p, old_r, old_f = old_eval(subj)
-                new_p, new_r, new_f = new_eval(subj)
-            except Exception as exc:  # one bad record must not hide the others
-                errors.append(f"{subj.kind} {subj.id}: {exc}")
-                continue
-            if old_p == new_p and old_r == new_r:
-                continue
-            changed_ids = (old_p ^ new_p) | (old_r ^ new_r)
-            responsible = sorted(
-                rid
-                for rid in edits.all
-                if ((rid in old_f) != (rid in new_f))
-                or (
-                    (rid in old_f or rid in new_f)
-                    and _effect_ids(draft_rules.get(rid) or active_rules.get(rid) or {}) & changed_ids
-                )
+    old_ruleset, _ = load_checked(active.source, name)
+    new_ruleset, _ = load_checked(draft_source, name)
+    # Identical answer sets are evaluated once; each distinct one with both versions.
+    distinct: dict[str, dict[str, Any]] = {}
+    for subj in subjects:
+        distinct.setdefault(subj.answers_key, subj.answers)
+    keys = list(distinct)
+    outcomes = dict(
+        zip(
+            keys,
+            summarize_all(
+                [old_ruleset, new_ruleset], [distinct[k] for k in keys], impact_processes()
+            ),
+            strict=True,
+        )
+    )
+    for subj in subjects:
+        old, new = outcomes[subj.answers_key]
+        if isinstance(old, str) or isinstance(new, str):  # one bad record is reported
+            errors.append(f"{subj.kind} {subj.id}: {old if isinstance(old, str) else new}")
+            continue
+        old_p, old_r, old_f = old
+        new_p, new_r, new_f = new
+        if old_p == new_p and old_r == new_r:
+            continue
+        changed_ids = (old_p ^ new_p) | (old_r ^ new_r)
+        responsible = sorted(
+            rid
+            for rid in edits.all
+            if ((rid in old_f) != (rid in new_f))
+            or (
+                (rid in old_f or rid in new_f)
+                and _effect_ids(draft_rules.get(rid) or active_rules.get(rid) or {}) & changed_ids
             )
-            if not responsible:
-                responsible = [f"({', '.join(edits.other) or 'catalogue'} changed)"]
-            items.append(
-                ImpactItem(
-                    subj.kind,
-                    subj.id,
-                    subj.label,
-                    sorted(new_p - old_p),
-                    sorted(old_p - new_p),
-                    sorted(new_r - old_r),
-                    sorted(old_r - new_r),
-                    responsible,
-                )
+        )
+        if not responsible:
+            responsible = [f"({', '.join(edits.other) or 'catalogue'} changed)"]
+        items.append(
+            ImpactItem(
+                subj.kind,
+                subj.id,
+                subj.label,
+                sorted(new_p - old_p),
+                sorted(old_p - new_p),
+                sorted(new_r - old_r),
+                sorted(old_r - new_r),
+                responsible,
             )
+        )
     return Impact(
         active_version=active.version,
         evaluated=len(subjects),

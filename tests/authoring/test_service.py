@@ -199,12 +199,53 @@ def test_impact_summary_matches_full_evaluation(app: Flask) -> None:
                     "pricing_models": rng.sample(["one_time", "fixed_recurring", "usage"], 1),
                 }
                 full = compiled.evaluate(answers, open_questions=False)
-                products, risks, fired = authoring._summary(compiled, answers)
-                assert products == set(full.product_ids)
-                assert risks == set(full.risk_ids)
-                assert fired == set(full.fired)
+                summary = compiled.summarize(answers)
+                assert summary.products == set(full.product_ids)
+                assert summary.risks == set(full.risk_ids)
+                assert summary.fired == set(full.fired)
+                assert summary.chain_error is None and not full.errors
+                assert authoring._summary(compiled, answers) == (
+                    summary.products,
+                    summary.risks,
+                    summary.fired,
+                )
         finally:
             compiled.close()
+
+
+def test_bulk_summaries_over_processes_equal_the_serial_ones() -> None:
+    """The impact preview's split over spawned processes gives the same outcomes, in order,
+    as evaluating everything in this process (bad answer sets included)."""
+    from recommender.config import PROJECT_ROOT
+    from recommender.engine import load_ruleset_text
+    from recommender.engine import bulk
+
+    path = PROJECT_ROOT / "rules" / "stripe.yaml"
+    text = path.read_text()
+    rulesets = [
+        load_ruleset_text(text, str(path)),
+        load_ruleset_text(text.replace(">= 50_000_000", ">= 20_000_000", 1), str(path)),
+    ]
+    rng = random.Random(3)
+    answer_sets: list[dict[str, Any]] = [
+        {
+            "annual_volume_usd": rng.choice([0, 900_000, 30_000_000, 60_000_000]),
+            "channels": rng.sample(["web", "in_person", "mobile_app", "invoice"], rng.randint(0, 2)),
+            "business_model": rng.choice(["saas", "marketplace", "direct_sales", "platform"]),
+            "customer_countries": sorted(rng.sample(["US", "DE", "NL", "GB", "BR"], 2)),
+        }
+        for _ in range(60)
+    ]
+    answer_sets[7] = {"annual_volume_usd": float("nan")}  # not a value the engine takes
+    serial = bulk.summarize_serial(rulesets, answer_sets)
+    assert isinstance(serial[7][0], str) and isinstance(serial[7][1], str)
+    assert any(old != new for old, new in serial)  # the threshold edit changes something
+    original = bulk.MIN_PER_PROCESS
+    bulk.MIN_PER_PROCESS = 10
+    try:
+        assert bulk.summarize_all(rulesets, answer_sets, processes=2) == serial
+    finally:
+        bulk.MIN_PER_PROCESS = original
 
 
 def test_lint_findings(app: Flask, demo: Any, make_discovery: Callable[..., int]) -> None:

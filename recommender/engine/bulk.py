@@ -1,0 +1,80 @@
+"""Summaries of many answer sets under several rulesets, optionally over several processes.
+
+For bulk comparisons (the authoring impact preview): `summarize_all(rulesets, answer_sets)`
+gives, per answer set, one `Outcome` per ruleset: `(products, risks, fired rule ids)` as
+`CompiledRuleset.summarize` finds them, or the error message when that answer set cannot
+be evaluated (bad values, derived facts that do not settle).
+
+With `processes > 1` the answer sets are split: the calling process takes one share and
+each of `processes - 1` children started with 'spawn' takes another. A child gets the
+loaded (plain data) rulesets and compiles them itself: durable_rules state lives in C and
+never crosses a process boundary. A child that fails has its share evaluated here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from recommender.engine.compiler import compile_ruleset
+from recommender.engine.model import Ruleset
+
+# (products, risks, fired rule ids), or the error message.
+Outcome = tuple[frozenset[str], frozenset[str], frozenset[str]] | str
+
+# Fewer answer sets than this per process are not worth starting a process for (a spawned
+# child needs ~0.5 s to import and compile).
+MIN_PER_PROCESS = 1000
+
+
+def _outcome(compiled: Any, answers: Mapping[str, Any]) -> Outcome:
+    try:
+        summary = compiled.summarize(answers)
+    except Exception as exc:  # FactError, EngineError: reported for this answer set only
+        return str(exc)
+    if summary.chain_error is not None:
+        return str(summary.chain_error)
+    return summary.products, summary.risks, summary.fired
+
+
+def summarize_serial(
+    rulesets: Sequence[Ruleset], answer_sets: Sequence[Mapping[str, Any]]
+) -> list[tuple[Outcome, ...]]:
+    """`summarize_all` in this process (compiles the rulesets and frees them afterwards)."""
+    compiled = [compile_ruleset(r) for r in rulesets]
+    try:
+        return [tuple(_outcome(c, answers) for c in compiled) for answers in answer_sets]
+    finally:
+        for c in compiled:
+            c.close()
+
+
+def summarize_all(
+    rulesets: Sequence[Ruleset],
+    answer_sets: Sequence[Mapping[str, Any]],
+    processes: int = 1,
+) -> list[tuple[Outcome, ...]]:
+    """Per answer set (in order), the outcome under each ruleset (in order)."""
+    processes = max(1, min(processes, len(answer_sets) // MIN_PER_PROCESS))
+    if processes == 1:
+        return summarize_serial(rulesets, answer_sets)
+    # Children start late (spawn, import, compile): give them a little less than this one.
+    n = len(answer_sets)
+    child_size = n * 9 // (10 * processes)
+    chunks = [
+        list(answer_sets[k * child_size : (k + 1) * child_size]) for k in range(processes - 1)
+    ]
+    own = answer_sets[(processes - 1) * child_size :]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes - 1, mp_context=context) as pool:
+        futures = [pool.submit(summarize_serial, list(rulesets), chunk) for chunk in chunks]
+        mine = summarize_serial(rulesets, own)
+        out: list[tuple[Outcome, ...]] = []
+        for future, chunk in zip(futures, chunks, strict=True):
+            try:
+                out += future.result()
+            except Exception:  # a child that died (or could not start): do its share here
+                out += summarize_serial(rulesets, chunk)
+    return out + mine
