@@ -410,8 +410,23 @@
         chips.appendChild(li);
       });
     }
-    function add() {
-      var o = byText[input.value.trim().toLowerCase()];
+    // Exact name or code first; otherwise the first country whose name starts with the
+    // typed text ("germ" -> Germany), then the first whose name contains it.
+    function match(text, exactOnly) {
+      var t = text.trim().toLowerCase();
+      if (!t) { return null; }
+      if (byText[t] || exactOnly) { return byText[t] || null; }
+      var i;
+      for (i = 0; i < options.length; i++) {
+        if (options[i].text.toLowerCase().indexOf(t) === 0) { return options[i]; }
+      }
+      for (i = 0; i < options.length; i++) {
+        if (options[i].text.toLowerCase().indexOf(t) > 0) { return options[i]; }
+      }
+      return null;
+    }
+    function add(exactOnly) {
+      var o = match(input.value, exactOnly);
       if (!o) { return false; }
       if (!o.selected) { o.selected = true; render(); schedule(w); }
       input.value = "";
@@ -419,7 +434,7 @@
     }
     input.addEventListener("input", function (ev) {
       // Picking from the datalist inserts the whole "Name (CC)" text: take it at once.
-      if (ev.inputType === undefined || ev.inputType === "insertReplacementText") { add(); }
+      if (ev.inputType === undefined || ev.inputType === "insertReplacementText") { add(true); }
     });
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && input.value.trim() !== "") {
