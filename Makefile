@@ -39,8 +39,11 @@ lint: venv
 	$(BIN)/ruff check recommender tests bench
 	$(BIN)/mypy
 
+## Benchmarks (not tests): figures are recorded in docs/performance.md.
 bench: venv
-	$(PY) -m bench
+	$(PY) -m bench.engine
+	$(PY) -m bench.impact
+	$(PY) bench/preview.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
