@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from recommender.engine.compiler import compile_ruleset
+from recommender.engine.durable import normalise_facts
 from recommender.engine.model import Ruleset
 
 # (products, risks, fired rule ids), or the error message.
@@ -29,23 +30,42 @@ Outcome = tuple[frozenset[str], frozenset[str], frozenset[str]] | str
 MIN_PER_PROCESS = 1000
 
 
-def _outcome(compiled: Any, answers: Mapping[str, Any]) -> Outcome:
+def _outcome(compiled: Any, answers: Mapping[str, Any], clean: Mapping[str, Any]) -> Outcome:
     try:
-        summary = compiled.summarize(answers)
-    except Exception as exc:  # FactError, EngineError: reported for this answer set only
+        summary = compiled.summarize_normalised(answers, clean)
+    except Exception as exc:  # EngineError: reported for this answer set only
         return str(exc)
     if summary.chain_error is not None:
         return str(summary.chain_error)
     return summary.products, summary.risks, summary.fired
 
 
+def _outcomes(
+    compiled: Sequence[Any], answers: Mapping[str, Any], want: Sequence[bool]
+) -> tuple[Outcome | None, ...]:
+    """The outcome under each wanted compiled ruleset; the answers are validated once."""
+    try:
+        clean = normalise_facts(answers)
+    except Exception as exc:  # FactError: the same for every ruleset
+        return tuple(str(exc) if w else None for w in want)
+    return tuple(_outcome(c, answers, clean) if w else None for c, w in zip(compiled, want, strict=True))
+
+
 def summarize_serial(
-    rulesets: Sequence[Ruleset], answer_sets: Sequence[Mapping[str, Any]]
-) -> list[tuple[Outcome, ...]]:
+    rulesets: Sequence[Ruleset],
+    answer_sets: Sequence[Mapping[str, Any]],
+    wanted: Sequence[Sequence[bool]] | None = None,
+) -> list[tuple[Outcome | None, ...]]:
     """`summarize_all` in this process (compiles the rulesets and frees them afterwards)."""
     compiled = [compile_ruleset(r) for r in rulesets]
     try:
-        return [tuple(_outcome(c, answers) for c in compiled) for answers in answer_sets]
+        everything = (True,) * len(compiled)
+        if wanted is None:
+            return [_outcomes(compiled, answers, everything) for answers in answer_sets]
+        return [
+            _outcomes(compiled, answers, want)
+            for answers, want in zip(answer_sets, wanted, strict=True)
+        ]
     finally:
         for c in compiled:
             c.close()
@@ -55,26 +75,31 @@ def summarize_all(
     rulesets: Sequence[Ruleset],
     answer_sets: Sequence[Mapping[str, Any]],
     processes: int = 1,
-) -> list[tuple[Outcome, ...]]:
-    """Per answer set (in order), the outcome under each ruleset (in order)."""
+    wanted: Sequence[Sequence[bool]] | None = None,
+) -> list[tuple[Outcome | None, ...]]:
+    """Per answer set (in order), the outcome under each ruleset (in order); with `wanted`
+    (per answer set, one flag per ruleset) only the flagged ones, the others are None."""
     processes = max(1, min(processes, len(answer_sets) // MIN_PER_PROCESS))
     if processes == 1:
-        return summarize_serial(rulesets, answer_sets)
+        return summarize_serial(rulesets, answer_sets, wanted)
     # Children start late (spawn, import, compile): give them a little less than this one.
     n = len(answer_sets)
-    child_size = n * 9 // (10 * processes)
-    chunks = [
-        list(answer_sets[k * child_size : (k + 1) * child_size]) for k in range(processes - 1)
-    ]
-    own = answer_sets[(processes - 1) * child_size :]
+    size = n * 9 // (10 * processes)
+    spans = [(k * size, (k + 1) * size) for k in range(processes - 1)]
+    own = (size * (processes - 1), n)
+
+    def part(span: tuple[int, int]) -> tuple[Any, ...]:
+        a, b = span
+        return list(rulesets), list(answer_sets[a:b]), None if wanted is None else wanted[a:b]
+
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=processes - 1, mp_context=context) as pool:
-        futures = [pool.submit(summarize_serial, list(rulesets), chunk) for chunk in chunks]
-        mine = summarize_serial(rulesets, own)
-        out: list[tuple[Outcome, ...]] = []
-        for future, chunk in zip(futures, chunks, strict=True):
+        futures = [pool.submit(summarize_serial, *part(span)) for span in spans]
+        mine = summarize_serial(*part(own))
+        out: list[tuple[Outcome | None, ...]] = []
+        for future, span in zip(futures, spans, strict=True):
             try:
                 out += future.result()
             except Exception:  # a child that died (or could not start): do its share here
-                out += summarize_serial(rulesets, chunk)
+                out += summarize_serial(*part(span))
     return out + mine

@@ -116,11 +116,15 @@ class CompiledRuleset:
             fired += self.base.fire(self.ruleset, facts, body)
         return sorted(fired)
 
-    def _fire_for(self, answers: Mapping[str, Any]) -> Fire:
+    def _fire_for(
+        self, answers: Mapping[str, Any], clean_answers: Mapping[str, Any] | None = None
+    ) -> Fire:
         """A `fire` for one evaluation of `answers`: the answers are validated and
-        normalised once (FactError here, before any rule fires); chaining rounds then only
-        normalise the derived facts they add."""
-        clean_answers = normalise_facts(answers)
+        normalised once (FactError here, before any rule fires; `clean_answers` when the
+        caller did it already); chaining rounds then only normalise the derived facts they
+        add."""
+        if clean_answers is None:
+            clean_answers = normalise_facts(answers)
 
         def fire(facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
             extra = {k: v for k, v in facts.items() if k not in answers}
@@ -151,6 +155,13 @@ class CompiledRuleset:
         rationale templates, trace or open questions. For bulk comparisons (impact
         preview, lint). FactError for values the engine must not see."""
         return self.builder.summarize(answers, self._fire_for(answers))
+
+    def summarize_normalised(
+        self, answers: Mapping[str, Any], clean: Mapping[str, Any]
+    ) -> Summary:
+        """`summarize` when `clean` is `normalise_facts(answers)` already (one answer set
+        summarised under several rulesets is validated once)."""
+        return self.builder.summarize(answers, self._fire_for(answers, clean))
 
     def close(self) -> None:
         """Free the durable rulesets now (otherwise done when garbage collected)."""
