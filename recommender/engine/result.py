@@ -157,7 +157,9 @@ class ResultBuilder:
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
-        self.renderers: dict[int, TemplateRenderer] = {}
+        # id(questionnaire) -> (that questionnaire, its renderer); holding the questionnaire
+        # keeps its id() from being reused while the entry exists.
+        self.renderers: dict[int, tuple[Questionnaire | None, TemplateRenderer]] = {}
         self.rules_by_field: dict[str, list[int]] = {}
         self.sorted_fields = [tuple(sorted(r.fields)) for r in ruleset.rules]
         self.effect_texts = [tuple(_effect_text(e) for e in r.effects) for r in ruleset.rules]
@@ -198,16 +200,15 @@ class ResultBuilder:
         (at most 16 kept), each compiling a template text once for this compiled ruleset."""
         key = id(questionnaire) if questionnaire is not None else 0
         entry = self.renderers.get(key)
-        # The entry holds the questionnaire, so its id() cannot be reused while cached.
         if entry is None or entry[0] is not questionnaire:
             labels = _option_labels(questionnaire)
             for name, fact in self.ruleset.derived.items():
                 if fact.options:
                     labels.setdefault(name, {o: o.replace("_", " ") for o in fact.options})
-            entry = self.renderers[key] = (questionnaire, TemplateRenderer(labels))  # type: ignore[assignment]
+            entry = self.renderers[key] = (questionnaire, TemplateRenderer(labels))
             if len(self.renderers) > 16:
                 self.renderers.pop(next(iter(self.renderers)))
-        return entry[1]  # type: ignore[index,no-any-return]
+        return entry[1]
 
     def summarize(self, answers: Mapping[str, Any], fire: Fire) -> Summary:
         """Products, risks and fired rules as `build` finds them, and nothing else."""
@@ -476,11 +477,12 @@ def string_atoms(ruleset: Ruleset) -> dict[int, StringAtom]:
                     items = list(ruleset.sets[values.name])
                 else:
                     continue
-                if items and all(type(v) is str for v in items):
+                strings = [v for v in items if type(v) is str]
+                if items and len(strings) == len(items):
                     if isinstance(node, In):
-                        out[id(node)] = (node.subject.name, "in", frozenset(items), node.negated)
+                        out[id(node)] = (node.subject.name, "in", frozenset(strings), node.negated)
                     else:
-                        out[id(node)] = (node.subject.name, node.mode, frozenset(items), False)
+                        out[id(node)] = (node.subject.name, node.mode, frozenset(strings), False)
     return out
 
 

@@ -494,10 +494,11 @@ def _lock_ruleset(session: Session, ruleset_id: int) -> Ruleset:
     if session.get_bind().dialect.name == "sqlite":
         # SQLite has no row locks; a write as the transaction's first statement takes the
         # database write lock (waiting on busy_timeout), and its snapshot is fresh.
+        table: Any = Ruleset.__table__
         session.execute(
-            update(Ruleset.__table__)
-            .where(Ruleset.__table__.c.id == ruleset_id)
-            .values(name=Ruleset.__table__.c.name)
+            update(table)
+            .where(table.c.id == ruleset_id)
+            .values(name=table.c.name)
         )
     ruleset = session.get(Ruleset, ruleset_id, with_for_update=True, populate_existing=True)
     if ruleset is None:
@@ -1238,7 +1239,8 @@ def catalogue(source: str) -> dict[str, Any]:
     products = [p for p in data.get("products") or [] if isinstance(p, dict)]
     risks = [r for r in data.get("risks") or [] if isinstance(r, dict)]
     derived = data.get("derived") if isinstance(data.get("derived"), dict) else {}
-    sets = data.get("sets") if isinstance(data.get("sets"), dict) else {}
+    sets_value = data.get("sets")
+    sets: dict[str, Any] = sets_value if isinstance(sets_value, dict) else {}
     return {
         "questionnaire": data.get("questionnaire"),
         "questions": questions,

@@ -217,8 +217,7 @@ def test_bulk_summaries_over_processes_equal_the_serial_ones() -> None:
     """The impact preview's split over spawned processes gives the same outcomes, in order,
     as evaluating everything in this process (bad answer sets included)."""
     from recommender.config import PROJECT_ROOT
-    from recommender.engine import load_ruleset_text
-    from recommender.engine import bulk
+    from recommender.engine import bulk, load_ruleset_text
 
     path = PROJECT_ROOT / "rules" / "stripe.yaml"
     text = path.read_text()
