@@ -3,6 +3,8 @@ scenarios, coverage, impact preview, lint, publish and rollback (authors and adm
 
 from __future__ import annotations
 
+import os
+
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
@@ -73,7 +75,9 @@ def active_json(name: str) -> Any:
     from recommender.services import rulesets
 
     row, compiled = rulesets.active_compiled(name)
-    return jsonify({"name": name, "version": compiled.version, "checksum": row.checksum})
+    return jsonify(
+        {"name": name, "version": compiled.version, "checksum": row.checksum, "worker": os.getpid()}
+    )
 
 
 # --------------------------------------------------------------------------- editor
