@@ -101,7 +101,10 @@ def test_prospect_completes_start_on_a_phone_and_resumes(
     copy = page.get_by_role("button", name="Copy link")
     assert copy.is_visible()  # shown by prequal.js; hidden without JavaScript
     copy.click()
-    assert page.locator(".pq-copy-status").inner_text() != ""
+    # The clipboard API answers asynchronously: wait for the status line to say something.
+    page.wait_for_function(
+        "() => document.querySelector('.pq-copy-status').textContent.trim() !== ''"
+    )
     _shot(page, tmp_path, "prequal-result")
 
     # Later, on another device: the link reopens the answers.

@@ -8,10 +8,20 @@
     if (!input) { return; }
     var status = button.closest(".field") && button.closest(".field").querySelector(".pq-copy-status");
     button.hidden = false;
-    function done(message) { if (status) { status.textContent = message; } }
+    var settled = false;
+    function done(message) {
+      settled = true;
+      if (status) { status.textContent = message; }
+    }
     button.addEventListener("click", function () {
       input.focus();
       input.select();
+      settled = false;
+      // A clipboard promise that never settles (no permission prompt answered) still
+      // leaves the prospect with advice after a moment.
+      window.setTimeout(function () {
+        if (!settled) { done("Press Ctrl+C (or Cmd+C) to copy the selected link."); }
+      }, 1500);
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(input.value).then(
           function () { done("Link copied."); },
