@@ -100,7 +100,7 @@ def _conjunction(node: Condition) -> str | None:
         if isinstance(atom, Answered):
             (unanswered if atom.negated else answered)[atom.name] = atom
             continue
-        if isinstance(atom, Not):
+        if isinstance(atom, Not | And):
             continue
         name = atom.name if isinstance(atom, Truthy) else atom.subject.name
         # Every comparison (and a bare id) is false for an unanswered question.

@@ -121,7 +121,9 @@ class _Checker:
         fields = questionnaire.field_specs()
         parsed: dict[tuple[Any, ...], Any] = {}
         for si, section in enumerate(data["sections"]):
-            targets = [(("sections", si, "show_if"), section.get("show_if"))]
+            targets: list[tuple[tuple[Any, ...], Any]] = [
+                (("sections", si, "show_if"), section.get("show_if"))
+            ]
             targets += [
                 (("sections", si, "questions", qi, "show_if"), question.get("show_if"))
                 for qi, question in enumerate(section["questions"])

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from gherkin.errors import CompositeParserException, ParserError, ParserException
 from gherkin.parser import Parser
@@ -226,7 +226,8 @@ def parse_scenarios(
         feature = doc.get("feature")
         if not feature:
             continue
-        scenarios.extend(_scenarios_of(feature["children"], [], offset, feature["name"]))
+        children = cast(list[dict[str, Any]], feature["children"])
+        scenarios.extend(_scenarios_of(children, [], offset, feature["name"]))
     for sc in scenarios:
         for step in sc.steps:
             if _match(step) is None:

@@ -4,7 +4,6 @@ scenarios, coverage, impact preview, lint, publish and rollback (authors and adm
 from __future__ import annotations
 
 import os
-
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
