@@ -172,6 +172,9 @@ def test_cmd(name: str, version: int | None, use_draft: bool, as_email: str | No
     except DefinitionError as exc:
         _fail_with_problems(exc)
         return
+    if not report.results and not report.problems:
+        click.echo(f"{name}: no scenarios are stored with this version; add some in the workbench.")
+        sys.exit(1)
     for problem in report.problems:
         click.echo(str(problem))
     for result in report.results:

@@ -375,8 +375,17 @@ def seed_scenarios(name: str, source_path: str | Path | None = None) -> str:
         source_path is not None and Path(source_path).name == "stripe.yaml"
     )
     files = sorted(directory.glob("*.feature"))
-    if not is_default:
-        files = [f for f in files if f.stem == name or f.stem.startswith(f"{name}_")]
+
+    def owner(stem: str, candidate: str) -> bool:
+        return stem == candidate or stem.startswith(f"{candidate}_")
+
+    if is_default:
+        # Files named after another ruleset (prequalification.feature) belong to it.
+        rules_dir = Path(current_app.config["RULES_DIR"])
+        others = {p.stem for p in rules_dir.glob("*.yaml")} - {"stripe", name}
+        files = [f for f in files if not any(owner(f.stem, other) for other in others)]
+    else:
+        files = [f for f in files if owner(f.stem, name)]
     parts = [f"# from features/ruleset/{f.name}\n{f.read_text(encoding='utf-8').rstrip()}\n" for f in files]
     return "\n".join(parts)
 

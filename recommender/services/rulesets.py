@@ -53,6 +53,8 @@ def import_directory(path: str | Path | None = None) -> list[str]:
     The version is the file's `version:` when free, else the next number. Raises
     DefinitionError when a file has problems (nothing of that file is imported).
     """
+    from recommender.services.authoring import seed_scenarios
+
     rules_dir = Path(path or current_app.config["RULES_DIR"])
     labels = []
     for file in sorted(rules_dir.glob("*.yaml")):
@@ -93,6 +95,8 @@ def import_directory(path: str | Path | None = None) -> list[str]:
                 version=version,
                 status="published",
                 source=text,
+                # Stored with the version, so `rules test` and the workbench run them.
+                scenarios=seed_scenarios(ruleset.name, file),
                 checksum=digest,
                 note=f"imported from {file.name}",
                 created_at=now,

@@ -69,3 +69,29 @@ def test_rules_test_fails_on_a_failing_scenario(app: Flask, demo: Any) -> None:
     assert "FAIL" in result.output and "expected products to include billing" in result.output
     result = run(app, "rules", "publish", "demo")
     assert result.exit_code == 1 and "scenarios fail" in result.output
+
+
+def test_setup_import_stores_scenarios_and_rules_test_runs_them(app: Flask, tmp_path: Path) -> None:
+    """`recommender setup` imports rules/*.yaml with their scenarios, so `rules test` has
+    something to run; a version without scenarios fails the command instead of passing."""
+    from recommender.services import questionnaires, rulesets
+
+    with app.app_context():
+        questionnaires.load_directory()
+        assert rulesets.import_directory() == ["demo v1"]
+        assert "Scenario" in (rulesets.active_version("demo").scenarios or "")
+    result = run(app, "rules", "test", "demo")
+    assert result.exit_code == 0, result.output
+    assert "2 passed, 0 failed" in result.output
+
+    lonely = tmp_path / "rules"
+    lonely.mkdir()
+    (lonely / "demo.yaml").write_text(
+        DEMO_RULES.read_text().replace("annual_volume_usd >= 10_000_000", "annual_volume_usd >= 9_000_000")
+    )
+    app.config["RULESET_FEATURES_DIR"] = str(tmp_path / "no-features")
+    with app.app_context():
+        assert rulesets.import_directory(lonely) == ["demo v2"]
+    result = run(app, "rules", "test", "demo")
+    assert result.exit_code == 1
+    assert "no scenarios are stored" in result.output
