@@ -18,7 +18,7 @@ from recommender.extensions import db
 from recommender.models import QuestionnaireVersion
 from recommender.questionnaire import Questionnaire, load_questionnaire_text
 
-_cache: dict[int, Questionnaire] = {}
+_cache: dict[tuple[int, str], Questionnaire] = {}
 _cache_lock = threading.Lock()
 
 
@@ -86,8 +86,10 @@ def get_version(version_id: int) -> QuestionnaireVersion | None:
 def questionnaire_for(row: QuestionnaireVersion) -> Questionnaire:
     """The Questionnaire of a stored version (cached per process; versions are immutable)."""
     with _cache_lock:
-        q = _cache.get(row.id)
-        if q is None or (q.id, q.version) != (row.form_id, row.version):
+        # Keyed by content too: ids are reused when a database is emptied and reloaded.
+        key = (row.id, row.checksum)
+        q = _cache.get(key)
+        if q is None:
             q = Questionnaire.from_dict(row.definition)
-            _cache[row.id] = q
+            _cache[key] = q
         return q
