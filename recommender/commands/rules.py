@@ -79,7 +79,7 @@ def _markdown(result: dict[str, Any], questionnaire: Any) -> str:
     if result["open_questions"]:
         lines += ["", "## Open questions"]
         for q in result["open_questions"][:10]:
-            lines.append(f"- {q['label']} (`{q['id']}`, could change {q['score']} items)")
+            lines.append(f"- {q['label']} (`{q['id']}`, could change {q['score']} {'item' if q['score'] == 1 else 'items'})")
     if result["errors"]:
         lines += ["", "## Errors"]
         for err in result["errors"]:
@@ -102,9 +102,14 @@ def evaluate(answers_path: str, ruleset_path: str, forms_dir: str, fmt: str) -> 
 
     try:
         text = Path(ruleset_path).read_text(encoding="utf-8")
-        raw = json.loads(Path(answers_path).read_text(encoding="utf-8"))
+        answers_text = Path(answers_path).read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        raw = json.loads(answers_text)
+    except ValueError as exc:
+        click.echo(f"error: {answers_path} is not valid JSON: {exc}", err=True)
         sys.exit(2)
     if not isinstance(raw, dict):
         click.echo("error: the answers file must hold a JSON object (answer id -> value)", err=True)
