@@ -347,3 +347,22 @@ def test_tier_thresholds_are_rule_data(
     )
     html = resp.get_data(as_text=True)
     assert 'data-tier="enterprise"' in html and "$20,000" in html
+
+
+def test_error_summary_links_name_their_question(
+    client: FlaskClient, loaded: Flask, prequal_answers: list[dict[str, Any]]
+) -> None:
+    """Five links all reading "Please answer this question." do not say which is which."""
+    client.post("/start")
+    html = client.post("/start/step/1", data={}).get_data(as_text=True)
+    links = re.findall(r'<li><a href="#([a-z_]+)">([^<]*)</a></li>', html)
+    assert len(links) == 5
+    assert len({text for _, text in links}) == 5
+    assert (
+        "business_model",
+        "Which best describes your business? Please answer this question.",
+    ) in links
+    client.post("/start/step/1", data=prequal_answers[0])
+    client.post("/start/step/2", data=prequal_answers[1])
+    html = client.post("/start/step/3", data={}).get_data(as_text=True)
+    assert '<a href="#contact_email">Work email: Please enter your work email.</a>' in html
