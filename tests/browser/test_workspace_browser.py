@@ -115,3 +115,52 @@ def test_country_type_ahead_by_keyboard(
         .startswith("France")
     )
     assert page.locator("[data-question=customer_countries] .ws-chips li").count() == 2
+
+
+def test_country_typed_then_tabbed_away_is_kept_and_a_cleared_mistake_is_forgotten(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    """A full country name typed and left with Tab is added and saved (not silently dropped);
+    partial text left behind is flagged at the field; a no-match message goes away once the
+    SA clears the text, so moving on does not ask "Leave anyway?" about nothing."""
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Hooli"))
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    status = page.locator("#save-status")
+
+    page.click("#customer_countries-search")
+    page.keyboard.type("France")
+    page.keyboard.press("Tab")
+    chips = page.locator("[data-question=customer_countries] .ws-chips li")
+    chips.first.wait_for()
+    assert chips.first.inner_text().startswith("France")
+    status.filter(has_text="Saved").wait_for()
+
+    page.click("#customer_countries-search")
+    page.keyboard.type("ger")
+    page.keyboard.press("Tab")
+    error = page.locator("#customer_countries-error")
+    error.wait_for(state="visible")
+    assert "ger" in error.inner_text()
+    assert status.inner_text().startswith("Not saved")
+
+    page.fill("#entity_countries-search", "zzz")
+    page.press("#entity_countries-search", "Enter")
+    page.locator("#entity_countries-error").wait_for(state="visible")
+    page.fill("#entity_countries-search", "")
+    page.fill("#customer_countries-search", "")
+    page.locator("#entity_countries-error").wait_for(state="hidden")
+    assert error.is_hidden()
+    assert not status.inner_text().startswith("Not saved")
+
+    page.click("#next-button")
+    page.wait_for_url("**/sections/channels")
+    assert dialogs == []
+    page.goto(page.url.replace("/sections/channels", "/sections/company"))
+    assert chips.count() == 1
+    assert chips.first.inner_text().startswith("France")

@@ -425,21 +425,46 @@
       }
       return null;
     }
+    // A message about the text in the search box (not about the saved answer): it goes
+    // away as soon as that text changes, restoring the field's save state.
+    var typedError = false;
+    var stateBeforeError = "idle";
+    function flagTyped(message) {
+      var e = entry(qid);
+      if (!typedError) { stateBeforeError = e.state === "invalid" ? "idle" : e.state; }
+      typedError = true;
+      setFieldState(w, "invalid", message);
+    }
+    function clearTyped() {
+      if (!typedError) { return; }
+      typedError = false;
+      var e = entry(qid);
+      setFieldState(w, e.inflight ? "saving" : (e.timer ? "pending" : stateBeforeError));
+    }
     function add(exactOnly) {
       var o = match(input.value, exactOnly);
       if (!o) { return false; }
+      clearTyped();
       if (!o.selected) { o.selected = true; render(); schedule(w); }
       input.value = "";
       return true;
     }
     input.addEventListener("input", function (ev) {
+      clearTyped();
       // Picking from the datalist inserts the whole "Name (CC)" text: take it at once.
       if (ev.inputType === undefined || ev.inputType === "insertReplacementText") { add(true); }
+    });
+    // Leaving the box with text in it: an exact name or code is added (and saved); anything
+    // else is flagged at the field, never silently dropped.
+    input.addEventListener("change", function () {
+      var text = input.value.trim();
+      if (text === "" || add(true)) { return; }
+      flagTyped("“" + text + "” was not added: press Enter in the box to add the first match, or pick one from the list.");
     });
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && input.value.trim() !== "") {
         ev.preventDefault();
-        if (!add()) { setFieldState(w, "invalid", "No country matches “" + input.value.trim() + "”; pick one from the list."); }
+        if (!add()) { flagTyped("No country matches “" + input.value.trim() + "”; pick one from the list."); }
       } else if (ev.key === "Backspace" && input.value === "") {
         var selected = options.filter(function (o) { return o.selected; });
         if (selected.length) { selected[selected.length - 1].selected = false; render(); schedule(w); }
