@@ -111,6 +111,10 @@ def show_step(step: int) -> Any:
     if token is None:
         return redirect(url_for("prequal.start"))
     state = leads.step_state(token, step)
+    if state.lead.status == "converted":
+        # An SA has picked the answers up: the form would only end in an error page, so
+        # show the result, which says so.
+        return redirect(url_for("prequal.result"))
     errors: dict[str, str] = {}
     if request.method == "POST":
         outcome = leads.save_step(token, step, request.form, request.form)

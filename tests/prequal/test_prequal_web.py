@@ -366,3 +366,31 @@ def test_error_summary_links_name_their_question(
     client.post("/start/step/2", data=prequal_answers[1])
     html = client.post("/start/step/3", data={}).get_data(as_text=True)
     assert '<a href="#contact_email">Work email: Please enter your work email.</a>' in html
+
+
+def test_after_conversion_the_steps_lead_to_the_result(
+    client: FlaskClient,
+    journey: Callable[..., Any],
+    all_leads: Callable[[], list[Any]],
+    make_user: Callable[..., Any],
+    login: Callable[..., Any],
+    app: Flask,
+    prequal_answers: list[dict[str, Any]],
+) -> None:
+    """Once an SA converted the lead, the prospect is not offered a form that can only end
+    in a bare 409 page; the result page says the team has picked the answers up."""
+    journey(client)
+    (lead,) = all_leads()
+    sa = app.test_client()
+    login(make_user("sa"), the_client=sa)
+    assert sa.post(f"/leads/{lead.id}/convert", data={"account_name": "Acme"}).status_code == 302
+    for resp in (
+        client.get("/start/step/1"),
+        client.post("/start/step/1", data={**prequal_answers[0], "industry": "gaming"}),
+        client.get("/start/continue"),
+    ):
+        assert resp.status_code == 302 and resp.headers["Location"].endswith("/start/result")
+    html = client.get("/start/result").get_data(as_text=True)
+    assert "has picked up your answers" in html and "Change my answers" not in html
+    (lead,) = all_leads()
+    assert lead.answers["industry"] == "software"
