@@ -192,6 +192,30 @@ def _scenarios_of(
     return out
 
 
+_UNEXPECTED = re.compile(r"^expected: (?P<expected>.*), got '(?P<got>.*)'$", re.S)
+_UNEXPECTED_EOF = re.compile(r"^unexpected end of file, expected: (?P<expected>.*)$", re.S)
+
+
+def _gherkin_message(msg: str) -> str:
+    """The parser's token list (`expected: #EOF, #TableRow, ... got 'x'`) in an author's words."""
+    m = _UNEXPECTED.match(msg)
+    if m:
+        got = m["got"].strip()
+        if "#FeatureLine" in m["expected"] and "#StepLine" not in m["expected"]:
+            return f"Gherkin: expected a 'Feature:' line before '{got}'"
+        return (
+            f"Gherkin: '{got}' is not a step, table row or heading here; a step starts with "
+            "Given, When, Then, And or But, a table row with |, and a heading with "
+            "Feature:, Background:, Scenario:, Scenario Outline: or Examples:"
+        )
+    m = _UNEXPECTED_EOF.match(msg)
+    if m:
+        if "#DocStringSeparator" in m["expected"]:
+            return 'Gherkin: the text ends inside a """ block; close it with another """'
+        return "Gherkin: the text ends too early; a tag needs a Feature: or Scenario: line after it"
+    return f"Gherkin: {msg}"
+
+
 def parse_scenarios(
     text: str, path: str = "scenarios.feature"
 ) -> tuple[list[Scenario], list[Problem]]:
@@ -206,7 +230,7 @@ def parse_scenarios(
                 loc = err.location if isinstance(err, ParserException) else {"line": 1}
                 msg = str(err).split(": ", 1)[-1] if str(err).startswith("(") else str(err)
                 problems.append(
-                    Problem(path, loc["line"] + offset, loc.get("column") or 1, f"Gherkin: {msg}")
+                    Problem(path, loc["line"] + offset, loc.get("column") or 1, _gherkin_message(msg))
                 )
             continue
         except ParserException as exc:
@@ -216,7 +240,7 @@ def parse_scenarios(
                     path,
                     exc.location["line"] + offset,
                     exc.location.get("column") or 1,
-                    f"Gherkin: {msg}",
+                    _gherkin_message(msg),
                 )
             )
             continue
@@ -288,7 +312,10 @@ def typed_value(question_type: str | None, raw: str) -> Any:
             raise ValueError(f"'{raw}' is not true or false")
         return raw.lower() == "true"
     if question_type in NUMBER_TYPES:
-        value = _number(raw)
+        try:
+            value = _number(raw)
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a number (write 12000000, 12_000_000 or 0.75)") from None
         if question_type == "integer" and not isinstance(value, int):
             raise ValueError(f"'{raw}' is not a whole number")
         return value

@@ -137,3 +137,28 @@ def test_evaluation_error_is_a_failure_not_a_crash() -> None:
     )
     assert not report.ok
     assert report.results[0].failures[0].message == "evaluation failed: boom"
+
+
+def test_gherkin_syntax_errors_are_explained_in_the_authors_words() -> None:
+    text = (
+        "Feature: f\n  Scenario: s\n    Given the answers:\n      | answer | value |\n"
+        "      | channels | web |\n    Whenn the recommendation is evaluated\n"
+    )
+    _, problems = sc.parse_scenarios(text, "x.feature")
+    assert [(p.line, p.col) for p in problems] == [(6, 5)]
+    message = problems[0].message
+    assert "#EOF" not in message and "#StepLine" not in message
+    assert "'Whenn the recommendation is evaluated' is not a step" in message
+    assert "Given, When, Then, And or But" in message
+    _, problems = sc.parse_scenarios("Scenario: s\n    Given x\n", "x.feature")
+    assert problems[0].message == "Gherkin: expected a 'Feature:' line before 'Scenario: s'"
+    _, problems = sc.parse_scenarios('Feature: f\n  Scenario: s\n    Given a\n      """\n      text\n', "x.feature")
+    assert "#" not in problems[0].message and '"""' in problems[0].message
+
+
+def test_a_number_cell_that_is_not_a_number_says_so() -> None:
+    _, errors = sc.answers_from_table([["annual_volume_usd", "lots"], ["store_count", ""]], TYPES)
+    assert errors == [
+        "answer 'annual_volume_usd': 'lots' is not a number (write 12000000, 12_000_000 or 0.75)",
+        "answer 'store_count': '' is not a number (write 12000000, 12_000_000 or 0.75)",
+    ]
