@@ -208,6 +208,14 @@ def _run(name: str, draft: Any) -> tuple[Any, list[Any]]:
         return None, []
     if report.ok:
         flash(f"All {report.passed} scenarios pass.", "success")
+    elif report.problems:
+        # Scenarios in a part that does not parse are not run: do not claim "0 fail".
+        flash(
+            f"The scenarios have {len(report.problems)} problem(s), listed below; fix them "
+            f"before publishing (of the {len(report.results)} scenarios that ran, "
+            f"{report.failed} failed).",
+            "error",
+        )
     else:
         flash(f"{report.failed} of {len(report.results)} scenarios fail.", "error")
     return report, list(report.problems)
@@ -292,7 +300,7 @@ def publish(name: str) -> Any:
         flash(f"Publishing refused: the draft has {len(exc.problems)} check error(s). Fix them first.", "error")
         return redirect(url_for("authoring.edit", name=name))
     except authoring.ScenariosFailed:
-        flash("Publishing refused: some scenarios fail. Run them to see which.", "error")
+        flash("Publishing refused: some scenarios fail or do not parse. Run them to see which.", "error")
         return redirect(url_for("authoring.scenarios", name=name))
     except RecommenderError as exc:
         flash(exc.message, "error")

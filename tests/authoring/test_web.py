@@ -115,3 +115,26 @@ def test_sandbox_scenarios_coverage_and_lint_pages(
     assert "4 of 7 rules fired by no scenario" in html
     html = author_client.get("/rulesets/demo/lint").get_data(as_text=True)
     assert "payment_links" in html and "go_live_months" in html and "checkout-for-saas" in html
+
+
+def test_running_scenarios_that_do_not_parse_does_not_claim_none_fail(
+    app: Flask, demo: Any, author_client: FlaskClient
+) -> None:
+    with app.app_context():
+        scenarios = authoring.get_or_create_draft("demo", None).scenarios
+    broken = scenarios + (
+        "\nFeature: typo\n  Scenario: t\n    Given the answers:\n      | answer | value |\n"
+        "      | channels | web |\n    Whenn the recommendation is evaluated\n"
+    )
+    html = author_client.post(
+        "/rulesets/demo/scenarios", data={"scenarios": broken, "action": "run"}
+    ).get_data(as_text=True)
+    assert "0 of" not in html
+    assert "The scenarios have 1 problem(s), listed below" in html and "0 failed" in html
+    assert "is not a step" in html
+    resp = author_client.post("/rulesets/demo/publish", data={"note": "x"})
+    assert resp.headers["Location"].endswith("/rulesets/demo/scenarios")
+    page = author_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "some scenarios fail or do not parse" in page
+    with app.app_context():
+        assert authoring.active_version("demo").version == 1
