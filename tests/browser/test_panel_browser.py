@@ -72,3 +72,42 @@ def test_panel_follows_answers_without_reload_and_report_prints(
     assert page.locator("nav.no-print").is_hidden()
     assert page.locator(".report-product").first.is_visible()
     page.screenshot(path=str(tmp_path / "report-print.png"), full_page=True)
+
+
+def test_create_report_right_after_typing_saves_first_and_does_not_ask_to_leave(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    """Clicking "Create report" (or an "ask next" link) while an answer still waits for its
+    autosave saves it first, then goes on: no "Leave site?" prompt, and the snapshot has it."""
+    login_page(page, *demo_users["sa"])
+    page.goto(f"{live_server.url}/discoveries")
+    page.fill("#name", unique_name("Snap Co"))
+    page.check("input[name=start]")
+    page.click("section[aria-labelledby=new-account-h] button[type=submit]")
+    page.wait_for_url("**/sections/company")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+    page.locator(f"{PANEL} .rec-panel").wait_for()
+
+    page.fill("#annual_revenue_usd", "7,300,000")  # still inside the autosave pause
+    page.click(f"{PANEL} button:has-text('Create report')")
+    page.wait_for_url("**/reports/*")
+    assert dialogs == []
+    assert "$7,300,000" in page.locator(".report-answers").inner_text()
+
+    page.go_back()
+    page.wait_for_url("**/sections/company")
+    page.locator(f"{PANEL} .rec-panel").wait_for()
+    page.fill("#avg_transaction_usd", "42")
+    link = page.locator(f"{PANEL} .rec-ask-next a:not([href*='/sections/company'])").first
+    href = link.get_attribute("href")
+    assert href is not None and "/sections/" in href
+    link.click()
+    page.wait_for_url(f"**{href.split('#', 1)[0]}*")
+    assert dialogs == []
+    page.goto(f"{live_server.url}{href.split('/sections/', 1)[0]}/sections/company")
+    assert page.input_value("#avg_transaction_usd") == "42"

@@ -307,6 +307,33 @@
     });
   });
 
+  // The recommendation panel is loaded (and replaced) after this script ran, so its links
+  // and its "Create report" form are handled by delegation: pending answers are saved before
+  // leaving, so the report has them and the browser never asks "Leave site?".
+  var panelEl = document.getElementById("recommendation-panel");
+  if (panelEl) {
+    panelEl.addEventListener("click", function (ev) {
+      var a = ev.target.closest ? ev.target.closest("a[href]") : null;
+      if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) { return; }
+      if (a.pathname === window.location.pathname || !hasUnsaved()) { return; }
+      ev.preventDefault();
+      leaveTo(a.href);
+    });
+    panelEl.addEventListener("submit", function (ev) {
+      var target = ev.target;
+      if (!hasUnsaved()) { return; }
+      ev.preventDefault();
+      flushAll().then(function (ok) {
+        if (ok || window.confirm("Some answers on this section are not saved (see the messages). Continue anyway?")) {
+          window.removeEventListener("beforeunload", onBeforeUnload);
+          target.submit();
+        } else {
+          focusFirstProblem();
+        }
+      });
+    });
+  }
+
   function onBeforeUnload(ev) {
     if (hasUnsaved()) {
       flushAll();
