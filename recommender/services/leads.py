@@ -415,8 +415,13 @@ def resume_target(token: str | None) -> tuple[Lead, int | None]:
 
 
 def list_leads(status: str = "open", limit: int = 500) -> list[Lead]:
-    """Leads for the SA dashboard, newest first. `open` = submitted, not yet converted."""
-    stmt = select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)
+    """Leads for the SA dashboard, newest first. `open` = submitted, not yet converted.
+
+    "Newest" is when the lead was received: submitted, or started for a draft (the time the
+    list shows), so a prospect who started days ago and submitted today is at the top.
+    """
+    received = func.coalesce(Lead.submitted_at, Lead.created_at)
+    stmt = select(Lead).order_by(received.desc(), Lead.id.desc()).limit(limit)
     if status == "open":
         stmt = stmt.where(Lead.status == "submitted")
     elif status in ("draft", "converted"):

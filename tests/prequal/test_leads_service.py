@@ -146,8 +146,13 @@ def test_converted_lead_cannot_be_changed_by_the_prospect(
     user = make_user("sa")
     with loaded.app_context():
         leads.convert_lead(submitted_lead.id, db.session.get(User, user.id), account_name="Acme")
+    with client.session_transaction() as sess:
+        token = str(sess["prequal_token"])
+    with loaded.app_context(), pytest.raises(Conflict):
+        leads.save_step(token, 1, prequal_answers[0])
+    # The web page does not offer the form any more: it leads to the result.
     resp = client.post("/start/step/1", data=prequal_answers[0])
-    assert resp.status_code == 409
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/start/result")
     page = client.get("/start/result").get_data(as_text=True)
     assert "has picked up your answers" in page
 
@@ -172,3 +177,33 @@ def test_funnel_stages_and_window(loaded: Flask) -> None:
         }
         future = {s.key: s.count for s in leads.funnel(since=utcnow() + timedelta(days=1))}
         assert set(future.values()) == {0}
+
+
+def test_leads_are_listed_by_when_they_were_received(
+    app: Flask, journey: Callable[..., Any], all_leads: Callable[[], list[Any]]
+) -> None:
+    """The list shows the submission time as "Received" and says "Newest first": a prospect
+    who started long ago but submitted just now belongs at the top."""
+    slow, quick = app.test_client(), app.test_client()
+    journey(slow, step3={"company_name": "Slow Co"}, stop_after=2)
+    journey(quick, step3={"company_name": "Quick Co"})
+    slow_lead, quick_lead = all_leads()
+    with app.app_context(), db.transaction() as session:
+        past = utcnow() - timedelta(days=3)
+        session.execute(
+            Lead.__table__.update().where(Lead.id == slow_lead.id).values(created_at=past)
+        )
+        session.execute(
+            Lead.__table__.update()
+            .where(Lead.id == quick_lead.id)
+            .values(created_at=past + timedelta(hours=1), submitted_at=past + timedelta(hours=2))
+        )
+    resp = slow.post("/start/step/3", data={"company_name": "Slow Co", **_contact()})
+    assert resp.status_code == 302
+    with app.app_context():
+        assert [lead.company for lead in leads.list_leads("open")] == ["Slow Co", "Quick Co"]
+        assert [lead.company for lead in leads.list_leads("all")] == ["Slow Co", "Quick Co"]
+
+
+def _contact() -> dict[str, str]:
+    return {"contact_name": "Sam Slow", "contact_email": "sam@slow.example"}
