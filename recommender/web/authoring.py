@@ -6,7 +6,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from recommender.errors import DefinitionError, InvalidInput, RecommenderError
@@ -17,6 +27,30 @@ bp = Blueprint("authoring", __name__, url_prefix="/rulesets")
 
 READERS = ("sa", "author", "admin")
 EDITORS = ("author", "admin")
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+
+
+@bp.context_processor
+def _limits() -> dict[str, Any]:
+    return {"authoring_max_bytes": _max_bytes()}
+
+
+@bp.errorhandler(413)
+def too_large(exc: Exception) -> Any:
+    """Pasted text over the request limit: say what the limit is and that nothing was saved."""
+    from recommender.web import wants_json
+
+    limit = _max_bytes()
+    message = (
+        f"The text you sent is larger than the {limit // 1024} KB limit, so nothing was saved "
+        "or checked. Go back (your browser keeps your text) and shorten it."
+    )
+    if wants_json():
+        return jsonify({"error": message}), 413
+    return render_template("error.html", status=413, message=message), 413
 
 
 def _problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:

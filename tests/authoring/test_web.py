@@ -138,3 +138,26 @@ def test_running_scenarios_that_do_not_parse_does_not_claim_none_fail(
     assert "some scenarios fail or do not parse" in page
     with app.app_context():
         assert authoring.active_version("demo").version == 1
+
+
+def test_pasting_text_over_the_limit_is_a_clear_413_and_keeps_the_draft(
+    app: Flask, demo: Any, author: Any, author_client: FlaskClient
+) -> None:
+    author_client.get("/rulesets/demo/edit")  # starts the author's draft
+    with app.app_context():
+        before = authoring.get_or_create_draft("demo", author).source
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    huge = before + "# padding\n" * (limit // 10 + 1)
+    resp = author_client.post("/rulesets/demo/edit", data={"source": huge})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 413
+    assert f"larger than the {limit // 1024} KB limit, so nothing was saved" in html
+    resp = author_client.post(
+        "/rulesets/demo/check", data={"source": huge}, headers={"Accept": "application/json"}
+    )
+    assert resp.status_code == 413 and "KB limit" in resp.json["error"]
+    assert author_client.post("/rulesets/demo/scenarios", data={"scenarios": huge}).status_code == 413
+    with app.app_context():
+        assert authoring.get_or_create_draft("demo", author).source == before
+    page = author_client.get("/rulesets/demo/edit").get_data(as_text=True)
+    assert f'data-max-bytes="{limit}"' in page

@@ -63,3 +63,35 @@ def test_editor_marks_a_check_error_at_its_line(
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(tmp_path / "editor-error.png"), full_page=False)
     page.screenshot(path=str(SCREENSHOT_DIR / "editor-error.png"), full_page=False)
+
+
+def test_text_over_the_size_limit_is_refused_in_place_and_the_check_reports_failures(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+) -> None:
+    login_page(page, *demo_users["author"])
+    page.goto(f"{live_server.url}/rulesets/stripe/edit")
+    page.wait_for_selector(".CodeMirror .CodeMirror-linenumber")
+    limit = int(page.get_attribute("#editor-form", "data-max-bytes") or 0)
+    assert limit > 0
+    source = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
+    huge = source + "# padding\n" * (limit // 10 + 1)
+    page.evaluate("text => document.querySelector('.CodeMirror').CodeMirror.setValue(text)", huge)
+
+    # Check without saving: the server refuses (413); the author is told, nothing breaks.
+    page.click("#check-button")
+    status = page.locator("#editor-form .editor-status")
+    status.wait_for(state="visible")
+    assert "The check did not run" in status.inner_text() and "KB limit" in status.inner_text()
+
+    # Save and check: refused before sending; the page and the pasted text stay.
+    page.click("button:has-text('Save and check')")
+    page.wait_for_function(
+        "() => document.querySelector('#editor-form .editor-status').textContent.includes('was not saved')"
+    )
+    assert page.url.endswith("/rulesets/stripe/edit")
+    kept = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue().length")
+    assert kept == len(huge)
+    assert page.get_attribute("#editor-form .editor-status", "role") == "alert"

@@ -113,6 +113,40 @@
     });
   }
 
+  function showStatus(form, message) {
+    // A message under the toolbar (announced to screen readers); "" clears it.
+    var status = form.querySelector(".editor-status");
+    if (!status) {
+      status = document.createElement("p");
+      status.className = "editor-status field-errors";
+      status.setAttribute("role", "alert");
+      form.appendChild(status);
+    }
+    status.textContent = message;
+    status.hidden = !message;
+  }
+
+  // Text over the server's request limit would be refused (413) and the page replaced:
+  // say so here instead, keeping the editor as it is.
+  document.querySelectorAll("form[data-max-bytes]").forEach(function (f) {
+    var limit = parseInt(f.getAttribute("data-max-bytes"), 10) || 0;
+    if (!limit) { return; }
+    f.addEventListener("submit", function (evt) {
+      var size = 0;
+      f.querySelectorAll("textarea[data-editor]").forEach(function (t) {
+        var cm = editors[t.id];
+        size += new Blob([cm ? cm.getValue() : t.value]).size;
+      });
+      if (size > limit) {
+        evt.preventDefault();
+        showStatus(f, "The text is " + Math.ceil(size / 1024) + " KB, more than the " + Math.floor(limit / 1024) +
+          " KB limit; it was not saved. Shorten it and try again.");
+      } else {
+        showStatus(f, "");
+      }
+    });
+  });
+
   var checkButton = document.getElementById("check-button");
   var form = document.getElementById("editor-form");
   if (checkButton && form && editors.source) {
@@ -127,9 +161,19 @@
         body: body,
         headers: { "X-CSRFToken": window.recommenderCsrfToken || "", "Accept": "application/json" },
         credentials: "same-origin"
-      }).then(function (r) { return r.json(); }).then(function (data) {
-        markProblems(cm, data.problems || []);
-        renderProblemList(data.problems || []);
+      }).then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok || !Array.isArray(data.problems)) {
+            throw new Error(data.error || ("the server answered " + r.status));
+          }
+          return data;
+        });
+      }).then(function (data) {
+        showStatus(form, "");
+        markProblems(cm, data.problems);
+        renderProblemList(data.problems);
+      }).catch(function (err) {
+        showStatus(form, "The check did not run: " + (err && err.message ? err.message : "the server could not be reached") + ".");
       }).finally(function () { checkButton.disabled = false; });
     });
   }
