@@ -20,7 +20,8 @@ class AccountRow:
 
 
 def normalise_name(name: str) -> str:
-    return " ".join(name.split())
+    """Whitespace collapsed; NUL characters (which PostgreSQL cannot store) dropped."""
+    return " ".join(name.replace("\x00", "").split())
 
 
 def create_account(name: str, user: User | None) -> Account:

@@ -37,6 +37,8 @@ from recommender.services import questionnaires
 FORM_ID = "sa_discovery"
 NOTE_MAX = 20_000
 _RACE = "Someone else saved this at the same moment — reload to see their change."
+# PostgreSQL cannot store NUL in text or JSON: refuse it at the field instead of failing.
+NUL_MESSAGE = "This text contains an invisible NUL character (often from a paste); retype it."
 STATUS_LABELS = {"in_progress": "In progress", "completed": "Completed", "archived": "Archived"}
 
 
@@ -193,7 +195,7 @@ def list_discoveries(query: str = "", limit: int = 200) -> list[DiscoveryRow]:
         .order_by(Discovery.updated_at.desc(), Discovery.id.desc())
         .limit(limit)
     )
-    query = " ".join(query.split())
+    query = " ".join(query.replace("\x00", "").split())
     if query:
         stmt = stmt.where(func.lower(Account.name).contains(query.lower(), autoescape=True))
     return _rows(list(db.session.scalars(stmt)))
@@ -279,7 +281,7 @@ def start_discovery(account_id: int, user: User, title: str = "") -> Discovery:
             f"No '{FORM_ID}' questionnaire is loaded; run `recommender setup` to load forms/."
         )
     q = questionnaires.questionnaire_for(version)
-    title = " ".join(title.split())[:200]
+    title = " ".join(title.replace("\x00", "").split())[:200]
     with db.transaction() as session:
         now = utcnow()
         discovery = Discovery(
@@ -389,7 +391,7 @@ def save_section(
             message = f"'{qid}' is not a question of this section."
             raise InvalidInput(message, {qid: message})
         try:
-            values[qid] = q.coerce(qid, raw)
+            values[qid] = _nul_free(qid, q.coerce(qid, raw))
         except InvalidAnswer as exc:
             result.errors[qid] = exc.message
     note_text = None
@@ -435,9 +437,17 @@ def _coerce(q: Any, question_id: str, raw: Any) -> Any:
     if not isinstance(question_id, str) or question_id not in q.questions:
         _unknown(question_id)
     try:
-        return q.coerce(question_id, raw)
+        return _nul_free(question_id, q.coerce(question_id, raw))
     except InvalidAnswer as exc:
         raise InvalidInput(exc.message, {question_id: exc.message}) from None
+
+
+def _nul_free(question_id: str, value: Any) -> Any:
+    """`value`, unless some text in it contains NUL (raises InvalidAnswer)."""
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(t, str) and "\x00" in t for t in texts):
+        raise InvalidAnswer(question_id, NUL_MESSAGE)
+    return value
 
 
 def _unknown(question_id: Any) -> None:
@@ -472,6 +482,8 @@ def _note_text(text: Any) -> str:
     if not isinstance(text, str):
         raise InvalidInput("Notes must be text.", {"notes": "Notes must be text."})
     text = text.replace("\r\n", "\n")
+    if "\x00" in text:
+        raise InvalidInput(NUL_MESSAGE, {"notes": NUL_MESSAGE})
     if len(text) > NOTE_MAX:
         message = f"The notes are too long (at most {NOTE_MAX:,} characters)."
         raise InvalidInput(message, {"notes": message})
