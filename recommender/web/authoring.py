@@ -292,7 +292,13 @@ def impact(name: str) -> Any:
             }
         )
     return render_template(
-        "authoring/impact.html", ruleset=authoring.get_ruleset(name), draft=draft, report=report, error=error, tab="impact"
+        "authoring/impact.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        report=report,
+        error=error,
+        stale=authoring.draft_is_stale(name, draft),
+        tab="impact",
     )
 
 
@@ -326,6 +332,7 @@ def publish(name: str) -> Any:
                 authoring.active_version(name).source, draft.source, "active", "draft"
             ),
             problems=_problem_dicts(authoring.check_source(draft.source, name)),
+            stale=authoring.draft_is_stale(name, draft),
             tab="publish",
         )
     try:

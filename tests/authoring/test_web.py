@@ -161,3 +161,28 @@ def test_pasting_text_over_the_limit_is_a_clear_413_and_keeps_the_draft(
         assert authoring.get_or_create_draft("demo", author).source == before
     page = author_client.get("/rulesets/demo/edit").get_data(as_text=True)
     assert f'data-max-bytes="{limit}"' in page
+
+
+def test_publish_and_impact_warn_when_another_author_published_since_the_draft_began(
+    app: Flask,
+    demo: Any,
+    author_client: FlaskClient,
+    make_user: Callable[..., Any],
+    login: Callable[..., Any],
+) -> None:
+    author_client.get("/rulesets/demo/edit")  # this author's draft starts from version 1
+    other = app.test_client()
+    login(make_user("author"), the_client=other)
+    with app.app_context():
+        source = authoring.get_or_create_draft("demo", None).source
+    other.post("/rulesets/demo/edit", data={"source": edit_source(source, THRESHOLD, "annual_volume_usd >= 5_000_000")})
+    assert other.post("/rulesets/demo/publish", data={"note": "other"}).status_code == 302
+    with app.app_context():
+        assert authoring.active_version("demo").version == 2
+    page = author_client.get("/rulesets/demo/publish").get_data(as_text=True)
+    assert "Version 2 was published after you started this draft" in page
+    assert "Publishing undoes any change in version 2" in page
+    page = author_client.get("/rulesets/demo/impact").get_data(as_text=True)
+    assert "Version 2 was published after you started this draft" in page
+    # The other author's fresh draft is not stale.
+    assert "was published after you started" not in other.get("/rulesets/demo/publish").get_data(as_text=True)
