@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -164,3 +165,36 @@ def test_country_typed_then_tabbed_away_is_kept_and_a_cleared_mistake_is_forgott
     page.goto(page.url.replace("/sections/channels", "/sections/company"))
     assert chips.count() == 1
     assert chips.first.inner_text().startswith("France")
+
+
+def test_keyboard_flow_lands_in_the_first_field_of_the_next_section(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    """Enter on the last field (or the Next button) moves to the next section with the cursor
+    in its first question, so the SA keeps typing instead of tabbing through the menus; an
+    "ask next" link lands in the question it names."""
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Keys"))
+    page.goto(page.url.replace("/sections/company", "/sections/finance_stack"))
+    page.focus("#notes")
+    page.keyboard.press("Tab")  # Back
+    page.keyboard.press("Tab")  # Save
+    page.keyboard.press("Tab")  # Next
+    assert page.evaluate("document.activeElement.id") == "next-button"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sections/embedded_finance")
+    expect(page.locator("#offers_cards-0")).to_be_focused()
+    page.keyboard.press("Space")
+    page.locator("#save-status").filter(has_text="Saved").wait_for()
+    assert page.locator("#offers_cards-0").is_checked()
+
+    # A plain reload keeps the browser's own focus behaviour (nothing is forced).
+    page.reload()
+    assert page.evaluate("document.activeElement === document.body")
+
+    page.goto(page.url.replace("/sections/embedded_finance", "/sections/timeline#q-go_live_months"))
+    expect(page.locator("#go_live_months")).to_be_focused()

@@ -9,6 +9,7 @@
   if (!root || !form) { return; }
 
   var DEBOUNCE_MS = 600;
+  var FOCUS_KEY = "recommender-ws-focus-first";
   var token = window.recommenderCsrfToken || "";
   var autosaveUrl = root.getAttribute("data-autosave-url");
   var notesUrl = root.getAttribute("data-notes-url");
@@ -254,10 +255,14 @@
     });
   }
 
-  function leaveTo(url) {
+  // `focusFirst`: the next page puts the cursor in its first question (keyboard flow).
+  function leaveTo(url, focusFirst) {
     flushAll().then(function (ok) {
       if (ok || window.confirm("Some answers on this section are not saved (see the messages). Leave anyway?")) {
         window.removeEventListener("beforeunload", onBeforeUnload);
+        if (focusFirst) {
+          try { window.sessionStorage.setItem(FOCUS_KEY, new URL(url, window.location.href).pathname); } catch (err) { /* storage off */ }
+        }
         window.location.href = url;
       } else {
         focusFirstProblem();
@@ -295,7 +300,7 @@
     var target = ev.submitter && ev.submitter.getAttribute("data-target");
     var next = document.getElementById("next-button");
     if (!target && ev.submitter && ev.submitter.value === "next" && next) { target = next.getAttribute("data-target"); }
-    if (target) { leaveTo(target); } else { flushAll(); }
+    if (target) { leaveTo(target, true); } else { flushAll(); }
   });
 
   document.querySelectorAll("a[href]").forEach(function (a) {
@@ -362,7 +367,7 @@
       if (el) { el.focus(); return; }
     }
     var next = document.getElementById("next-button");
-    if (next) { leaveTo(next.getAttribute("data-target")); } else { flushAll(); }
+    if (next) { leaveTo(next.getAttribute("data-target"), true); } else { flushAll(); }
   }
   form.addEventListener("keydown", function (ev) {
     if (ev.key !== "Enter" || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) { return; }
@@ -500,5 +505,32 @@
     render();
   }
   form.querySelectorAll("[data-type=country_list]").forEach(enhanceCountryList);
+
+  // ------------------------------------------------------------------ focus on arrival
+  // "#q-<id>" (an "ask next" link) puts the cursor in that question; arriving with Next,
+  // Back or Enter puts it in the first visible question. A plain load or reload forces nothing.
+  function focusHash() {
+    var hash = window.location.hash;
+    if (!hash || hash.indexOf("#q-") !== 0) { return false; }
+    var w = document.getElementById(hash.slice(1));
+    var el = w && !w.hidden && form.contains(w) ? focusTarget(w) : null;
+    if (el) { el.focus(); }
+    return !!el;
+  }
+  function focusOnArrival() {
+    var wanted = null;
+    try {
+      wanted = window.sessionStorage.getItem(FOCUS_KEY);
+      window.sessionStorage.removeItem(FOCUS_KEY);
+    } catch (err) { wanted = null; }
+    if (focusHash() || wanted !== window.location.pathname) { return; }
+    var first = wrappers().filter(function (w) { return !w.hidden; })[0];
+    var el = first ? focusTarget(first) : null;
+    if (el) { el.focus(); }
+  }
+  window.addEventListener("hashchange", focusHash);
+  // After the browser's own scroll to "#q-…", which moves focus to the (unfocusable) block.
+  if (document.readyState === "complete") { window.setTimeout(focusOnArrival, 0); }
+  else { window.addEventListener("load", function () { window.setTimeout(focusOnArrival, 0); }); }
   updateGlobal();
 })();
