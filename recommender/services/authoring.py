@@ -469,8 +469,12 @@ def run_scenarios(name: str, source: str, scenarios: str) -> scenario_runner.Run
             return result
 
         visible = questionnaire.visible_answers if questionnaire is not None else None
+        ruleset = compiled.ruleset
+        known = scenario_runner.Catalogue(
+            frozenset(ruleset.products), frozenset(ruleset.risks), frozenset(ruleset.derived)
+        )
         return scenario_runner.run_scenarios(
-            scenarios, evaluate, question_types(questionnaire), visible, SCENARIOS_PATH
+            scenarios, evaluate, question_types(questionnaire), visible, SCENARIOS_PATH, known
         )
 
 

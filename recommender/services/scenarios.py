@@ -20,6 +20,7 @@ Step vocabulary (Given/When/Then/And/But are interchangeable):
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -430,11 +431,43 @@ def _check(kind: str, m: re.Match[str], result: dict[str, Any]) -> str | None:
 # --------------------------------------------------------------------------- running
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """The ids a ruleset knows: a step naming any other id is a typo, never a pass."""
+
+    products: frozenset[str]
+    risks: frozenset[str]
+    facts: frozenset[str]
+
+
+def _unknown_ids(kind: str, m: re.Match[str], known: Catalogue) -> str | None:
+    def close(name: str, pool: frozenset[str]) -> str:
+        guess = difflib.get_close_matches(name, sorted(pool), n=1)
+        return f"; did you mean '{guess[0]}'?" if guess else ""
+
+    if kind in ("include", "exclude_products"):
+        for pid in _ids(m["ids"]):
+            if pid not in known.products:
+                return f"unknown product '{pid}' (not in the ruleset's catalogue){close(pid, known.products)}"
+    elif kind in ("excluded", "excluded_not"):
+        if m["id"] not in known.products:
+            return f"unknown product '{m['id']}' (not in the ruleset's catalogue){close(m['id'], known.products)}"
+    elif kind in ("risk", "risk_not"):
+        if m["id"] not in known.risks:
+            return f"unknown risk '{m['id']}' (not in the ruleset's risk register){close(m['id'], known.risks)}"
+        if kind == "risk" and m["sev"] and m["sev"] not in ("high", "medium", "low"):
+            return f"unknown severity '{m['sev']}'; use high, medium or low"
+    elif kind == "derived" and m["id"] not in known.facts:
+        return f"unknown derived fact '{m['id']}' (not declared under derived:){close(m['id'], known.facts)}"
+    return None
+
+
 def run_scenario(
     scenario: Scenario,
     evaluate: Evaluate,
     question_types: dict[str, str],
     visible: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    known: Catalogue | None = None,
 ) -> ScenarioResult:
     """Run one scenario; a step that fails does not stop the later checks from reporting."""
     res = ScenarioResult(scenario.name, scenario.line, scenario.feature, passed=True)
@@ -464,7 +497,7 @@ def run_scenario(
             res.fired_rules = fired_rules(result)
             if kind == "evaluate":
                 continue
-        message = _check(kind, m, result)
+        message = (_unknown_ids(kind, m, known) if known else None) or _check(kind, m, result)
         if message:
             res.failures.append(StepFailure(step.line, message))
     res.answers = answers
@@ -478,7 +511,8 @@ def run_scenarios(
     question_types: dict[str, str],
     visible: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     path: str = "scenarios.feature",
+    known: Catalogue | None = None,
 ) -> RunReport:
     scenarios, problems = parse_scenarios(text, path)
-    results = [run_scenario(sc, evaluate, question_types, visible) for sc in scenarios]
+    results = [run_scenario(sc, evaluate, question_types, visible, known) for sc in scenarios]
     return RunReport(results, problems)

@@ -311,3 +311,28 @@ def test_import_of_an_invalid_file_is_refused_with_positions(app: Flask, tmp_pat
         assert "webb" in problem.message
         assert db.session.scalars(select(RulesetVersion)).all() == []
         assert db.session.scalars(select(AuditEntry)).all() == []
+
+
+def test_scenarios_naming_unknown_ids_fail_instead_of_passing(app: Flask, demo: Any) -> None:
+    """`the products exclude klarnaa` would pass vacuously; a typo must fail with a hint."""
+    text = (
+        "Feature: typos\n"
+        "  Scenario: misspelled ids\n"
+        "    Given the answers:\n"
+        "      | answer   | value |\n"
+        "      | channels | web   |\n"
+        "    When the recommendation is evaluated\n"
+        "    Then the products exclude checkuot\n"
+        "    And the risk connect_platform_liabilty is not flagged\n"
+        "    And the product termnal is not excluded\n"
+        "    And the derived fact segmnet is enterprise\n"
+    )
+    with app.app_context():
+        row = authoring.active_version("demo")
+        report = authoring.run_scenarios("demo", row.source, text)
+    assert not report.ok
+    messages = {f.line: f.message for f in report.results[0].failures}
+    assert "unknown product 'checkuot'" in messages[7] and "did you mean 'checkout'" in messages[7]
+    assert "unknown risk 'connect_platform_liabilty'" in messages[8]
+    assert "unknown product 'termnal'" in messages[9]
+    assert "unknown derived fact 'segmnet'" in messages[10]
