@@ -82,9 +82,16 @@ def test_invalid_value_shows_the_message_at_the_field(
     error.wait_for(state="visible")
     assert "Enter an amount" in error.inner_text()
     assert page.locator("#save-status").inner_text().startswith("Not saved")
+    # The message is announced with the field, and only while it is shown.
+    field = page.locator("#annual_volume_usd")
+    assert field.get_attribute("aria-invalid") == "true"
+    described = field.get_attribute("aria-describedby") or ""
+    assert described.split() == ["annual_volume_usd-help", "annual_volume_usd-error"]
     page.fill("#annual_volume_usd", "1.5M")
     page.locator("#save-status").filter(has_text="Saved").wait_for()
     assert error.is_hidden()
+    assert field.get_attribute("aria-invalid") is None
+    assert field.get_attribute("aria-describedby") == "annual_volume_usd-help"
 
 
 def test_country_type_ahead_by_keyboard(

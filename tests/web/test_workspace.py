@@ -540,3 +540,23 @@ def csrf_on(app_config: dict[str, Any]) -> None:
 test_autosave_requires_the_csrf_token_when_enabled = pytest.mark.usefixtures("csrf_on")(
     test_autosave_requires_the_csrf_token_when_enabled
 )
+
+
+def test_every_aria_describedby_points_at_an_element_on_the_page(
+    sa_client: FlaskClient, discovery_id: int, autosave: Save
+) -> None:
+    """Fields without help text or errors carry no aria-describedby (it used to say "None",
+    an id that does not exist); those with help or an error point at both."""
+    for section in ("company", "payments", "platform"):
+        html = _page(sa_client, f"/discoveries/{discovery_id}/sections/{section}")
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        for value in re.findall(r'aria-describedby="([^"]*)"', html):
+            for ref in value.split():
+                assert ref in ids, f"{section}: aria-describedby points at missing id {ref!r}"
+    html = sa_client.post(
+        f"/discoveries/{discovery_id}/sections/payments",
+        data={"go_live_months": "many", "_v_go_live_months": "0", "nav": "stay"},
+    ).get_data(as_text=True)
+    assert re.search(r'id="go_live_months"[^>]*aria-describedby="go_live_months-error"', html) or (
+        re.search(r'aria-describedby="go_live_months-error"[^>]*id="go_live_months"', html)
+    )

@@ -99,8 +99,13 @@
       errors.hidden = !showError;
     }
     w.classList.toggle("has-error", !!showError);
+    var errorId = errors ? errors.id : "";
     w.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (c) {
       if (showError) { c.setAttribute("aria-invalid", "true"); } else { c.removeAttribute("aria-invalid"); }
+      // The message is read with the field: its id joins (or leaves) aria-describedby.
+      var ids = (c.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) { return id && id !== errorId; });
+      if (showError && errorId) { ids.push(errorId); }
+      if (ids.length) { c.setAttribute("aria-describedby", ids.join(" ")); } else { c.removeAttribute("aria-describedby"); }
     });
     updateGlobal();
   }
