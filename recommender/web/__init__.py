@@ -58,7 +58,11 @@ def register_web(app: Flask) -> None:
         status = exc.code or 500
         message = exc.description or exc.name
         if status == 413:
-            message = "The request is too large."
+            limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = (
+                f"The request is too large (the limit is {limit // 1024} KB); nothing was saved. "
+                "Go back and send less text."
+            )
         if wants_json():
             return jsonify({"error": message}), status
         return render_template("error.html", status=status, message=message), status
