@@ -54,7 +54,21 @@ def test_prospect_completes_start_on_a_phone_and_resumes(
     page.get_by_label("What industry are you in?").select_option("software")
     page.get_by_label("Businesses").check()
     page.get_by_label("Where is your company based?").select_option("US")
-    page.get_by_label("Where are your customers?").select_option(["US", "DE"])
+    # Countries by type-ahead: a full name, then a prefix; Enter adds each as a chip.
+    countries = page.get_by_label("Where are your customers?")
+    countries.fill("United States")
+    countries.press("Enter")
+    countries.fill("germ")
+    countries.press("Enter")
+    chips = page.locator(".pq-chips li")
+    assert chips.count() == 2
+    assert chips.nth(1).inner_text().startswith("United States")  # in list order
+    assert "Ctrl" not in page.locator("#customer_countries-help").inner_text()
+    assert sorted(
+        page.locator("#customer_countries-select").evaluate(
+            "s => Array.from(s.selectedOptions).map(o => o.value)"
+        )
+    ) == ["DE", "US"]
     _shot(page, tmp_path, "prequal-step1")
     page.get_by_role("button", name="Continue").click()
 
