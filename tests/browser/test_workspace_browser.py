@@ -205,3 +205,35 @@ def test_keyboard_flow_lands_in_the_first_field_of_the_next_section(
 
     page.goto(page.url.replace("/sections/embedded_finance", "/sections/timeline#q-go_live_months"))
     expect(page.locator("#go_live_months")).to_be_focused()
+
+
+def test_session_ended_mid_call_keeps_the_answer_and_retry_saves_after_logging_in(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    """When the session ends (the CSRF check fails because the session is gone), the answer is
+    "Failed" with a log-in hint, not "Not saved — check the answer" (which invited a reload
+    that loses it); after logging in again in another tab, Retry saves it with a fresh token."""
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Expiry"))
+    section_url = page.url.replace("/sections/company", "/sections/timeline")
+    page.goto(section_url)
+    page.locator("#recommendation-panel .rec-panel").wait_for()
+    page.context.clear_cookies()
+
+    page.fill("#go_live_months", "9")
+    page.keyboard.press("Tab")
+    status = page.locator("#save-status")
+    status.filter(has_text="Failed").wait_for()
+    assert "log in again" in page.locator("#go_live_months-error").inner_text()
+
+    other = page.context.new_page()
+    login_page(other, *demo_users["sa"])
+    other.close()
+    status.locator("button", has_text="Retry now").click()
+    status.filter(has_text="Saved").wait_for()
+    page.goto(section_url)
+    assert page.input_value("#go_live_months") == "9"

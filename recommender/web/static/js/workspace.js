@@ -212,18 +212,25 @@
       var data = r.data || {};
       if (r.resp.ok) {
         everSaved = true;
+        e.tokenRetried = false;
         setVersion(w, data.version);
         if (data.revision !== undefined) { root.setAttribute("data-revision", String(data.revision)); }
         setFieldState(w, e.dirty ? "pending" : "saved");
         if (!notes) { applyVisibility(data.visible); applyProgress(data.progress); document.body.dispatchEvent(new CustomEvent("answers-saved", { detail: data })); }
       } else if (r.resp.status === 409) {
         setFieldState(w, "conflict", data.error || "Someone else changed this answer — reload to see it.");
-      } else if (r.resp.status === 400 || r.resp.status === 422) {
-        var message = (data.errors && (data.errors[notes ? "notes" : key])) || data.error || "This value was not accepted.";
-        setFieldState(w, "invalid", message);
-      } else if (r.resp.status === 401 || r.resp.status === 403 || r.resp.redirected) {
+      } else if ((r.resp.status === 400 || r.resp.status === 422) && data.errors && data.errors[notes ? "notes" : key]) {
+        setFieldState(w, "invalid", data.errors[notes ? "notes" : key]);
+      } else if (r.resp.status === 400 && !e.tokenRetried) {
+        // A 400 about the request, not the value: the CSRF token no longer matches the
+        // session. Fetch a fresh one and save again; no token means the session is gone.
+        e.tokenRetried = true;
         e.dirty = true;
-        setFieldState(w, "failed", "Your session has ended — log in again in another tab, then retry.");
+        return refreshToken().then(function (ok) {
+          if (ok) { e.again = true; } else { sessionEnded(w, e); }
+        });
+      } else if (r.resp.status === 400 || r.resp.status === 401 || r.resp.status === 403 || r.resp.redirected) {
+        sessionEnded(w, e);
       } else {
         e.dirty = true;
         setFieldState(w, "failed", data.error || "The server did not save this answer.");
@@ -237,6 +244,30 @@
       return undefined;
     });
     return e.inflight;
+  }
+
+  function sessionEnded(w, e) {
+    e.dirty = true;
+    e.tokenRetried = false;  // a manual retry fetches a fresh token again
+    setFieldState(w, "failed", "Your session has ended — your answer is kept here; log in again in another tab, then retry.");
+  }
+
+  // The current page's CSRF token (resolves false when the session is gone: login redirect).
+  function refreshToken() {
+    return fetch(window.location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (resp) {
+      if (!resp.ok || resp.redirected) { return false; }
+      return resp.text().then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var meta = doc.querySelector('meta[name="csrf-token"]');
+        var fresh = meta && meta.getAttribute("content");
+        if (!fresh) { return false; }
+        token = fresh;
+        window.recommenderCsrfToken = fresh;
+        document.querySelectorAll('meta[name="csrf-token"]').forEach(function (m) { m.setAttribute("content", fresh); });
+        document.querySelectorAll('input[name="csrf_token"]').forEach(function (i) { i.value = fresh; });
+        return true;
+      });
+    }).catch(function () { return false; });
   }
 
   function hasUnsaved() {
