@@ -560,3 +560,14 @@ def test_every_aria_describedby_points_at_an_element_on_the_page(
     assert re.search(r'id="go_live_months"[^>]*aria-describedby="go_live_months-error"', html) or (
         re.search(r'aria-describedby="go_live_months-error"[^>]*id="go_live_months"', html)
     )
+
+
+def test_without_javascript_the_panel_offers_a_report_instead_of_an_empty_box(
+    sa_client: FlaskClient, discovery_id: int
+) -> None:
+    html = _page(sa_client, f"/discoveries/{discovery_id}/sections/company")
+    aside = html.split('<aside id="recommendation-panel"', 1)[1].split("</aside>", 1)[0]
+    noscript = aside.split("<noscript>", 1)[1].split("</noscript>", 1)[0]
+    assert f'action="/discoveries/{discovery_id}/reports"' in noscript
+    assert 'name="csrf_token"' in noscript
+    assert f'href="/discoveries/{discovery_id}/reports"' in noscript
