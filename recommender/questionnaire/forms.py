@@ -9,6 +9,7 @@ No Flask imports.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -233,6 +234,13 @@ def field_by_question(form: Form, question_ids: Iterable[str]) -> dict[str, Any]
 
 
 #: ISO 3166-1 alpha-2 countries as (code, name), in name order for pick lists.
+def _sort_key(name: str) -> str:
+    """Alphabetical as people read it: accents ignored (Côte d'Ivoire after Costa Rica, not
+    after Czechia; Türkiye among the Tu…)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 COUNTRIES: tuple[tuple[str, str], ...] = tuple(
-    sorted(_COUNTRY_NAMES.items(), key=lambda item: item[1])
+    sorted(_COUNTRY_NAMES.items(), key=lambda item: _sort_key(item[1]))
 )

@@ -237,3 +237,24 @@ def test_session_ended_mid_call_keeps_the_answer_and_retry_saves_after_logging_i
     status.filter(has_text="Saved").wait_for()
     page.goto(section_url)
     assert page.input_value("#go_live_months") == "9"
+
+
+def test_country_type_ahead_knows_what_people_say_and_ignores_accents(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    """"UK" is the United Kingdom (it used to add Ukraine), "USA" and "Turkey" are found,
+    and accents do not matter ("cote" finds Côte d'Ivoire)."""
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Aliases"))
+    search = page.locator("#customer_countries-search")
+    for typed in ("UK", "usa", "Turkey", "cote", "vietnam"):
+        search.fill(typed)
+        search.press("Enter")
+    chips = page.locator("[data-question=customer_countries] .ws-chips li")
+    texts = [t.rstrip("×").strip() for t in chips.all_inner_texts()]
+    assert texts == ["Côte d'Ivoire", "Türkiye", "United Kingdom", "United States", "Viet Nam"]
+    page.locator("#save-status").filter(has_text="Saved").wait_for()

@@ -571,3 +571,18 @@ def test_without_javascript_the_panel_offers_a_report_instead_of_an_empty_box(
     assert f'action="/discoveries/{discovery_id}/reports"' in noscript
     assert 'name="csrf_token"' in noscript
     assert f'href="/discoveries/{discovery_id}/reports"' in noscript
+
+
+def test_country_lists_are_alphabetical_ignoring_accents(
+    sa_client: FlaskClient, discovery_id: int
+) -> None:
+    """Côte d'Ivoire sits after Costa Rica (not after Czechia) and Türkiye among the Tu…, so
+    the drop-down's type-to-jump and a scan of the list find them where people look."""
+    company = _page(sa_client, f"/discoveries/{discovery_id}/sections/company")
+    names = re.findall(r"<option[^>]*>([^<]+)</option>", _block(company, "hq_country"))
+    for before, name, after in (
+        ("Costa Rica", "Côte d&#39;Ivoire", "Croatia"),
+        ("Tunisia", "Türkiye", "Turkmenistan"),
+        ("Qatar", "Réunion", "Romania"),
+    ):
+        assert names.index(before) < names.index(name) < names.index(after), name
