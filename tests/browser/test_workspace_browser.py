@@ -246,7 +246,7 @@ def test_country_type_ahead_knows_what_people_say_and_ignores_accents(
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
 ) -> None:
-    """"UK" is the United Kingdom (it used to add Ukraine), "USA" and "Turkey" are found,
+    """Typing "UK" gives the United Kingdom (it used to add Ukraine), "USA" and "Turkey" are found,
     and accents do not matter ("cote" finds Côte d'Ivoire)."""
     login_page(page, *demo_users["sa"])
     _start_discovery(page, live_server.url, unique_name("Aliases"))
