@@ -120,6 +120,8 @@ def test_create_report_then_list_show_and_download(
     assert re.search(r"stripe v\d+", html)
     assert "Netherlands" in html and "Germany" in html  # countries by name
     assert "Rule trace" in html
+    # Back to the call in one click (not via the reports list).
+    assert f'href="/discoveries/{discovery_id}">← Back to the discovery</a>' in html
 
     md = sa_client.get(f"/reports/{snapshot_id}.md")
     assert md.status_code == 200
