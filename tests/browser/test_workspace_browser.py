@@ -206,6 +206,15 @@ def test_keyboard_flow_lands_in_the_first_field_of_the_next_section(
     page.goto(page.url.replace("/sections/embedded_finance", "/sections/timeline#q-go_live_months"))
     expect(page.locator("#go_live_months")).to_be_focused()
 
+    # Enter on a drop-down moves on too (it used to do nothing there).
+    page.goto(page.url.split("/sections/", 1)[0] + "/sections/company")
+    page.focus("#industry")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator("#customer_type-0")).to_be_focused()
+    page.locator("#save-status").filter(has_text="Saved").wait_for()
+    assert page.input_value("#industry") != ""
+
 
 def test_session_ended_mid_call_keeps_the_answer_and_retry_saves_after_logging_in(
     page: Any,

@@ -408,7 +408,8 @@
   form.addEventListener("keydown", function (ev) {
     if (ev.key !== "Enter" || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) { return; }
     var t = ev.target;
-    if (t.tagName !== "INPUT" || t.type === "submit" || t.type === "button" || t.type === "hidden") { return; }
+    var isSelect = t.tagName === "SELECT" && !t.multiple;  // a closed drop-down (an open one keeps its keys)
+    if (!isSelect && (t.tagName !== "INPUT" || t.type === "submit" || t.type === "button" || t.type === "hidden")) { return; }
     var w = wrapperOf(t);
     if (!w) { return; }
     ev.preventDefault();
