@@ -267,3 +267,33 @@ def test_country_type_ahead_knows_what_people_say_and_ignores_accents(
     texts = [t.rstrip("×").strip() for t in chips.all_inner_texts()]
     assert texts == ["Côte d'Ivoire", "Türkiye", "United Kingdom", "United States", "Viet Nam"]
     page.locator("#save-status").filter(has_text="Saved").wait_for()
+
+
+def test_offline_mid_call_shows_failed_and_saves_by_itself_when_back_online(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    """The connection drops: the answer stays in the field marked Failed; when the browser is
+    back online it is saved without the SA having to notice and press Retry."""
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Offline"))
+    section_url = page.url.replace("/sections/company", "/sections/timeline")
+    page.goto(section_url)
+    page.locator("#recommendation-panel .rec-panel").wait_for()
+    status = page.locator("#save-status")
+
+    page.context.set_offline(True)
+    page.fill("#go_live_months", "5")
+    page.fill("#notes", "Wants to launch before the holidays")
+    status.filter(has_text="Failed").wait_for()
+    assert "your answer is kept here" in page.locator("#go_live_months-error").inner_text()
+    assert page.input_value("#go_live_months") == "5"
+
+    page.context.set_offline(False)
+    status.filter(has_text="Saved").wait_for()
+    page.goto(section_url)
+    assert page.input_value("#go_live_months") == "5"
+    assert page.input_value("#notes") == "Wants to launch before the holidays"

@@ -385,6 +385,8 @@
     return undefined;
   }
   window.addEventListener("beforeunload", onBeforeUnload);
+  // Back online after a drop: save what failed without waiting for the SA to press Retry.
+  window.addEventListener("online", retryFailed);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { flushAll(); }
   });
