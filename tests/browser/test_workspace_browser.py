@@ -297,3 +297,45 @@ def test_offline_mid_call_shows_failed_and_saves_by_itself_when_back_online(
     page.goto(section_url)
     assert page.input_value("#go_live_months") == "5"
     assert page.input_value("#notes") == "Wants to launch before the holidays"
+
+
+def test_server_unreachable_for_a_while_then_saves_by_itself(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    """The server is down for a moment (the browser still thinks it is online): the answer is
+    Failed, kept in the field, and saved by a retry in the background once the server answers."""
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Outage"))
+    section_url = page.url.replace("/sections/company", "/sections/timeline")
+    page.goto(section_url)
+    page.locator("#recommendation-panel .rec-panel").wait_for()
+    status = page.locator("#save-status")
+
+    page.route("**/answers", lambda route: route.abort("connectionrefused"))
+    page.fill("#go_live_months", "11")
+    status.filter(has_text="Failed").wait_for()
+    page.unroute("**/answers")
+    status.filter(has_text="Saved").wait_for(timeout=20_000)
+    page.goto(section_url)
+    assert page.input_value("#go_live_months") == "11"
+
+
+def test_a_paste_too_large_to_send_is_a_message_at_the_field_not_a_retry_loop(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Huge"))
+    page.fill("#company_name", "x" * (600 * 1024))
+    error = page.locator("#company_name-error")
+    error.wait_for(state="visible")
+    assert "too large" in error.inner_text()
+    assert page.locator("#save-status").inner_text().startswith("Not saved")
+    assert page.locator("#save-status button").count() == 0  # no "Retry now": retrying cannot help

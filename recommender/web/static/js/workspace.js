@@ -140,7 +140,21 @@
   }
 
   function retryFailed() {
+    window.clearTimeout(autoRetry.timer);
+    autoRetry.timer = null;
     wrappers().forEach(function (w) { if (entry(keyOf(w)).state === "failed") { save(w); } });
+  }
+
+  // Failed saves are retried in the background: after 3 s, then 6, 12, … at most 60 s apart,
+  // until one succeeds (a success resets the pause).
+  var autoRetry = { timer: null, delay: 3000 };
+  function scheduleAutoRetry() {
+    if (autoRetry.timer) { return; }
+    autoRetry.timer = window.setTimeout(function () {
+      autoRetry.timer = null;
+      autoRetry.delay = Math.min(autoRetry.delay * 2, 60000);
+      retryFailed();
+    }, autoRetry.delay);
   }
 
   // ------------------------------------------------------------------ visibility + progress
@@ -200,12 +214,15 @@
       ? { text: valueOf(w), version: versionOf(w) }
       : { question_id: key, value: valueOf(w), version: versionOf(w) };
     setFieldState(w, "saving");
+    var payload = JSON.stringify(body);
     e.inflight = fetch(notes ? notesUrl : autosaveUrl, {
       method: "POST",
       credentials: "same-origin",
-      keepalive: true,
+      // keepalive (the save survives closing the tab) is refused by browsers above 64 KB:
+      // a bigger body is sent normally, so the server's "too large" reaches the field.
+      keepalive: new Blob([payload]).size < 60000,
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify(body)
+      body: payload
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) { return { resp: resp, data: data }; });
     }).then(function (r) {
@@ -213,6 +230,7 @@
       if (r.resp.ok) {
         everSaved = true;
         e.tokenRetried = false;
+        autoRetry.delay = 3000;
         setVersion(w, data.version);
         if (data.revision !== undefined) { root.setAttribute("data-revision", String(data.revision)); }
         setFieldState(w, e.dirty ? "pending" : "saved");
@@ -221,6 +239,8 @@
         setFieldState(w, "conflict", data.error || "Someone else changed this answer — reload to see it.");
       } else if ((r.resp.status === 400 || r.resp.status === 422) && data.errors && data.errors[notes ? "notes" : key]) {
         setFieldState(w, "invalid", data.errors[notes ? "notes" : key]);
+      } else if (r.resp.status === 413) {
+        setFieldState(w, "invalid", data.error || "This text is too long to save; shorten it.");
       } else if (r.resp.status === 400 && !e.tokenRetried) {
         // A 400 about the request, not the value: the CSRF token no longer matches the
         // session. Fetch a fresh one and save again; no token means the session is gone.
@@ -234,10 +254,12 @@
       } else {
         e.dirty = true;
         setFieldState(w, "failed", data.error || "The server did not save this answer.");
+        scheduleAutoRetry();
       }
     }, function () {
       e.dirty = true;
-      setFieldState(w, "failed", "No connection to the server — your answer is kept here; retry.");
+      setFieldState(w, "failed", "No connection to the server — your answer is kept here; retrying by itself, or press Retry.");
+      scheduleAutoRetry();
     }).then(function () {
       e.inflight = null;
       if (e.again) { e.again = false; return save(w); }
