@@ -83,3 +83,20 @@ def test_password_hash_is_not_plaintext(app: Any, make_user: Any) -> None:
         user = db.session.scalar(sa.select(User).where(User.email == "boss@example.com"))
         assert user is not None
         assert "correct-horse-battery" not in user.password_hash
+
+
+def test_nul_characters_are_a_clear_400_not_a_500(client: Any, make_user: Any) -> None:
+    """PostgreSQL cannot store NUL in text; every form outside the workspace (which answers
+    per field) refuses it up front instead of failing in the database."""
+    make_user("sa", email="nul@example.com")
+    resp = client.post("/login", data={"email": "nul\x00@example.com", "password": "whatever123"})
+    assert resp.status_code == 400
+    assert b"NUL character" in resp.data
+    resp = client.get("/start?utm_source=ads\x00")
+    assert resp.status_code == 400
+    resp = client.post("/start", json={"company": "Ac\x00me"})
+    assert resp.status_code == 400
+    assert "NUL character" in resp.get_json()["error"]
+    # The same login without the NUL still works.
+    ok = client.post("/login", data={"email": "nul@example.com", "password": "correct-horse-battery"})
+    assert ok.status_code == 302

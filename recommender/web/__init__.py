@@ -67,6 +67,21 @@ def register_web(app: Flask) -> None:
             return jsonify({"error": message}), status
         return render_template("error.html", status=status, message=message), status
 
+    @app.before_request
+    def refuse_nul_characters() -> Any:
+        """PostgreSQL cannot store NUL in text (a 500 there, junk on SQLite): refuse it.
+
+        The SA workspace handles NUL itself, per field, so it is left to do so."""
+        if request.blueprint == "workspace" or not _has_nul(request):
+            return None
+        message = (
+            "The request contains a NUL character (\\0), which text cannot hold; "
+            "remove it and try again. Nothing was saved."
+        )
+        if wants_json():
+            return jsonify({"error": message}), 400
+        return render_template("error.html", status=400, message=message), 400
+
     @app.after_request
     def security_headers(response: Any) -> Any:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -82,6 +97,26 @@ def register_web(app: Flask) -> None:
     from recommender.web import filters
 
     filters.register(app)
+
+
+def _has_nul(req: Any) -> bool:
+    def walk(value: Any) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(walk(k) or walk(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(walk(v) for v in value)
+        return False
+
+    if "\x00" in req.path:
+        return True
+    for multi in (req.args, req.form):
+        if any(walk(k) or any(walk(v) for v in multi.getlist(k)) for k in multi):
+            return True
+    if req.is_json:
+        return walk(req.get_json(silent=True))
+    return False
 
 
 def _optional_blueprints() -> list[Any]:
