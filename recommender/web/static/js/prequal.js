@@ -47,19 +47,11 @@
   "use strict";
   var selects = document.querySelectorAll("select[multiple]");
   Array.prototype.forEach.call(selects, function (select, n) {
-    var options = Array.prototype.slice.call(select.options);
     var id = select.id;
-    var byText = {};
-    var datalist = document.createElement("datalist");
-    datalist.id = id + "-countries";
-    options.forEach(function (o) {
-      byText[o.text.toLowerCase()] = o;
-      byText[o.value.toLowerCase()] = o;
-      byText[(o.text + " (" + o.value + ")").toLowerCase()] = o;
-      var opt = document.createElement("option");
-      opt.value = o.text + " (" + o.value + ")";
-      datalist.appendChild(opt);
-    });
+    var matcher = window.recommenderCountryMatcher(select, id + "-countries");
+    var options = matcher.options;
+    var datalist = matcher.datalist;
+    var match = matcher.match;  // see countries.js
     var input = document.createElement("input");
     input.type = "text";
     input.setAttribute("list", datalist.id);
@@ -105,19 +97,6 @@
         li.appendChild(remove);
         chips.appendChild(li);
       });
-    }
-    function match(text, exactOnly) {
-      var t = text.trim().toLowerCase();
-      if (!t) { return null; }
-      if (byText[t] || exactOnly) { return byText[t] || null; }
-      var i;
-      for (i = 0; i < options.length; i++) {
-        if (options[i].text.toLowerCase().indexOf(t) === 0) { return options[i]; }
-      }
-      for (i = 0; i < options.length; i++) {
-        if (options[i].text.toLowerCase().indexOf(t) > 0) { return options[i]; }
-      }
-      return null;
     }
     function add(exactOnly) {
       var o = match(input.value, exactOnly);

@@ -444,39 +444,13 @@
   });
 
   // ------------------------------------------------------------------ country type-ahead
-  // What people say on a call, mapped to the list's ISO codes ("UK" is not Ukraine).
-  var COUNTRY_ALIASES = {
-    "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
-    "usa": "US", "america": "US", "united states of america": "US", "uae": "AE", "emirates": "AE",
-    "turkey": "TR", "vietnam": "VN", "russia": "RU", "korea": "KR", "czech republic": "CZ",
-    "holland": "NL", "ivory coast": "CI", "laos": "LA", "burma": "MM", "cape verde": "CV",
-    "swaziland": "SZ", "macedonia": "MK", "iran": "IR", "syria": "SY", "bolivia": "BO"
-  };
-  // Case- and accent-insensitive: "cote" finds Côte d'Ivoire, "turkiye" Türkiye.
-  function fold(text) {
-    var t = String(text).toLowerCase();
-    return t.normalize ? t.normalize("NFD").replace(/[\u0300-\u036f]/g, "") : t;
-  }
-
   function enhanceCountryList(w) {
     var select = w.querySelector("select[multiple]");
     if (!select) { return; }
     var qid = w.getAttribute("data-question");
-    var options = Array.prototype.slice.call(select.options);
-    var byText = {};
-    var byCode = {};
-    var datalist = document.createElement("datalist");
-    datalist.id = qid + "-countries";
-    options.forEach(function (o) {
-      var text = o.text + " (" + o.value + ")";
-      byText[fold(text)] = o;
-      byText[fold(o.text)] = o;
-      byText[fold(o.value)] = o;
-      byCode[o.value] = o;
-      var opt = document.createElement("option");
-      opt.value = text;
-      datalist.appendChild(opt);
-    });
+    var matcher = window.recommenderCountryMatcher(select, qid + "-countries");
+    var options = matcher.options;
+    var datalist = matcher.datalist;
     var chips = document.createElement("ul");
     chips.className = "ws-chips";
     chips.setAttribute("aria-label", "Selected countries");
@@ -519,22 +493,7 @@
         chips.appendChild(li);
       });
     }
-    // Exact name or code first; otherwise the first country whose name starts with the
-    // typed text ("germ" -> Germany), then the first whose name contains it.
-    function match(text, exactOnly) {
-      var t = fold(text.trim()).replace(/\s+/g, " ");
-      if (!t) { return null; }
-      var exact = byText[t] || byCode[COUNTRY_ALIASES[t.replace(/\./g, "")]] || null;
-      if (exact || exactOnly) { return exact; }
-      var i;
-      for (i = 0; i < options.length; i++) {
-        if (fold(options[i].text).indexOf(t) === 0) { return options[i]; }
-      }
-      for (i = 0; i < options.length; i++) {
-        if (fold(options[i].text).indexOf(t) > 0) { return options[i]; }
-      }
-      return null;
-    }
+    var match = matcher.match;  // see countries.js
     // A message about the text in the search box (not about the saved answer): it goes
     // away as soon as that text changes, restoring the field's save state.
     var typedError = false;
