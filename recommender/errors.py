@@ -24,9 +24,15 @@ class Forbidden(RecommenderError):
 
 
 class Conflict(RecommenderError):
-    """Somebody else changed the same thing first (optimistic concurrency)."""
+    """Somebody else changed the same thing first (optimistic concurrency).
+
+    `current_version` (when known) lets a client knowingly overwrite ("keep mine")."""
 
     status = 409
+
+    def __init__(self, message: str, current_version: int | None = None) -> None:
+        super().__init__(message)
+        self.current_version = current_version
 
 
 class InvalidInput(RecommenderError):

@@ -532,7 +532,7 @@ def _write_answer(
     if stored == new:
         return current, False  # nothing to change, whoever saved it
     if current != expected:
-        raise Conflict(_answer_conflict(session, q, discovery_id, question_id, row))
+        raise Conflict(_answer_conflict(session, q, discovery_id, question_id, row), current)
     now = utcnow()
     if row is None:
         session.add(
@@ -554,7 +554,7 @@ def _write_answer(
             session.execute(delete(Answer).where(Answer.id == row.id, Answer.version == expected))
         )
         if done != 1:
-            raise Conflict(_answer_conflict(session, q, discovery_id, question_id, None))
+            raise Conflict(_answer_conflict(session, q, discovery_id, question_id, None), 0)
         session.add(
             AuditEntry(
                 at=now,

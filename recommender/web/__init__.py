@@ -42,6 +42,9 @@ def register_web(app: Flask) -> None:
             payload["errors"] = exc.errors
         if hasattr(exc, "problems"):
             payload["problems"] = [str(p) for p in exc.problems]
+        current_version = getattr(exc, "current_version", None)
+        if current_version is not None:
+            payload["current_version"] = current_version
         if wants_json():
             return jsonify(payload), exc.status
         return render_template("error.html", status=exc.status, message=exc.message), exc.status

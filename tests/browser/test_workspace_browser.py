@@ -339,3 +339,38 @@ def test_a_paste_too_large_to_send_is_a_message_at_the_field_not_a_retry_loop(
     assert "too large" in error.inner_text()
     assert page.locator("#save-status").inner_text().startswith("Not saved")
     assert page.locator("#save-status button").count() == 0  # no "Retry now": retrying cannot help
+
+
+def test_a_conflict_offers_keep_mine_and_nothing_typed_is_lost(
+    browser: Any,
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+) -> None:
+    """Two SAs on one discovery: the stale one sees who changed what, and can keep theirs."""
+    login_page(page, *demo_users["sa"])
+    _start_discovery(page, live_server.url, unique_name("Initech"))
+    url = page.url
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page2 = other.new_page()
+        page2.set_default_timeout(10_000)
+        login_page(page2, *demo_users["admin"])
+        page2.goto(url)  # loaded while the volume is unanswered
+
+        page.fill("#annual_volume_usd", "2,000,000")
+        page.locator("#save-status").filter(has_text="Saved").wait_for()
+
+        page2.fill("#annual_volume_usd", "3,000,000")
+        field = page2.locator("[data-question=annual_volume_usd]")
+        expect(field.locator(".field-errors")).to_contain_text("changed 'Annual payment volume")
+        keep = field.get_by_role("button", name="Keep mine")
+        keep.click()
+        page2.locator("#save-status").filter(has_text="Saved").wait_for()
+
+        page.reload()
+        assert page.input_value("#annual_volume_usd") == "3000000"
+    finally:
+        other.close()

@@ -352,8 +352,10 @@ def test_a_stale_version_is_a_conflict_naming_who_changed_what(
         r"Sam changed 'Annual volume' to \$2,000,000 at \d\d:\d\d UTC — reload to see it\.", message
     ), message
     assert stored(discovery_id)["annual_volume_usd"] == 2000000
+    # The 409 names the current version, so Kim's "Keep mine" can overwrite knowingly.
+    assert resp.get_json()["current_version"] == 1
 
-    # After a reload Kim has version 1 and wins; Sam's stale version now conflicts.
+    # After a reload (or "Keep mine") Kim has version 1 and wins; Sam's stale version conflicts.
     assert (
         autosave(kim_client, discovery_id, "annual_volume_usd", "500", version=1).status_code == 200
     )
@@ -365,6 +367,7 @@ def test_a_stale_version_is_a_conflict_naming_who_changed_what(
     resp = autosave(sam_client, discovery_id, "annual_volume_usd", "9", version=2)
     assert resp.status_code == 409
     assert resp.get_json()["error"].startswith("kim@example.com cleared 'Annual volume' at ")
+    assert resp.get_json()["current_version"] == 0
 
 
 def test_saving_the_value_that_is_already_stored_is_not_a_conflict(

@@ -93,6 +93,27 @@
           a.href = window.location.pathname;
           a.textContent = "Reload";
           li.appendChild(a);
+          var ce = entry(keyOf(w));
+          if (ce.conflictVersion !== undefined) {
+            // Keep what this SA typed: save it over the other change, knowingly.
+            li.appendChild(document.createTextNode(" "));
+            var keep = document.createElement("button");
+            keep.type = "button";
+            keep.className = "link";
+            keep.textContent = "Keep mine";
+            // Pressing it must not blur the field first (a blur saves the stale version again).
+            keep.addEventListener("mousedown", function (ev) { ev.preventDefault(); });
+            keep.addEventListener("click", function () {
+              var go = function () {
+                if (ce.conflictVersion === undefined) { return; }
+                setVersion(w, ce.conflictVersion);
+                ce.conflictVersion = undefined;
+                save(w);
+              };
+              if (ce.inflight) { ce.inflight.then(go, go); } else { go(); }
+            });
+            li.appendChild(keep);
+          }
         }
         errors.appendChild(li);
       }
@@ -236,6 +257,7 @@
         setFieldState(w, e.dirty ? "pending" : "saved");
         if (!notes) { applyVisibility(data.visible); applyProgress(data.progress); document.body.dispatchEvent(new CustomEvent("answers-saved", { detail: data })); }
       } else if (r.resp.status === 409) {
+        e.conflictVersion = (!notes && typeof data.current_version === "number") ? data.current_version : undefined;
         setFieldState(w, "conflict", data.error || "Someone else changed this answer — reload to see it.");
       } else if ((r.resp.status === 400 || r.resp.status === 422) && data.errors && data.errors[notes ? "notes" : key]) {
         setFieldState(w, "invalid", data.errors[notes ? "notes" : key]);
