@@ -100,3 +100,9 @@ def test_nul_characters_are_a_clear_400_not_a_500(client: Any, make_user: Any) -
     # The same login without the NUL still works.
     ok = client.post("/login", data={"email": "nul@example.com", "password": "correct-horse-battery"})
     assert ok.status_code == 302
+
+
+def test_a_nul_in_an_address_is_not_found(client: Any, make_user: Any, login: Any) -> None:
+    login(make_user("author"))
+    assert client.get("/rulesets/stri%00pe").status_code == 404
+    assert client.get("/start/resume/abc%00def").status_code == 404

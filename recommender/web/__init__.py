@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -75,6 +75,10 @@ def register_web(app: Flask) -> None:
         """PostgreSQL cannot store NUL in text (a 500 there, junk on SQLite): refuse it.
 
         The SA workspace handles NUL itself, per field, so it is left to do so."""
+        if "\x00" in request.path:
+            # No page's address contains NUL: nothing is there (and PostgreSQL could not
+            # even look it up).
+            abort(404)
         if request.blueprint == "workspace" or not _has_nul(request):
             return None
         message = (
@@ -112,8 +116,6 @@ def _has_nul(req: Any) -> bool:
             return any(walk(v) for v in value)
         return False
 
-    if "\x00" in req.path:
-        return True
     for multi in (req.args, req.form):
         if any(walk(k) or any(walk(v) for v in multi.getlist(k)) for k in multi):
             return True
