@@ -3,14 +3,12 @@ risk reason, exclusion reason or derived-fact reason shows '(not answered)'."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+import recommender_tests_ruleset_steps as steps  # registered by conftest.py
 
 from recommender.engine import compile_ruleset, load_ruleset
 from recommender.questionnaire import load_questionnaire
@@ -19,17 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TABLE = re.compile(r"Given the answers:\n((?:[ \t]*\|.*\n)+)")
 
 
-def _steps() -> ModuleType:
-    name = "recommender_tests_ruleset_steps"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("ruleset_steps.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def _tables() -> list[tuple[str, list[list[str]]]]:
@@ -60,7 +47,6 @@ def engine() -> tuple[Any, Any]:
 def test_explanations_never_show_not_answered(
     engine: tuple[Any, Any], where: str, rows: list[list[str]]
 ) -> None:
-    steps = _steps()
     questionnaire, compiled = engine
     result = steps.evaluate(compiled, questionnaire, steps.answers_from_table(rows, questionnaire))
     texts = [t for p in result["products"] for t in p["rationale"]]

@@ -7,35 +7,16 @@ tests/bdd/ruleset_steps.py (loaded by path: tests/ is not a package).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+import recommender_tests_ruleset_steps as steps  # noqa: E402 (registered by conftest.py)
 from pytest_bdd import scenarios
 
 from recommender.engine import compile_ruleset, load_ruleset
 from recommender.questionnaire import load_questionnaire
 
-
-def _load_steps() -> ModuleType:
-    name = "recommender_tests_ruleset_steps"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, Path(__file__).with_name("ruleset_steps.py")
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-steps = _load_steps()
 steps.install_steps()
 
 # Files named after another ruleset (prequalification.feature) belong to that ruleset and
