@@ -106,3 +106,29 @@ def test_a_nul_in_an_address_is_not_found(client: Any, make_user: Any, login: An
     login(make_user("author"))
     assert client.get("/rulesets/stri%00pe").status_code == 404
     assert client.get("/start/resume/abc%00def").status_code == 404
+
+
+PUBLIC_ENDPOINTS = {"static", "main.index", "main.healthz", "auth.login"}
+PUBLIC_BLUEPRINTS = {"prequal"}  # the self-serve pre-qualification is public by design
+
+
+def test_every_other_page_requires_a_login(app: Any, client: Any) -> None:
+    """Walk the whole URL map: outside the public pages, an anonymous request for any
+    method is sent to the login page (or refused), never served."""
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.split(".")[0] if "." in rule.endpoint else ""
+        if rule.endpoint in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS:
+            continue
+        values = {
+            arg: 1 if type(conv).__name__ == "IntegerConverter" else "x"
+            for arg, conv in rule._converters.items()
+        }
+        url = rule.build(values)[1] if values else rule.rule
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            resp = client.open(url, method=method)
+            assert resp.status_code in (302, 401, 403), (rule.endpoint, method, resp.status_code)
+            if resp.status_code == 302:
+                assert "/login" in resp.headers["Location"], (rule.endpoint, method)
+            checked += 1
+    assert checked > 40  # the walk really covered the app

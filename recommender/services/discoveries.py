@@ -162,6 +162,31 @@ def get_discovery(discovery_id: int) -> Discovery:
     return discovery
 
 
+def set_status(discovery_id: int, status: str, user: User) -> Discovery:
+    """Mark a discovery completed (the call is done) or reopen it; recorded in the audit log."""
+    if status not in ("in_progress", "completed"):
+        raise InvalidInput(f"Unknown status '{status}'; use in_progress or completed.")
+    with db.transaction() as session:
+        discovery = session.get(Discovery, discovery_id)
+        if discovery is None:
+            raise NotFound(f"There is no discovery {discovery_id}.")
+        if discovery.status != status:
+            now = utcnow()
+            session.add(
+                AuditEntry(
+                    at=now,
+                    actor_id=user.id,
+                    action=f"discovery.{'completed' if status == 'completed' else 'reopened'}",
+                    target_type="discovery",
+                    target_id=str(discovery_id),
+                    summary=f"{STATUS_LABELS[discovery.status]} -> {STATUS_LABELS[status]}",
+                )
+            )
+            discovery.status = status
+            discovery.updated_at = now
+    return discovery
+
+
 def answers_of(discovery_id: int, session: Session | None = None) -> dict[str, Any]:
     """The discovery's stored answers as typed values (hidden ones included)."""
     session = session or db.session

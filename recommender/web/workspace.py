@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from recommender.errors import InvalidInput
@@ -140,6 +140,18 @@ def save_section(discovery_id: int, section_id: str) -> Any:
     return _render_section(
         fresh, form, result.errors, shown_versions, note_text, note_version, status=400
     )
+
+
+@bp.post("/discoveries/<int:discovery_id>/status")
+@roles_required(*ROLES)
+def set_status(discovery_id: int) -> Any:
+    discovery = discoveries.set_status(discovery_id, request.form.get("status", ""), current_user)
+    label = discoveries.STATUS_LABELS[discovery.status]
+    flash(f"Discovery marked {label.lower()}.", "success")
+    back = request.form.get("section")
+    if back:
+        return redirect(url_for("workspace.section", discovery_id=discovery_id, section_id=back))
+    return redirect(url_for("workspace.dashboard"))
 
 
 @bp.post("/discoveries/<int:discovery_id>/answers")

@@ -46,6 +46,7 @@ def _block(html: str, question_id: str) -> str:
         ("post", "/discoveries/1/sections/company"),
         ("post", "/discoveries/1/answers"),
         ("post", "/discoveries/1/notes/company"),
+        ("post", "/discoveries/1/status"),
     ],
 )
 def test_every_workspace_page_needs_a_login(client: FlaskClient, method: str, url: str) -> None:
@@ -589,3 +590,28 @@ def test_country_lists_are_alphabetical_ignoring_accents(
         ("Qatar", "Réunion", "Romania"),
     ):
         assert names.index(before) < names.index(name) < names.index(after), name
+
+
+def test_a_discovery_is_marked_completed_and_reopened(
+    app: Flask, sa_client: FlaskClient, discovery_id: int
+) -> None:
+    resp = sa_client.post(
+        f"/discoveries/{discovery_id}/status", data={"status": "completed", "section": "company"}
+    )
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/sections/company")
+    page = sa_client.get(f"/discoveries/{discovery_id}/sections/company").get_data(as_text=True)
+    assert "Discovery marked completed." in page and ">Reopen<" in page
+    assert "Completed" in sa_client.get("/discoveries").get_data(as_text=True)
+    resp = sa_client.post(f"/discoveries/{discovery_id}/status", data={"status": "in_progress"})
+    assert resp.status_code == 302
+    assert "In progress" in sa_client.get("/discoveries").get_data(as_text=True)
+    assert sa_client.post(f"/discoveries/{discovery_id}/status", data={"status": "done"}).status_code == 400
+    assert sa_client.post("/discoveries/999999/status", data={"status": "completed"}).status_code == 404
+    from sqlalchemy import select
+
+    from recommender.extensions import db
+    from recommender.models import AuditEntry
+
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-2:] == ["discovery.completed", "discovery.reopened"]
