@@ -68,6 +68,20 @@ def test_small_business_gets_self_serve_and_a_product_to_start_with(
     assert "Book a call" not in html
 
 
+def test_growth_starts_with_a_product_and_may_book_a_guided_setup(
+    client: FlaskClient, journey: Callable[..., Any]
+) -> None:
+    resp = journey(
+        client,
+        step1={"customer_countries": ["US"]},
+        step2={"annual_volume_usd": "3000000", "pricing_models": ["one_time"]},
+    )
+    html = resp.get_data(as_text=True)
+    assert 'data-tier="growth"' in html
+    assert "Start with Stripe Checkout" in html
+    assert "Book a call with our team" in html
+
+
 def test_missing_answers_are_reported_and_linked_to_their_inputs(
     client: FlaskClient, loaded: Flask
 ) -> None:
