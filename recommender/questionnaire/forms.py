@@ -18,11 +18,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from recommender.questionnaire.countries import COUNTRIES as _COUNTRY_NAMES
+from recommender.questionnaire.model import LIST_TYPES, NUMBER_TYPES
 
 #: Radio buttons for single choices with at most this many options, a drop-down above.
 RADIO_MAX_OPTIONS = 6
-NUMBER_TYPES = frozenset({"integer", "money", "percent"})
-LIST_TYPES = frozenset({"multi", "country_list"})
 BOOLEAN_CHOICES = [("true", "Yes"), ("false", "No")]
 EMPTY_CHOICE = ("", "— choose —")
 

@@ -14,27 +14,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from recommender.conditions import Condition, FieldSpec, evaluate, parse, referenced_fields
+from recommender.conditions import (
+    KINDS,
+    LIST_KINDS,
+    NUMBER_KINDS,
+    Condition,
+    FieldSpec,
+    evaluate,
+    parse,
+    referenced_fields,
+)
 from recommender.errors import InvalidInput
 from recommender.questionnaire.countries import COUNTRIES, REGION_SETS
 
-TYPES = (
-    "single",
-    "multi",
-    "boolean",
-    "integer",
-    "money",
-    "percent",
-    "country",
-    "country_list",
-    "text",
-    "long_text",
-    "email",
-)
+# The question types are the condition language's field kinds, less its "derived" facts.
+TYPES = tuple(sorted(KINDS - {"derived"}))
 CHOICE_TYPES = frozenset({"single", "multi"})
-NUMBER_TYPES = frozenset({"integer", "money", "percent"})
+NUMBER_TYPES = NUMBER_KINDS
 TEXT_TYPES = frozenset({"text", "long_text", "email"})
-LIST_TYPES = frozenset({"multi", "country_list"})
+LIST_TYPES = LIST_KINDS
 
 DEFAULT_MAX_LENGTH = {"text": 500, "long_text": 5000, "email": 254}
 # Beyond this, numbers lose precision in JSON/float and make no business sense.
