@@ -182,3 +182,18 @@ def demo_users() -> dict[str, tuple[str, str]]:
 @pytest.fixture(name="unique_name")
 def unique_name_fixture() -> Callable[[str], str]:
     return unique_name
+
+
+@pytest.fixture
+def start_discovery(live_server: LiveServer) -> Callable[[Any, str], None]:
+    """start_discovery(page, company): create an account with a discovery from the dashboard
+    (the page must be logged in) and land on its first section."""
+
+    def _start(page: Any, company: str) -> None:
+        page.goto(f"{live_server.url}/discoveries")
+        page.fill("#name", company)
+        page.check("input[name=start]")
+        page.click("section[aria-labelledby=new-account-h] button[type=submit]")
+        page.wait_for_url("**/sections/company")
+
+    return _start

@@ -15,19 +15,15 @@ PANEL = "#recommendation-panel"
 
 def test_panel_follows_answers_without_reload_and_report_prints(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
     tmp_path: Path,
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     login_page(page, *demo_users["sa"])
     company = unique_name("Panel Co")
-    page.goto(f"{live_server.url}/discoveries")
-    page.fill("#name", company)
-    page.check("input[name=start]")
-    page.click("section[aria-labelledby=new-account-h] button[type=submit]")
-    page.wait_for_url("**/sections/company")
+    start_discovery(page, company)
 
     # The panel loads beside the form.
     page.locator(f"{PANEL} .rec-panel").wait_for()
@@ -80,15 +76,12 @@ def test_create_report_right_after_typing_saves_first_and_does_not_ask_to_leave(
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     """Clicking "Create report" (or an "ask next" link) while an answer still waits for its
     autosave saves it first, then goes on: no "Leave site?" prompt, and the snapshot has it."""
     login_page(page, *demo_users["sa"])
-    page.goto(f"{live_server.url}/discoveries")
-    page.fill("#name", unique_name("Snap Co"))
-    page.check("input[name=start]")
-    page.click("section[aria-labelledby=new-account-h] button[type=submit]")
-    page.wait_for_url("**/sections/company")
+    start_discovery(page, unique_name("Snap Co"))
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
     page.locator(f"{PANEL} .rec-panel").wait_for()

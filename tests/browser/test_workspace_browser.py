@@ -12,14 +12,6 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-def _start_discovery(page: Any, base_url: str, company: str) -> None:
-    page.goto(f"{base_url}/discoveries")
-    page.fill("#name", company)
-    page.check("input[name=start]")
-    page.click("section[aria-labelledby=new-account-h] button[type=submit]")
-    page.wait_for_url("**/sections/company")
-
-
 def test_sa_answers_sees_saved_and_conditional_question_and_resumes(
     page: Any,
     live_server: Any,
@@ -27,10 +19,11 @@ def test_sa_answers_sees_saved_and_conditional_question_and_resumes(
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
     tmp_path: Path,
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     login_page(page, *demo_users["sa"])
     company = unique_name("Acme")
-    _start_discovery(page, live_server.url, company)
+    start_discovery(page, company)
     assert page.input_value("#company_name") == company
 
     page.fill("#annual_volume_usd", "2,000,000")
@@ -70,13 +63,13 @@ def test_sa_answers_sees_saved_and_conditional_question_and_resumes(
 
 def test_invalid_value_shows_the_message_at_the_field(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Initech"))
+    start_discovery(page, unique_name("Initech"))
     page.fill("#annual_volume_usd", "a lot")
     error = page.locator("#annual_volume_usd-error")
     error.wait_for(state="visible")
@@ -96,13 +89,13 @@ def test_invalid_value_shows_the_message_at_the_field(
 
 def test_country_type_ahead_by_keyboard(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Globex"))
+    start_discovery(page, unique_name("Globex"))
     search = page.locator("#customer_countries-search")
     search.fill("Germany")
     search.press("Enter")
@@ -127,16 +120,16 @@ def test_country_type_ahead_by_keyboard(
 
 def test_country_typed_then_tabbed_away_is_kept_and_a_cleared_mistake_is_forgotten(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     """A full country name typed and left with Tab is added and saved (not silently dropped);
     partial text left behind is flagged at the field; a no-match message goes away once the
     SA clears the text, so moving on does not ask "Leave anyway?" about nothing."""
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Hooli"))
+    start_discovery(page, unique_name("Hooli"))
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     status = page.locator("#save-status")
@@ -176,16 +169,16 @@ def test_country_typed_then_tabbed_away_is_kept_and_a_cleared_mistake_is_forgott
 
 def test_keyboard_flow_lands_in_the_first_field_of_the_next_section(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     """Enter on the last field (or the Next button) moves to the next section with the cursor
     in its first question, so the SA keeps typing instead of tabbing through the menus; an
     "ask next" link lands in the question it names."""
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Keys"))
+    start_discovery(page, unique_name("Keys"))
     page.goto(page.url.replace("/sections/company", "/sections/finance_stack"))
     page.focus("#notes")
     page.keyboard.press("Tab")  # Back
@@ -218,16 +211,16 @@ def test_keyboard_flow_lands_in_the_first_field_of_the_next_section(
 
 def test_session_ended_mid_call_keeps_the_answer_and_retry_saves_after_logging_in(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     """When the session ends (the CSRF check fails because the session is gone), the answer is
     "Failed" with a log-in hint, not "Not saved — check the answer" (which invited a reload
     that loses it); after logging in again in another tab, Retry saves it with a fresh token."""
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Expiry"))
+    start_discovery(page, unique_name("Expiry"))
     section_url = page.url.replace("/sections/company", "/sections/timeline")
     page.goto(section_url)
     page.locator("#recommendation-panel .rec-panel").wait_for()
@@ -250,15 +243,15 @@ def test_session_ended_mid_call_keeps_the_answer_and_retry_saves_after_logging_i
 
 def test_country_type_ahead_knows_what_people_say_and_ignores_accents(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     """Typing "UK" gives the United Kingdom (it used to add Ukraine), "USA" and "Turkey" are found,
     and accents do not matter ("cote" finds Côte d'Ivoire)."""
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Aliases"))
+    start_discovery(page, unique_name("Aliases"))
     search = page.locator("#customer_countries-search")
     for typed in ("UK", "usa", "Turkey", "cote", "vietnam"):
         search.fill(typed)
@@ -271,15 +264,15 @@ def test_country_type_ahead_knows_what_people_say_and_ignores_accents(
 
 def test_offline_mid_call_shows_failed_and_saves_by_itself_when_back_online(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     """The connection drops: the answer stays in the field marked Failed; when the browser is
     back online it is saved without the SA having to notice and press Retry."""
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Offline"))
+    start_discovery(page, unique_name("Offline"))
     section_url = page.url.replace("/sections/company", "/sections/timeline")
     page.goto(section_url)
     page.locator("#recommendation-panel .rec-panel").wait_for()
@@ -301,15 +294,15 @@ def test_offline_mid_call_shows_failed_and_saves_by_itself_when_back_online(
 
 def test_server_unreachable_for_a_while_then_saves_by_itself(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     """The server is down for a moment (the browser still thinks it is online): the answer is
     Failed, kept in the field, and saved by a retry in the background once the server answers."""
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Outage"))
+    start_discovery(page, unique_name("Outage"))
     section_url = page.url.replace("/sections/company", "/sections/timeline")
     page.goto(section_url)
     page.locator("#recommendation-panel .rec-panel").wait_for()
@@ -326,13 +319,13 @@ def test_server_unreachable_for_a_while_then_saves_by_itself(
 
 def test_a_paste_too_large_to_send_is_a_message_at_the_field_not_a_retry_loop(
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Huge"))
+    start_discovery(page, unique_name("Huge"))
     page.fill("#company_name", "x" * (600 * 1024))
     error = page.locator("#company_name-error")
     error.wait_for(state="visible")
@@ -344,14 +337,14 @@ def test_a_paste_too_large_to_send_is_a_message_at_the_field_not_a_retry_loop(
 def test_a_conflict_offers_keep_mine_and_nothing_typed_is_lost(
     browser: Any,
     page: Any,
-    live_server: Any,
     login_page: Callable[..., None],
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
 ) -> None:
     """Two SAs on one discovery: the stale one sees who changed what, and can keep theirs."""
     login_page(page, *demo_users["sa"])
-    _start_discovery(page, live_server.url, unique_name("Initech"))
+    start_discovery(page, unique_name("Initech"))
     url = page.url
     other = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
