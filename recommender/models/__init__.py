@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recommender.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -124,6 +124,8 @@ class SectionNote(Base):
     discovery_id: Mapped[int] = mapped_column(ForeignKey("discoveries.id", ondelete="CASCADE"))
     section_id: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text, default="")
+    # Shown in the readout (the customer-facing report) only when the SA says so.
+    include_in_readout: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -161,6 +163,8 @@ class RulesetVersion(Base):
     source: Mapped[str] = mapped_column(Text)
     # Gherkin scenarios kept with the ruleset version (feature-file text).
     scenarios: Mapped[str] = mapped_column(Text, default="")
+    # The data files the ruleset's `data:` names (file name -> YAML text), versioned with it.
+    data_files: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     checksum: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
