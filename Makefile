@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup venv browser lint typecheck bench serve-prod clean db
+.PHONY: run test setup venv browser system-deps lint typecheck bench serve-prod clean db
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ venv: $(VENV)/.installed
 browser:
 	@bash scripts/install-chromium.sh
 
+## Debian's graphviz, WeasyPrint's libraries, fonts and poppler-utils for the readout.
+system-deps:
+	@bash scripts/install-system-deps.sh
+
 ## Migrate the database, load forms/ and rules/, create the demo users (idempotent).
-setup: venv
+setup: venv system-deps
 	$(BIN)/recommender setup
 
 run: setup
@@ -32,7 +36,7 @@ run: setup
 serve-prod: setup
 	$(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) 'recommender:create_app()'
 
-test: venv browser
+test: venv browser system-deps
 	@bash scripts/run-tests.sh $(PYTEST_ARGS)
 
 lint: venv
@@ -40,7 +44,7 @@ lint: venv
 	$(BIN)/mypy
 
 ## Benchmarks (not tests): figures are recorded in docs/performance.md.
-bench: venv
+bench: venv system-deps
 	$(PY) -m bench.engine
 	$(PY) -m bench.impact
 	$(PY) bench/preview.py
