@@ -48,7 +48,9 @@ def _outcomes(
         clean = normalise_facts(answers)
     except Exception as exc:  # FactError: the same for every ruleset
         return tuple(str(exc) if w else None for w in want)
-    return tuple(_outcome(c, answers, clean) if w else None for c, w in zip(compiled, want, strict=True))
+    return tuple(
+        _outcome(c, answers, clean) if w else None for c, w in zip(compiled, want, strict=True)
+    )
 
 
 def summarize_serial(

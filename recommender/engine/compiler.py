@@ -147,6 +147,7 @@ class CompiledRuleset:
         open_questions: bool = True,
     ) -> Result:
         """Evaluate typed, visible answers (FactError for values the engine must not see)."""
+        answers = self.builder.augment(answers)
         return self.builder.build(answers, self._fire_for(answers), questionnaire, open_questions)
 
     def summarize(self, answers: Mapping[str, Any]) -> Summary:
@@ -154,13 +155,14 @@ class CompiledRuleset:
         sets as `evaluate(answers)` gives (`product_ids`, `risk_ids`, `fired`), without
         rationale templates, trace or open questions. For bulk comparisons (impact
         preview, lint). FactError for values the engine must not see."""
+        answers = self.builder.augment(answers)
         return self.builder.summarize(answers, self._fire_for(answers))
 
-    def summarize_normalised(
-        self, answers: Mapping[str, Any], clean: Mapping[str, Any]
-    ) -> Summary:
+    def summarize_normalised(self, answers: Mapping[str, Any], clean: Mapping[str, Any]) -> Summary:
         """`summarize` when `clean` is `normalise_facts(answers)` already (one answer set
         summarised under several rulesets is validated once)."""
+        if self.builder.market_data is not None:
+            return self.summarize(answers)
         return self.builder.summarize(answers, self._fire_for(answers, clean))
 
     def close(self) -> None:

@@ -18,6 +18,8 @@ import jsonschema
 from recommender.conditions.positions import position_in_source
 from recommender.engine import cond as conditions
 from recommender.engine.cond import ConditionSyntaxError, FieldSpec
+from recommender.engine.data import COMPUTED_FACTS, TEMPLATE_FACTS, build_market_data
+from recommender.engine.datafiles import DataLoader, computed_field_specs, is_data_text
 from recommender.engine.model import (
     EFFECT_KINDS,
     Bundle,
@@ -56,16 +58,23 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
 
 
 def load_ruleset(path: str | Path, questionnaire: Questionnaire | None = None) -> Ruleset:
-    """Load and check one ruleset file; raises DefinitionError."""
+    """Load and check one ruleset file (and the data files it names); raises DefinitionError."""
     text = Path(path).read_text(encoding="utf-8")
     return load_ruleset_text(text, str(path), questionnaire)
 
 
 def load_ruleset_text(
-    text: str, path: str = "<string>", questionnaire: Questionnaire | None = None
+    text: str,
+    path: str = "<string>",
+    questionnaire: Questionnaire | None = None,
+    data_files: Mapping[str, str] | None = None,
 ) -> Ruleset:
-    """Parse, validate and check a ruleset; answer ids are checked when a questionnaire is given."""
-    ruleset, problems = _load(text, path, questionnaire)
+    """Parse, validate and check a ruleset; answer ids are checked when a questionnaire is given.
+
+    `data_files` maps the file names under the ruleset's `data:` to their YAML text (a stored
+    ruleset version keeps them); when None they are read beside `path`.
+    """
+    ruleset, problems = _load(text, path, questionnaire, data_files)
     if problems or ruleset is None:
         raise DefinitionError(problems)
     return ruleset
@@ -94,6 +103,8 @@ def check_ruleset_paths(
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(path, 1, 1, f"cannot read file: {exc}"))
             continue
+        if is_data_text(text):  # checked with the ruleset that names it
+            continue
         questionnaire = None
         if questionnaires is not None:
             qid = questionnaire_id_of(text, path)
@@ -108,6 +119,31 @@ def check_ruleset_paths(
     return sorted(set(problems))
 
 
+def data_file_names(text: str, path: str = "<string>") -> dict[str, str]:
+    """The `data:` section of a ruleset text (kind -> file name), {} when it cannot be read."""
+    try:
+        data = load_yaml(text, path).data
+    except YamlError:
+        return {}
+    section = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(section, dict):
+        return {}
+    return {str(k): v for k, v in section.items() if isinstance(v, str)}
+
+
+def read_data_files(text: str, path: str | Path) -> dict[str, str]:
+    """The texts of the data files a ruleset file names, read from beside it (missing files
+    are left out; the loader reports them)."""
+    out: dict[str, str] = {}
+    base = Path(path).parent
+    for name in data_file_names(text, str(path)).values():
+        try:
+            out[name] = (base / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
 def condition_position(
     located: Located, source: str, where: tuple[Any, ...], line: int, col: int
 ) -> tuple[int, int]:
@@ -118,7 +154,10 @@ def condition_position(
 
 
 def _load(
-    text: str, path: str, questionnaire: Questionnaire | None
+    text: str,
+    path: str,
+    questionnaire: Questionnaire | None,
+    data_files: Mapping[str, str] | None = None,
 ) -> tuple[Ruleset | None, list[Problem]]:
     try:
         located = load_yaml(text, path)
@@ -134,17 +173,26 @@ def _load(
     )
     if errors:
         return None, [located.problem(tuple(e.absolute_path), _schema_message(e)) for e in errors]
-    return _Builder(located, text, questionnaire).build()
+    if data_files is None:
+        data_files = read_data_files(text, path) if Path(path).is_file() else {}
+    return _Builder(located, text, questionnaire, data_files).build()
 
 
 class _Builder:
     """Turns schema-valid data into a Ruleset, collecting every semantic problem."""
 
-    def __init__(self, located: Located, text: str, questionnaire: Questionnaire | None) -> None:
+    def __init__(
+        self,
+        located: Located,
+        text: str,
+        questionnaire: Questionnaire | None,
+        data_files: Mapping[str, str],
+    ) -> None:
         self.located = located
         self.data: dict[str, Any] = located.data
         self.text = text
         self.questionnaire = questionnaire
+        self.data_files = data_files
         self.problems: list[Problem] = []
 
     def problem(self, where: tuple[Any, ...], message: str) -> None:
@@ -175,6 +223,23 @@ class _Builder:
         sets = {name: tuple(values) for name, values in d.get("sets", {}).items()}
         derived = self.derived_facts()
         bundles = self.bundles(products)
+        tables = DataLoader(self, sets, products)
+        docs, texts = tables.load()
+        market_data = None
+        if "payment_methods" in docs or "markets" in docs:
+            market_data = build_market_data(
+                docs.get("payment_methods"),
+                docs.get("markets"),
+                sets,
+                {pid: p.name for pid, p in products.items()},
+            )
+        for name in derived:
+            if market_data is not None and name in COMPUTED_FACTS:
+                self.problem(
+                    ("derived", name),
+                    f"derived fact '{name}' has the name of a fact computed from the data",
+                )
+        self.market_data = market_data
         fields = self.fields(derived)
         rules = [
             self.rule(i, r, fields, sets, derived, products, risks)
@@ -196,6 +261,9 @@ class _Builder:
             risks=risks,
             source=self.text,
             path=self.located.path,
+            data=docs,
+            data_files=texts,
+            market_data=market_data,
         )
         return ruleset, []
 
@@ -238,6 +306,7 @@ class _Builder:
         fields = dict(self.questionnaire.field_specs())
         for name, fact in derived.items():
             fields[name] = FieldSpec("derived", options=fact.options, label=fact.label or name)
+        fields.update(computed_field_specs(self.market_data))
         return fields
 
     def condition(
@@ -258,6 +327,7 @@ class _Builder:
             fields = {name: FieldSpec("derived") for name in conditions.referenced_fields(node)}
             for name, fact in derived.items():
                 fields[name] = FieldSpec("derived", options=fact.options)
+            fields.update(computed_field_specs(self.market_data))
         found = conditions.check(node, fields, sets)
         for p in found:
             self.at_condition(where, p.line, p.col, p.message)
@@ -289,7 +359,7 @@ class _Builder:
     ) -> Rule | None:
         base = ("rules", index)
         node = self.condition(base + ("when",), r["when"], fields, sets, derived)
-        known = None if fields is None else set(fields)
+        known = None if fields is None else set(fields) | set(TEMPLATE_FACTS)
         effects: list[Effect] = []
         for kind in EFFECT_KINDS:
             for j, e in enumerate(r.get(kind, [])):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.conditions.ast import Condition
+
+if TYPE_CHECKING:
+    from recommender.engine.data import MarketData
 
 SEVERITIES = ("high", "medium", "low")
 EFFECT_KINDS = ("recommend", "flag", "derive", "exclude")
@@ -92,10 +96,14 @@ class Ruleset:
     risks: dict[str, Risk] = field(default_factory=dict)
     source: str = ""
     path: str = "<string>"
+    # The data files named under `data:`: parsed (kind -> document) and as text (name -> YAML).
+    data: dict[str, Any] = field(default_factory=dict)
+    data_files: dict[str, str] = field(default_factory=dict)
+    market_data: MarketData | None = None
 
     @property
     def checksum(self) -> str:
-        return checksum(self.source)
+        return bundle_checksum(self.source, self.data_files)
 
     @property
     def label(self) -> str:
@@ -105,3 +113,15 @@ class Ruleset:
 def checksum(source: str) -> str:
     """sha256 hex digest of a definition's source text."""
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def bundle_checksum(source: str, data_files: Mapping[str, str] | None = None) -> str:
+    """The checksum of a ruleset source with its data files (the source's own checksum when
+    there are none, so versions without data keep their checksums)."""
+    if not data_files:
+        return checksum(source)
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass"))
+    for name in sorted(data_files):
+        digest.update(b"\0" + name.encode("utf-8") + b"\0")
+        digest.update(data_files[name].encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()

@@ -35,6 +35,7 @@ class ReferenceEvaluator:
         *,
         open_questions: bool = True,
     ) -> Result:
+        answers = self.builder.augment(answers)
         return self.builder.build(answers, self.fire, questionnaire, open_questions)
 
 

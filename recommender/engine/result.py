@@ -23,6 +23,8 @@ from recommender.engine.cond import (
     Or,
     SetRef,
 )
+from recommender.engine.data import COMPUTED_FACTS
+from recommender.engine.data import INPUTS as COMPUTED_INPUTS
 from recommender.engine.model import SEVERITIES, Effect, Rule, Ruleset
 from recommender.engine.templates import TemplateRenderer
 
@@ -58,6 +60,7 @@ class Result:
     open_questions: list[dict[str, Any]] = field(default_factory=list)
     trace: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    markets: list[dict[str, Any]] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +70,7 @@ class Result:
             "bundles": self.bundles,
             "risks": self.risks,
             "exclusions": self.exclusions,
+            "markets": self.markets,
             "derived": self.derived,
             "open_questions": self.open_questions,
             "trace": self.trace,
@@ -185,6 +189,15 @@ class ResultBuilder:
         # Per rule: the derived facts it sets (followed by the open-question analysis).
         self.derives = [tuple(e.target for e in r.effects_of("derive")) for r in ruleset.rules]
         self.string_atoms = string_atoms(ruleset)
+        self.market_data = ruleset.market_data
+        self.computed_names = tuple(COMPUTED_FACTS) if self.market_data is not None else ()
+
+    def augment(self, answers: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The answers plus the facts computed from the ruleset's data tables."""
+        if self.market_data is None:
+            return answers
+        computed = self.market_data.compute(answers)
+        return {**answers, **computed} if computed else answers
 
     def cited(self, rules: list[Rule], facts: Mapping[str, Any]) -> dict[str, Any]:
         """The answers (and derived facts) the rules' conditions read, by id."""
@@ -205,7 +218,10 @@ class ResultBuilder:
             for name, fact in self.ruleset.derived.items():
                 if fact.options:
                     labels.setdefault(name, {o: o.replace("_", " ") for o in fact.options})
-            entry = self.renderers[key] = (questionnaire, TemplateRenderer(labels))
+            entry = self.renderers[key] = (
+                questionnaire,
+                TemplateRenderer(labels, self.ruleset.sets),
+            )
             if len(self.renderers) > 16:
                 self.renderers.pop(next(iter(self.renderers)))
         return entry[1]
@@ -244,7 +260,10 @@ class ResultBuilder:
             result.errors.append(
                 {"kind": "chain", "message": str(chain_error), "facts": chain_error.facts}
             )
-        render_text = self.renderer(questionnaire).session(facts)
+        variables: Mapping[str, Any] = facts
+        if self.market_data is not None:
+            variables = {**facts, **self.market_data.template_values(answers)}
+        render_text = self.renderer(questionnaire).session(variables)
         fired_set = set(fired)
         rules = rs.rules
 
@@ -330,9 +349,7 @@ class ResultBuilder:
         risks.sort(key=lambda r: (_SEVERITY_RANK[str(r["severity"])], register[str(r["id"])]))
         result.risks = risks
         order = self.derived_order
-        for name, (value, rule, effect) in sorted(
-            derivations.items(), key=lambda kv: order[kv[0]]
-        ):
+        for name, (value, rule, effect) in sorted(derivations.items(), key=lambda kv: order[kv[0]]):
             result.derived.append(
                 {
                     "fact": name,
@@ -361,6 +378,13 @@ class ResultBuilder:
                 }
             )
         result.fired = [rules[i].id for i in fired]
+        if self.market_data is not None:
+            result.markets = self.market_data.plan(
+                answers,
+                kept,
+                {e["product"]: e["reason"] for e in result.exclusions},
+                {pid: p.name for pid, p in rs.products.items()},
+            )
         if open_questions and questionnaire is not None:
             result.open_questions = self.open_questions(
                 questionnaire, answers, facts, fired_set, kept_set, set(flagged)
@@ -394,6 +418,10 @@ class ResultBuilder:
             unknown = {qid}
             uncertain: set[int] = set()
             frontier = [qid]
+            if qid in COMPUTED_INPUTS and self.computed_names:
+                # Facts computed from the data depend on this answer too.
+                unknown.update(self.computed_names)
+                frontier.extend(self.computed_names)
             while frontier:
                 name = frontier.pop()
                 for i in rules_by_field.get(name, ()):

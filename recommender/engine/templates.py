@@ -114,10 +114,33 @@ def make_option_filter(labels: OptionLabels) -> Callable[..., str]:
     return option
 
 
-def make_environment(labels: OptionLabels | None = None) -> SandboxedEnvironment:
+def make_within_filter(sets: Mapping[str, Any]) -> Callable[..., Any]:
+    """The `within` filter: the items of a list that are in a named set or a list, e.g.
+    `{{ customer_countries | within('sca_area') | countries }}` names only the buyer
+    countries a statement about the SCA area is about."""
+
+    def within(value: Any, *names: Any) -> Any:
+        if _missing(value):
+            return value
+        allowed: set[Any] = set()
+        for name in names:
+            if isinstance(name, list | tuple):
+                allowed.update(name)
+            else:
+                allowed.update(sets.get(str(name).lstrip("@"), ()))
+        items = value if isinstance(value, list | tuple) else [value]
+        return [v for v in items if v in allowed]
+
+    return within
+
+
+def make_environment(
+    labels: OptionLabels | None = None, sets: Mapping[str, Any] | None = None
+) -> SandboxedEnvironment:
     """The sandbox every `because:` text is parsed and rendered with."""
     env = SandboxedEnvironment(autoescape=False, undefined=NotAnswered, keep_trailing_newline=False)
     env.filters.update(
+        within=make_within_filter(sets or {}),
         money=money,
         percent=percent,
         country=country,
@@ -172,8 +195,10 @@ def template_problems(text: str, known: Iterable[str] | None) -> list[tuple[str,
 class TemplateRenderer:
     """Compiles each distinct template text once and renders it without ever raising."""
 
-    def __init__(self, labels: OptionLabels | None = None) -> None:
-        self.env = make_environment(labels)
+    def __init__(
+        self, labels: OptionLabels | None = None, sets: Mapping[str, Any] | None = None
+    ) -> None:
+        self.env = make_environment(labels, sets)
         self._compiled: dict[str, jinja2.Template | Exception] = {}
 
     def template(self, text: str) -> jinja2.Template | Exception:

@@ -52,6 +52,7 @@ from recommender.models import (
 )
 from recommender.questionnaire import MISSING
 from recommender.services import scenarios as scenario_runner
+from recommender.engine.datafiles import is_data_text
 from recommender.yamlpos import Located, YamlError, load_yaml
 
 SCENARIOS_PATH = "scenarios.feature"
@@ -382,7 +383,11 @@ def seed_scenarios(name: str, source_path: str | Path | None = None) -> str:
     if is_default:
         # Files named after another ruleset (prequalification.feature) belong to it.
         rules_dir = Path(current_app.config["RULES_DIR"])
-        others = {p.stem for p in rules_dir.glob("*.yaml")} - {"stripe", name}
+        others = {
+            p.stem
+            for p in rules_dir.glob("*.yaml")
+            if not is_data_text(p.read_text(encoding="utf-8"))
+        } - {"stripe", name}
         files = [f for f in files if not any(owner(f.stem, other) for other in others)]
     else:
         files = [f for f in files if owner(f.stem, name)]

@@ -17,8 +17,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from recommender.engine import CompiledRuleset, compile_ruleset, load_ruleset_text
-from recommender.engine.loader import find_questionnaire, questionnaire_id_of
-from recommender.engine.model import checksum
+from recommender.engine.datafiles import is_data_text
+from recommender.engine.loader import find_questionnaire, questionnaire_id_of, read_data_files
+from recommender.engine.model import bundle_checksum
 from recommender.errors import NotFound
 from recommender.extensions import db
 from recommender.models import Ruleset, RulesetVersion
@@ -59,8 +60,11 @@ def import_directory(path: str | Path | None = None) -> list[str]:
     labels = []
     for file in sorted(rules_dir.glob("*.yaml")):
         text = file.read_text(encoding="utf-8")
-        ruleset = load_ruleset_text(text, str(file), _questionnaire_for(text))
-        digest = checksum(text)
+        if is_data_text(text):  # imported with the ruleset that names it
+            continue
+        data_files = read_data_files(text, file)
+        ruleset = load_ruleset_text(text, str(file), _questionnaire_for(text), data_files)
+        digest = bundle_checksum(text, ruleset.data_files)
         with db.transaction() as session:
             row = session.scalar(select(Ruleset).where(Ruleset.name == ruleset.name))
             if row is None:
@@ -95,6 +99,7 @@ def import_directory(path: str | Path | None = None) -> list[str]:
                 version=version,
                 status="published",
                 source=text,
+                data_files=dict(ruleset.data_files),
                 # Stored with the version, so `rules test` and the workbench run them.
                 scenarios=seed_scenarios(ruleset.name, file),
                 checksum=digest,
@@ -130,7 +135,9 @@ def compiled_version(row: RulesetVersion) -> CompiledRuleset:
         if compiled is not None:
             _compiled.move_to_end(key)
             return compiled
-    ruleset = load_ruleset_text(row.source, f"{row.ruleset.name} v{row.version}")
+    ruleset = load_ruleset_text(
+        row.source, f"{row.ruleset.name} v{row.version}", data_files=row.data_files or {}
+    )
     ruleset.version = row.version  # the published number is what reports cite
     compiled = compile_ruleset(ruleset)
     with _lock:

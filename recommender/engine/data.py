@@ -1,0 +1,555 @@
+"""Payment-method and market tables (rules/*.yaml data files) and the facts computed from them.
+
+The tables are data that rule authors maintain; this module is the mechanism that reads them:
+which of the customer's Stripe accounts can enable which method for which buyer country, what
+stands in the way (account country, customer type, recurring pricing, category, amount,
+currency), and the per-market plan. Rules see the outcome as ordinary facts
+(`eligible_methods contains ideal`), computed before any rule fires, identically for the
+durable engine and the reference evaluator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from recommender.questionnaire.countries import country_name
+
+# Facts the engine computes from the data, with the condition-checker kind of each.
+# Method-id lists get the method ids as options (typos are reported with "did you mean").
+COMPUTED_FACTS: dict[str, str] = {
+    "account_countries": "country_list",
+    "eligible_methods": "multi",
+    "expected_methods": "multi",
+    "account_blocked_methods": "multi",
+    "currency_gap_methods": "multi",
+    "auth_regimes": "multi",
+}
+AUTH_REGIMES = ("sca", "jp_3ds", "in_afa")
+# Template-only variables (mappings: method id -> buyer countries).
+TEMPLATE_FACTS = ("method_countries", "method_blocked_countries")
+# The answers the computed facts read: when one of them is unknown, so are the facts.
+INPUTS = (
+    "hq_country",
+    "entity_countries",
+    "local_entity_per_market",
+    "customer_countries",
+    "customer_type",
+    "pricing_models",
+    "offering_types",
+    "avg_transaction_usd",
+    "priced_currencies",
+)
+RECURRING_PRICING = frozenset({"fixed_recurring", "seat", "usage", "prepaid_credits"})
+WALLETS = "wallets"
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace `{name}` placeholders by plain strings (no attribute access, no format specs)."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+@dataclass(frozen=True)
+class Method:
+    id: str
+    name: str
+    account_countries: frozenset[str]
+    account_confirmed: bool
+    domestic_only: bool
+    buyer_countries: frozenset[str]
+    currencies: tuple[str, ...]
+    recurring: bool
+    recurring_note: str
+    customers: frozenset[str]
+    min_usd: float | None
+    max_usd: float | None
+    limits_basis: str
+    limits_note: str
+    prohibited: frozenset[str]
+    is_async: bool
+    refunds: str
+    disputes: str
+    alternative: str | None
+    docs: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Market:
+    country: str
+    currency: str
+    stripe_accounts: str
+    consumer_methods: tuple[str, ...]
+    business_methods: tuple[str, ...]
+    auth_regime: str
+    terminal: str
+    self_serve_payouts: bool
+    notes: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One method for one buyer country: usable, or why not (`reason` kind + message)."""
+
+    method: str
+    country: str
+    ok: bool
+    account: str | None = None  # the account country that takes the payment
+    reason: str = ""  # account_country | domestic_only | customers | recurring | category | amount
+    message: str = ""
+
+
+DEFAULT_MESSAGES = {
+    "account_country": "{method} needs a Stripe account in {required}; the customer has none there.",
+    "domestic_only": "{method} takes only domestic payments: it needs a Stripe account in {country}.",
+    "customers": "{method} is for {method_customers}; the customer sells to {customer_type}.",
+    "recurring": "{method} cannot be charged again ({recurring_note}) and the pricing is recurring only.",
+    "category": "{method} is not available for {offerings}.",
+    "amount_max": "{method} takes at most about {limit} per payment; the average ticket is {avg}.",
+    "amount_min": "{method} needs at least about {limit} per payment; the average ticket is {avg}.",
+    "alternative": "Offer {alternative} instead.",
+    "currency": "{method} needs prices in {currencies}; they are not among the customer's price currencies ({priced}).",
+    "unconfirmed_accounts": "Which account countries can enable {method} is not confirmed: check before promising it.",
+}
+
+
+@dataclass
+class MarketData:
+    """The method and market tables of one ruleset version, ready to evaluate against."""
+
+    methods: dict[str, Method] = field(default_factory=dict)
+    markets: dict[str, Market] = field(default_factory=dict)
+    sca_area: frozenset[str] = frozenset()
+    messages: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MESSAGES))
+    customer_labels: dict[str, str] = field(
+        default_factory=lambda: {"consumers": "consumers", "businesses": "businesses"}
+    )
+
+    # -- inputs ---------------------------------------------------------------------------
+    @staticmethod
+    def account_countries(answers: Mapping[str, Any]) -> list[str] | None:
+        """`hq_country`, plus entity countries when each market has a local entity."""
+        hq = answers.get("hq_country")
+        out: list[str] = [hq] if isinstance(hq, str) else []
+        if answers.get("local_entity_per_market") is True:
+            for c in answers.get("entity_countries") or ():
+                if isinstance(c, str) and c not in out:
+                    out.append(c)
+        return out or None
+
+    def priced(self, answers: Mapping[str, Any]) -> list[str] | None:
+        """Currencies the merchant prices in: the answer, else the HQ market's currency."""
+        value = answers.get("priced_currencies")
+        if isinstance(value, list) and value:
+            return [str(v) for v in value]
+        hq = answers.get("hq_country")
+        market = self.markets.get(hq) if isinstance(hq, str) else None
+        return [market.currency] if market else None
+
+    # -- verdicts -------------------------------------------------------------------------
+    def verdict(
+        self, m: Method, buyer: str, answers: Mapping[str, Any], accounts: list[str] | None
+    ) -> Verdict:
+        name = m.name
+        if accounts is not None:
+            if m.domestic_only:
+                takers = [buyer] if buyer in accounts and buyer in m.account_countries else []
+            else:
+                takers = [a for a in accounts if a in m.account_countries]
+                if buyer in takers:  # a local account takes local payments
+                    takers = [buyer]
+            if not takers and m.account_confirmed:
+                if m.domestic_only and buyer in m.account_countries:
+                    message = fill(
+                        self.messages["domestic_only"],
+                        {"method": name, "country": country_name(buyer)},
+                    )
+                    reason = "domestic_only"
+                else:
+                    required = sorted(m.account_countries)
+                    message = fill(
+                        self.messages["account_country"],
+                        {"method": name, "required": _country_words(required)},
+                    )
+                    reason = "account_country"
+                if m.alternative and m.alternative in self.methods:
+                    alt = self.methods[m.alternative]
+                    message += " " + fill(self.messages["alternative"], {"alternative": alt.name})
+                return Verdict(m.id, buyer, False, None, reason, message)
+            account = takers[0] if takers else (accounts[0] if accounts else None)
+        else:
+            account = None
+        ctype = answers.get("customer_type")
+        if isinstance(ctype, list) and ctype and not (set(ctype) & m.customers):
+            return Verdict(
+                m.id,
+                buyer,
+                False,
+                account,
+                "customers",
+                fill(
+                    self.messages["customers"],
+                    {
+                        "method": name,
+                        "method_customers": " and ".join(
+                            self.customer_labels.get(c, c) for c in sorted(m.customers)
+                        ),
+                        "customer_type": " and ".join(
+                            self.customer_labels.get(str(c), str(c)) for c in ctype
+                        ),
+                    },
+                ),
+            )
+        pricing = answers.get("pricing_models")
+        if (
+            not m.recurring
+            and isinstance(pricing, list)
+            and pricing
+            and set(pricing) <= RECURRING_PRICING
+        ):
+            return Verdict(
+                m.id,
+                buyer,
+                False,
+                account,
+                "recurring",
+                fill(
+                    self.messages["recurring"],
+                    {"method": name, "recurring_note": m.recurring_note or "single use"},
+                ),
+            )
+        offerings = answers.get("offering_types")
+        if isinstance(offerings, list) and offerings and set(offerings) <= m.prohibited:
+            return Verdict(
+                m.id,
+                buyer,
+                False,
+                account,
+                "category",
+                fill(
+                    self.messages["category"],
+                    {
+                        "method": name,
+                        "offerings": ", ".join(o.replace("_", " ") for o in offerings),
+                    },
+                ),
+            )
+        avg = answers.get("avg_transaction_usd")
+        if (
+            m.limits_basis != "unconfirmed"
+            and isinstance(avg, int | float)
+            and not isinstance(avg, bool)
+        ):
+            if m.max_usd is not None and avg > m.max_usd:
+                return Verdict(
+                    m.id,
+                    buyer,
+                    False,
+                    account,
+                    "amount",
+                    fill(
+                        self.messages["amount_max"],
+                        {"method": name, "limit": _usd(m.max_usd), "avg": _usd(avg)},
+                    ),
+                )
+            if m.min_usd is not None and avg < m.min_usd:
+                return Verdict(
+                    m.id,
+                    buyer,
+                    False,
+                    account,
+                    "amount",
+                    fill(
+                        self.messages["amount_min"],
+                        {"method": name, "limit": _usd(m.min_usd), "avg": _usd(avg)},
+                    ),
+                )
+        return Verdict(m.id, buyer, True, account)
+
+    def verdicts(self, answers: Mapping[str, Any]) -> list[Verdict]:
+        """A verdict for every (method, buyer country) pair where the method is used."""
+        buyers = _strings(answers.get("customer_countries"))
+        accounts = self.account_countries(answers)
+        out = []
+        for m in self.methods.values():
+            for b in buyers:
+                if b in m.buyer_countries:
+                    out.append(self.verdict(m, b, answers, accounts))
+        return out
+
+    def expected(self, country: str, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(method id or `wallets`, customer type) the market ranks for the customer's types."""
+        market = self.markets.get(country)
+        if market is None:
+            return []
+        ctype = answers.get("customer_type")
+        types = ctype if isinstance(ctype, list) and ctype else ["consumers", "businesses"]
+        out: list[tuple[str, str]] = []
+        if "consumers" in types:
+            out += [(m, "consumers") for m in market.consumer_methods]
+        if "businesses" in types:
+            out += [(m, "businesses") for m in market.business_methods]
+        return out
+
+    # -- facts ----------------------------------------------------------------------------
+    def compute(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The computed facts for `answers` (absent when their inputs are unanswered)."""
+        out: dict[str, Any] = {}
+        accounts = self.account_countries(answers)
+        if accounts is not None:
+            out["account_countries"] = sorted(accounts)
+        buyers = _strings(answers.get("customer_countries"))
+        if not buyers:
+            return out
+        verdicts = self.verdicts(answers)
+        eligible = {v.method for v in verdicts if v.ok}
+        expected = {m for b in buyers for m, _ in self.expected(b, answers) if m in self.methods}
+        blocked = {
+            m
+            for m in expected
+            if m not in eligible
+            and any(
+                v.method == m and v.reason in ("account_country", "domestic_only") for v in verdicts
+            )
+        }
+        priced = self.priced(answers)
+        gap: set[str] = set()
+        if priced is not None:
+            gap = {
+                m for m in eligible & expected if not set(self.methods[m].currencies) & set(priced)
+            }
+        regimes = []
+        if accounts is not None and set(accounts) & self.sca_area and set(buyers) & self.sca_area:
+            regimes.append("sca")
+        if accounts is not None and "JP" in accounts:
+            regimes.append("jp_3ds")
+        if "IN" in buyers:
+            regimes.append("in_afa")
+        order = list(self.methods)
+        out["eligible_methods"] = [m for m in order if m in eligible]
+        out["expected_methods"] = [m for m in order if m in expected]
+        out["account_blocked_methods"] = [m for m in order if m in blocked]
+        out["currency_gap_methods"] = [m for m in order if m in gap]
+        out["auth_regimes"] = regimes
+        return out
+
+    def template_values(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """Template-only helpers: per method, the buyer countries it serves or was refused in."""
+        served: dict[str, list[str]] = {m: [] for m in self.methods}
+        refused: dict[str, list[str]] = {m: [] for m in self.methods}
+        for v in self.verdicts(answers):
+            (served if v.ok else refused)[v.method].append(v.country)
+        return {"method_countries": served, "method_blocked_countries": refused}
+
+    # -- the per-market plan ----------------------------------------------------------------
+    def plan(
+        self,
+        answers: Mapping[str, Any],
+        recommended: Iterable[str],
+        rule_exclusions: Mapping[str, str],
+        names: Mapping[str, str],
+    ) -> list[dict[str, Any]]:
+        """For each buyer country: currency, methods to turn on (ranked, by customer type),
+        the account that takes the payments, the card-authentication regime, and the methods
+        left out with a reason that names the fix."""
+        buyers = _strings(answers.get("customer_countries"))
+        if not buyers:
+            return []
+        recommended = set(recommended)
+        accounts = self.account_countries(answers)
+        hq_answer = answers.get("hq_country")
+        hq = hq_answer if isinstance(hq_answer, str) else None
+        priced = self.priced(answers)
+        by_pair = {(v.method, v.country): v for v in self.verdicts(answers)}
+        plans = []
+        for b in buyers:
+            market = self.markets.get(b)
+            account = b if accounts is not None and b in accounts else hq
+            methods: list[dict[str, Any]] = []
+            excluded: list[dict[str, Any]] = []
+
+            add = _Adder(methods, names)
+            add("cards", "", "baseline")
+            methods[0]["name"] = "Cards"
+            expected = self.expected(b, answers)
+            for mid, who in expected:
+                if mid == WALLETS:
+                    add(mid, who, "market")
+                    continue
+                verdict = by_pair.get((mid, b))
+                if verdict is not None and not verdict.ok:
+                    continue
+                if mid in recommended:
+                    add(mid, who, "market")
+            # Other recommended methods that serve this buyer country.
+            for mid, m in self.methods.items():
+                if mid in recommended and b in m.buyer_countries:
+                    verdict = by_pair.get((mid, b))
+                    if verdict is None or verdict.ok:
+                        add(mid, "", "rules")
+            for item in methods:
+                item["for"] = [w for w in ("consumers", "businesses") if w in item["for"]]
+                method = self.methods.get(item["id"])
+                if method is not None:
+                    m = method
+                    v = by_pair.get((m.id, b))
+                    item["account_country"] = v.account if v is not None else account
+                    item["async"] = m.is_async
+                    if priced is not None and not set(m.currencies) & set(priced):
+                        item["currency_note"] = fill(
+                            self.messages["currency"],
+                            {
+                                "method": m.name,
+                                "currencies": ", ".join(m.currencies),
+                                "priced": ", ".join(priced),
+                            },
+                        )
+                    if not m.account_confirmed:
+                        item["caveat"] = fill(
+                            self.messages["unconfirmed_accounts"], {"method": m.name}
+                        )
+            expected_ids = {mid for mid, _ in expected}
+            for mid, m in self.methods.items():
+                if b not in m.buyer_countries:
+                    continue
+                verdict = by_pair.get((mid, b))
+                if (
+                    verdict is not None
+                    and not verdict.ok
+                    and (mid in expected_ids or mid in recommended)
+                ):
+                    excluded.append(
+                        {
+                            "id": mid,
+                            "name": m.name,
+                            "reason": verdict.message,
+                            "kind": verdict.reason,
+                        }
+                    )
+                elif mid in rule_exclusions and mid in expected_ids:
+                    excluded.append(
+                        {"id": mid, "name": m.name, "reason": rule_exclusions[mid], "kind": "rule"}
+                    )
+            regime = market.auth_regime if market else "unconfirmed"
+            if regime == "sca" and (account is None or account not in self.sca_area):
+                regime = "none"  # one leg outside the SCA area: not mandated
+            plans.append(
+                {
+                    "country": b,
+                    "country_name": country_name(b),
+                    "currency": market.currency if market else None,
+                    "stripe_accounts": market.stripe_accounts if market else "unconfirmed",
+                    "account_country": account,
+                    "cross_border": account != b,
+                    "auth_regime": regime,
+                    "methods": methods,
+                    "excluded": excluded,
+                    "terminal": market.terminal if market else "unconfirmed",
+                    "self_serve_payouts": market.self_serve_payouts if market else False,
+                    "notes": market.notes if market else "",
+                }
+            )
+        return plans
+
+
+class _Adder:
+    """Adds a method to one market's ranked list once, merging the customer types."""
+
+    def __init__(self, methods: list[dict[str, Any]], names: Mapping[str, str]) -> None:
+        self.methods = methods
+        self.names = names
+        self.seen: set[str] = set()
+
+    def __call__(self, mid: str, who: str, source: str) -> None:
+        if mid in self.seen:
+            for item in self.methods:
+                if item["id"] == mid and who and who not in item["for"]:
+                    item["for"].append(who)
+            return
+        self.seen.add(mid)
+        name = "Apple Pay / Google Pay" if mid == WALLETS else self.names.get(mid, mid)
+        self.methods.append(
+            {"id": mid, "name": name, "for": [who] if who else [], "source": source}
+        )
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def _country_words(codes: list[str]) -> str:
+    names = [country_name(c) for c in codes]
+    if len(names) > 6:
+        return ", ".join(names[:6]) + f" or {len(names) - 6} other countries"
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " or " + names[-1]
+    return names[0] if names else "no country"
+
+
+def _expand(items: Iterable[Any], sets: Mapping[str, tuple[Any, ...]]) -> frozenset[str]:
+    out: set[str] = set()
+    for item in items:
+        if isinstance(item, str) and item.startswith("@"):
+            out.update(str(c) for c in sets.get(item[1:], ()))
+        else:
+            out.add(str(item))
+    return frozenset(out)
+
+
+def build_market_data(
+    methods_doc: Mapping[str, Any] | None,
+    markets_doc: Mapping[str, Any] | None,
+    sets: Mapping[str, tuple[Any, ...]],
+    product_names: Mapping[str, str],
+) -> MarketData:
+    """MarketData from checked data files (the loader has validated shape and ids)."""
+    data = MarketData(sca_area=frozenset(str(c) for c in sets.get("sca_area", ())))
+    if methods_doc:
+        data.messages.update(methods_doc.get("messages", {}))
+        for row in methods_doc.get("methods", []):
+            limits = row.get("limits") or {}
+            data.methods[row["id"]] = Method(
+                id=row["id"],
+                name=row.get("name") or product_names.get(row["id"], row["id"]),
+                account_countries=_expand(row.get("account_countries", []), sets),
+                account_confirmed=row.get("account_countries_confirmed", True),
+                domestic_only=row.get("domestic_only", False),
+                buyer_countries=_expand(row.get("buyer_countries", []), sets),
+                currencies=tuple(row.get("currencies", [])),
+                recurring=row.get("recurring", False),
+                recurring_note=row.get("recurring_note", ""),
+                customers=frozenset(row.get("customers", ["consumers", "businesses"])),
+                min_usd=limits.get("min_usd"),
+                max_usd=limits.get("max_usd"),
+                limits_basis=limits.get("basis", "unconfirmed"),
+                limits_note=limits.get("note", ""),
+                prohibited=frozenset(row.get("prohibited_offerings", [])),
+                is_async=row.get("async", False),
+                refunds=str(row.get("refunds", "unconfirmed")),
+                disputes=str(row.get("disputes", "unconfirmed")),
+                alternative=row.get("alternative"),
+                docs=row.get("docs", ""),
+                notes=row.get("notes", ""),
+            )
+    if markets_doc:
+        for row in markets_doc.get("markets", []):
+            data.markets[row["country"]] = Market(
+                country=row["country"],
+                currency=row["currency"],
+                stripe_accounts=str(row.get("stripe_accounts", "yes")),
+                consumer_methods=tuple(row.get("consumer_methods", [])),
+                business_methods=tuple(row.get("business_methods", [])),
+                auth_regime=row.get("auth_regime", "unconfirmed"),
+                terminal=str(row.get("terminal", "unconfirmed")),
+                self_serve_payouts=row.get("self_serve_payouts", False),
+                notes=row.get("notes", ""),
+            )
+    return data

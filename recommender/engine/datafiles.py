@@ -1,0 +1,308 @@
+"""Loading and checking the data files a ruleset names under `data:` (docs/data-tables.md).
+
+Each file is YAML with `kind:` and `version:`, validated by `rules/<kind>.schema.json`, then
+by semantic checks (known countries, currencies, method ids, sets); every problem is reported
+at its position in the data file, as `path:line:col: message`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+
+from recommender.conditions.check import FieldSpec
+from recommender.engine.data import AUTH_REGIMES, COMPUTED_FACTS, WALLETS, MarketData
+from recommender.errors import Problem
+from recommender.questionnaire.countries import is_country
+from recommender.questionnaire.currencies import is_currency
+from recommender.yamlpos import Located, YamlError, load_yaml
+
+if TYPE_CHECKING:
+    from recommender.engine.model import Product
+
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+DATA_KINDS = ("payment_methods", "markets", "solution_design")
+
+
+def is_data_text(text: str) -> bool:
+    """True when a rules/*.yaml text is a data file (a top-level `kind:` of a data kind),
+    not a ruleset: directory loaders skip these."""
+    for line in text.splitlines():
+        if line.startswith("kind:"):
+            return line.split(":", 1)[1].strip().strip("'\"") in DATA_KINDS
+    return False
+
+
+@lru_cache(maxsize=8)
+def _validator(kind: str) -> jsonschema.protocols.Validator | None:
+    path = RULES_DIR / f"{kind}.schema.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def computed_field_specs(market_data: MarketData | None) -> dict[str, FieldSpec]:
+    """Field specs of the facts computed from the data, for condition checks."""
+    if market_data is None:
+        return {}
+    methods = tuple(market_data.methods)
+    out: dict[str, FieldSpec] = {}
+    for name, kind in COMPUTED_FACTS.items():
+        if name == "auth_regimes":
+            out[name] = FieldSpec(
+                "multi", options=AUTH_REGIMES, label="card authentication regimes"
+            )
+        elif kind == "multi":
+            out[name] = FieldSpec("multi", options=methods, label=name.replace("_", " "))
+        else:
+            out[name] = FieldSpec(kind, label=name.replace("_", " "))
+    return out
+
+
+def _did_you_mean(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class DataLoader:
+    """Loads every data file a ruleset names; problems go to the ruleset builder's list."""
+
+    def __init__(
+        self, builder: Any, sets: Mapping[str, tuple[Any, ...]], products: Mapping[str, Product]
+    ) -> None:
+        self.builder = builder
+        self.sets = sets
+        self.products = products
+        self.files: Mapping[str, str] = builder.data_files
+        base = Path(builder.located.path).parent
+        self.base = base if builder.located.path not in ("", "<string>") else None
+
+    def path_of(self, name: str) -> str:
+        return str(self.base / name) if self.base is not None and str(self.base) != "." else name
+
+    def load(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """(kind -> parsed document, file name -> text) for the files that load cleanly."""
+        docs: dict[str, Any] = {}
+        texts: dict[str, str] = {}
+        section = self.builder.data.get("data") or {}
+        for kind, name in section.items():
+            text = self.files.get(name)
+            if text is None:
+                self.builder.problem(
+                    ("data", kind),
+                    f"data file '{name}' not found (it must sit beside the ruleset in rules/)",
+                )
+                continue
+            texts[name] = text
+            doc = self.load_one(kind, name, text)
+            if doc is not None:
+                docs[kind] = doc
+        # Cross-file checks once both tables are there.
+        if "markets" in docs and "payment_methods" in docs:
+            self.check_market_methods(docs["markets"], docs["payment_methods"])
+        return docs, texts
+
+    def load_one(self, kind: str, name: str, text: str) -> dict[str, Any] | None:
+        path = self.path_of(name)
+        problems = self.builder.problems
+        try:
+            located = load_yaml(text, path)
+        except YamlError as exc:
+            problems.append(exc.problem)
+            return None
+        data = located.data
+        if not isinstance(data, dict):
+            problems.append(Problem(path, 1, 1, f"a {kind} data file must be a mapping"))
+            return None
+        if data.get("kind") != kind:
+            problems.append(
+                located.problem(
+                    ("kind",),
+                    f"this file is named under data: {kind}, so it needs 'kind: {kind}' "
+                    f"(found {data.get('kind')!r})",
+                )
+            )
+            return None
+        validator = _validator(kind)
+        if validator is not None:
+            errors = sorted(
+                validator.iter_errors(data),
+                key=lambda e: (located.pos(e.absolute_path), e.message),
+            )
+            if errors:
+                for e in errors:
+                    where = "/".join(str(p) for p in e.absolute_path)
+                    prefix = f"{where}: " if where else ""
+                    problems.append(located.problem(tuple(e.absolute_path), prefix + e.message))
+                return None
+        before = len(problems)
+        check: Callable[[Located], None] | None = {
+            "payment_methods": self.check_methods,
+            "markets": self.check_markets,
+            "solution_design": self.check_design,
+        }.get(kind)
+        if check is not None:
+            check(located)
+        if len(problems) > before:
+            return None
+        self._located = getattr(self, "_located", {})
+        self._located[kind] = located
+        return data
+
+    # -- semantic checks ------------------------------------------------------------------
+    def countries(self, located: Located, where: tuple[Any, ...], items: list[Any]) -> None:
+        for i, item in enumerate(items):
+            if isinstance(item, str) and item.startswith("@"):
+                if item[1:] not in self.sets:
+                    known = sorted(self.sets)
+                    located_problem(
+                        self.builder,
+                        located,
+                        where + (i,),
+                        f"unknown set '{item}' (declare it under sets: in the ruleset)"
+                        + _did_you_mean(item[1:], known),
+                    )
+            elif not is_country(item):
+                located_problem(
+                    self.builder,
+                    located,
+                    where + (i,),
+                    f"unknown country code {item!r} (use ISO 3166-1 alpha-2, e.g. DE)",
+                )
+
+    def currencies(self, located: Located, where: tuple[Any, ...], items: list[Any]) -> None:
+        for i, item in enumerate(items):
+            if not is_currency(item):
+                located_problem(
+                    self.builder,
+                    located,
+                    where + (i,),
+                    f"unknown currency code {item!r} (use ISO 4217, e.g. EUR)",
+                )
+
+    def offering_options(self) -> list[str] | None:
+        q = self.builder.questionnaire
+        if q is None:
+            return None
+        question = q.questions.get("offering_types")
+        options = getattr(question, "options", None) if question is not None else None
+        if not options:
+            return None
+        return [str(getattr(o, "value", o)) for o in options]
+
+    def check_methods(self, located: Located) -> None:
+        rows = located.data.get("methods", [])
+        ids = [r["id"] for r in rows]
+        seen: dict[str, int] = {}
+        offerings = self.offering_options()
+        catalogue = sorted(self.products)
+        for i, row in enumerate(rows):
+            mid = row["id"]
+            if mid in seen:
+                first = located.pos(("methods", seen[mid], "id"))[0]
+                located_problem(
+                    self.builder,
+                    located,
+                    ("methods", i, "id"),
+                    f"duplicate method id '{mid}' (first defined at line {first})",
+                )
+            seen.setdefault(mid, i)
+            if mid not in self.products:
+                located_problem(
+                    self.builder,
+                    located,
+                    ("methods", i, "id"),
+                    f"unknown product '{mid}': a method must be a product of the ruleset's "
+                    "catalogue" + _did_you_mean(mid, catalogue),
+                )
+            self.countries(located, ("methods", i, "account_countries"), row["account_countries"])
+            self.countries(located, ("methods", i, "buyer_countries"), row["buyer_countries"])
+            self.currencies(located, ("methods", i, "currencies"), row["currencies"])
+            alt = row.get("alternative")
+            if alt is not None and alt not in ids:
+                located_problem(
+                    self.builder,
+                    located,
+                    ("methods", i, "alternative"),
+                    f"unknown method '{alt}'" + _did_you_mean(alt, ids),
+                )
+            if offerings is not None:
+                for j, o in enumerate(row.get("prohibited_offerings", [])):
+                    if o not in offerings:
+                        located_problem(
+                            self.builder,
+                            located,
+                            ("methods", i, "prohibited_offerings", j),
+                            f"unknown offering type '{o}' (options of offering_types: "
+                            f"{', '.join(offerings)})",
+                        )
+            limits = row.get("limits") or {}
+            low, high = limits.get("min_usd"), limits.get("max_usd")
+            if low is not None and high is not None and low > high:
+                located_problem(
+                    self.builder,
+                    located,
+                    ("methods", i, "limits"),
+                    f"min_usd {low} is above max_usd {high}",
+                )
+
+    def check_markets(self, located: Located) -> None:
+        rows = located.data.get("markets", [])
+        seen: dict[str, int] = {}
+        for i, row in enumerate(rows):
+            c = row["country"]
+            if not is_country(c):
+                located_problem(
+                    self.builder,
+                    located,
+                    ("markets", i, "country"),
+                    f"unknown country code {c!r} (use ISO 3166-1 alpha-2, e.g. DE)",
+                )
+            if c in seen:
+                first = located.pos(("markets", seen[c], "country"))[0]
+                located_problem(
+                    self.builder,
+                    located,
+                    ("markets", i, "country"),
+                    f"duplicate market '{c}' (first defined at line {first})",
+                )
+            seen.setdefault(c, i)
+            self.currencies(located, ("markets", i, "currency"), [row["currency"]])
+
+    def check_market_methods(self, markets: dict[str, Any], methods: dict[str, Any]) -> None:
+        located = getattr(self, "_located", {}).get("markets")
+        if located is None:
+            return
+        ids = [r["id"] for r in methods.get("methods", [])]
+        for i, row in enumerate(markets.get("markets", [])):
+            for key in ("consumer_methods", "business_methods"):
+                for j, mid in enumerate(row.get(key, [])):
+                    if mid != WALLETS and mid not in ids:
+                        located_problem(
+                            self.builder,
+                            located,
+                            ("markets", i, key, j),
+                            f"unknown method '{mid}' (a method of payment_methods.yaml or "
+                            f"'{WALLETS}')" + _did_you_mean(mid, ids + [WALLETS]),
+                        )
+
+    def check_design(self, located: Located) -> None:
+        try:
+            from recommender.readout import check_design  # type: ignore[attr-defined,unused-ignore]
+        except ImportError:  # the readout package is optional for the engine
+            return
+        for message in check_design(located.data, list(self.products)):
+            located_problem(self.builder, located, (), message)
+
+
+def located_problem(builder: Any, located: Located, where: tuple[Any, ...], message: str) -> None:
+    builder.problems.append(located.problem(where, message))
