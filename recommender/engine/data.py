@@ -113,6 +113,7 @@ DEFAULT_MESSAGES = {
     "amount_min": "{method} needs at least about {limit} per payment; the average ticket is {avg}.",
     "alternative": "Offer {alternative} instead.",
     "currency": "{method} needs prices in {currencies}; they are not among the customer's price currencies ({priced}).",
+    "currency_fixed": "{method} needs prices in {currencies}: Adaptive Pricing shows them.",
     "unconfirmed_accounts": "Which account countries can enable {method} is not confirmed: check before promising it.",
 }
 
@@ -125,6 +126,7 @@ class MarketData:
     markets: dict[str, Market] = field(default_factory=dict)
     sca_area: frozenset[str] = frozenset()
     messages: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MESSAGES))
+    regime_labels: dict[str, str] = field(default_factory=dict)
     customer_labels: dict[str, str] = field(
         default_factory=lambda: {"consumers": "consumers", "businesses": "businesses"}
     )
@@ -400,8 +402,9 @@ class MarketData:
                     item["account_country"] = v.account if v is not None else account
                     item["async"] = m.is_async
                     if priced is not None and not set(m.currencies) & set(priced):
+                        fixed = "adaptive_pricing" in recommended
                         item["currency_note"] = fill(
-                            self.messages["currency"],
+                            self.messages["currency_fixed" if fixed else "currency"],
                             {
                                 "method": m.name,
                                 "currencies": ", ".join(m.currencies),
@@ -446,6 +449,7 @@ class MarketData:
                     "account_country": account,
                     "cross_border": account != b,
                     "auth_regime": regime,
+                    "auth_regime_label": self.regime_labels.get(regime, regime),
                     "methods": methods,
                     "excluded": excluded,
                     "terminal": market.terminal if market else "unconfirmed",
@@ -540,6 +544,7 @@ def build_market_data(
                 notes=row.get("notes", ""),
             )
     if markets_doc:
+        data.regime_labels.update(markets_doc.get("auth_regime_labels", {}))
         for row in markets_doc.get("markets", []):
             data.markets[row["country"]] = Market(
                 country=row["country"],
