@@ -106,9 +106,13 @@ class DataLoader:
             doc = self.load_one(kind, name, text)
             if doc is not None:
                 docs[kind] = doc
-        # Cross-file checks once both tables are there.
-        if "markets" in docs and "payment_methods" in docs:
-            self.check_market_methods(docs["markets"], docs["payment_methods"])
+        # Cross-file checks once both tables are there (also when one has other problems).
+        located = getattr(self, "_located", {})
+        if "markets" in located and "payment_methods" in located:
+            before = len(self.builder.problems)
+            self.check_market_methods(located["markets"].data, located["payment_methods"].data)
+            if len(self.builder.problems) > before:
+                docs.pop("markets", None)
         return docs, texts
 
     def load_one(self, kind: str, name: str, text: str) -> dict[str, Any] | None:
@@ -144,6 +148,8 @@ class DataLoader:
                     prefix = f"{where}: " if where else ""
                     problems.append(located.problem(tuple(e.absolute_path), prefix + e.message))
                 return None
+        self._located = getattr(self, "_located", {})
+        self._located[kind] = located
         before = len(problems)
         check: Callable[[Located], None] | None = {
             "payment_methods": self.check_methods,
@@ -154,8 +160,6 @@ class DataLoader:
             check(located)
         if len(problems) > before:
             return None
-        self._located = getattr(self, "_located", {})
-        self._located[kind] = located
         return data
 
     # -- semantic checks ------------------------------------------------------------------

@@ -27,6 +27,7 @@ from recommender.models import (
     RulesetVersion,
     User,
 )
+from recommender.questionnaire.countries import country_name
 from recommender.questionnaire.forms import display_value, section_question_ids
 from recommender.services import discoveries, evaluation, questionnaires
 
@@ -352,6 +353,7 @@ def render_markdown(rep: Report) -> str:
         out.append("")
     if not r.get("products"):
         out += ["_No product is recommended yet._", ""]
+    out += market_plan_markdown(r.get("markets") or [])
     out += ["## Risks", ""]
     for severity, risks in rep.risk_groups:
         for risk in risks:
@@ -383,6 +385,37 @@ def render_markdown(rep: Report) -> str:
         out += [f"- {e(a.label)}: {e(a.value)}" for a in section.answers]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def market_plan_markdown(markets: list[dict[str, Any]]) -> list[str]:
+    """The per-market plan as Markdown lines (none when the result has no markets)."""
+    if not markets:
+        return []
+    e = md_escape
+    out = ["## Per-market plan", ""]
+    for m in markets:
+        currency = f" ({e(str(m['currency']))})" if m.get("currency") else ""
+        out += [f"### {e(str(m.get('country_name') or m.get('country')))}{currency}", ""]
+        methods = []
+        for x in m.get("methods", []):
+            who = f" ({', '.join(x['for'])})" if x.get("for") else ""
+            methods.append(f"{e(str(x.get('name')))}{who}")
+        out.append(f"- Turn on: {', '.join(methods) or 'cards'}")
+        account = m.get("account_country")
+        if account:
+            cross = " (cross-border)" if m.get("cross_border") else ""
+            out.append(f"- Account taking the payments: {e(country_name(str(account)))}{cross}")
+        out.append(
+            f"- Card authentication: {e(str(m.get('auth_regime_label') or m.get('auth_regime')))}"
+        )
+        for x in m.get("methods", []):
+            for key in ("currency_note", "caveat"):
+                if x.get(key):
+                    out.append(f"- {e(str(x[key]))}")
+        for x in m.get("excluded", []):
+            out.append(f"- Not offered: **{e(str(x.get('name')))}**: {e(str(x.get('reason', '')))}")
+        out.append("")
+    return out
 
 
 _MD_SPECIAL = set("\\`*_[]<>#|~")

@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, current_app
 from flask_login import current_user
 
+from recommender.questionnaire.countries import country_name
+
 # (endpoint, label, roles that see it); links appear once their feature is registered.
 NAV = [
     ("workspace.dashboard", "Discoveries", ("sa", "author", "admin")),
@@ -32,6 +34,7 @@ def nav_links() -> list[tuple[str, str]]:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["country"] = country_name
     app.jinja_env.globals["app_name"] = "Recommender"
 
     @app.context_processor

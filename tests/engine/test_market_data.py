@@ -1,0 +1,207 @@
+"""Payment-method and market data: loading, checks at their location, computed facts, plans."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recommender.engine import load_ruleset, load_ruleset_text
+from recommender.engine.loader import check_ruleset_paths, load_questionnaires
+from recommender.engine.reference import evaluate
+from recommender.errors import DefinitionError
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "rules"
+
+
+@pytest.fixture(scope="module")
+def form() -> Any:
+    return load_questionnaires(ROOT / "forms")["sa_discovery"]
+
+
+@pytest.fixture(scope="module")
+def ruleset(form: Any) -> Any:
+    return load_ruleset(RULES / "stripe.yaml", form)
+
+
+def files(**changes: str) -> dict[str, str]:
+    """The default data files, with some texts replaced."""
+    out = {
+        name: (RULES / name).read_text("utf-8") for name in ("payment_methods.yaml", "markets.yaml")
+    }
+    out.update({k.replace("__", "."): v for k, v in changes.items()})
+    return out
+
+
+def problems_of(form: Any, data_files: dict[str, str]) -> list[str]:
+    source = (RULES / "stripe.yaml").read_text("utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_ruleset_text(source, str(RULES / "stripe.yaml"), form, data_files)
+    return [str(p) for p in info.value.problems]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_default_data_files_load_with_the_ruleset(ruleset: Any) -> None:
+    assert set(ruleset.data) == {"payment_methods", "markets"}
+    assert len(ruleset.market_data.methods) == 21
+    assert len(ruleset.market_data.markets) == 30
+    assert set(ruleset.data_files) == {"payment_methods.yaml", "markets.yaml"}
+
+
+def test_unknown_country_in_a_method_row_is_refused_at_its_line(form: Any) -> None:
+    text = files()["payment_methods.yaml"].replace(
+        "account_countries: [BR]", "account_countries: [BX]", 1
+    )
+    problems = problems_of(form, files(payment_methods__yaml=text))
+    line = line_of(text, "account_countries: [BX]")
+    assert any(
+        p.startswith(f"{RULES / 'payment_methods.yaml'}:{line}:")
+        and "unknown country code 'BX'" in p
+        for p in problems
+    ), problems
+
+
+def test_unknown_currency_and_unknown_method_in_markets_are_refused(form: Any) -> None:
+    text = files()["markets.yaml"]
+    text = text.replace("currency: JPY", "currency: JPX", 1)
+    text = text.replace(
+        "[wallets, klarna, afterpay_clearpay, affirm, cashapp]", "[wallets, klarnaa]", 1
+    )
+    problems = problems_of(form, files(markets__yaml=text))
+    joined = "\n".join(problems)
+    assert f"markets.yaml:{line_of(text, 'currency: JPX')}:" in joined
+    assert "unknown currency code 'JPX'" in joined
+    assert "unknown method 'klarnaa'" in joined and "did you mean 'klarna'" in joined
+
+
+def test_a_malformed_row_and_a_missing_file_are_located(form: Any) -> None:
+    text = files()["payment_methods.yaml"].replace(
+        "    domestic_only: false\n", "    domestic_only: maybe\n", 1
+    )
+    problems = problems_of(form, files(payment_methods__yaml=text))
+    assert any("payment_methods.yaml" in p and "domestic_only" in p for p in problems), problems
+    missing = problems_of(form, {"markets.yaml": files()["markets.yaml"]})
+    assert any("stripe.yaml:" in p and "'payment_methods.yaml' not found" in p for p in missing)
+
+
+def test_a_method_that_is_not_a_catalogue_product_is_refused(form: Any) -> None:
+    text = files()["payment_methods.yaml"].replace("  - id: boleto\n", "  - id: boletto\n", 1)
+    problems = "\n".join(problems_of(form, files(payment_methods__yaml=text)))
+    assert "unknown product 'boletto'" in problems and "did you mean 'boleto'" in problems
+
+
+def test_rules_check_skips_data_files_and_checks_them_through_the_ruleset() -> None:
+    problems = check_ruleset_paths(
+        sorted(RULES.glob("*.yaml")), load_questionnaires(ROOT / "forms")
+    )
+    assert problems == []
+
+
+def test_account_countries_follow_local_entities(ruleset: Any) -> None:
+    data = ruleset.market_data
+    base = {"hq_country": "US", "entity_countries": ["BR", "US"]}
+    assert data.account_countries(base) == ["US"]
+    assert data.account_countries({**base, "local_entity_per_market": True}) == ["US", "BR"]
+
+
+def test_us_seller_to_brazil_and_mexico_gets_pix_and_oxxo_not_boleto(ruleset: Any) -> None:
+    answers = {
+        "hq_country": "US",
+        "customer_countries": ["BR", "MX"],
+        "customer_type": ["consumers"],
+        "priced_currencies": ["USD"],
+    }
+    facts = ruleset.market_data.compute(answers)
+    assert {"pix", "oxxo"} <= set(facts["eligible_methods"])
+    assert "boleto" not in facts["eligible_methods"]
+    assert "boleto" in facts["account_blocked_methods"]
+    assert {"pix", "oxxo"} <= set(facts["currency_gap_methods"])
+    # With a Brazilian entity that has its own account, Boleto becomes possible.
+    local = {**answers, "entity_countries": ["BR"], "local_entity_per_market": True}
+    assert "boleto" in ruleset.market_data.compute(local)["eligible_methods"]
+    # Priced in BRL and MXN: no currency gap.
+    priced = {**answers, "priced_currencies": ["USD", "BRL", "MXN"]}
+    assert ruleset.market_data.compute(priced)["currency_gap_methods"] == []
+
+
+def test_bnpl_limits_recurring_and_categories_exclude(ruleset: Any) -> None:
+    data = ruleset.market_data
+    base = {"hq_country": "US", "customer_countries": ["US"], "customer_type": ["consumers"]}
+    assert "afterpay_clearpay" in data.compute(base)["eligible_methods"]
+    for extra in (
+        {"pricing_models": ["fixed_recurring"]},
+        {"avg_transaction_usd": 5_000},
+        {"offering_types": ["donations"]},
+        {"customer_type": ["businesses"]},
+    ):
+        assert "afterpay_clearpay" not in data.compute({**base, **extra})["eligible_methods"], extra
+    # Mixed pricing still allows a one-time method; mixed offerings too.
+    mixed = {
+        **base,
+        "pricing_models": ["one_time", "fixed_recurring"],
+        "offering_types": ["donations", "physical_goods"],
+    }
+    assert "afterpay_clearpay" in data.compute(mixed)["eligible_methods"]
+    # Domestic only: a GB account cannot take Afterpay from US buyers.
+    assert "afterpay_clearpay" not in data.compute({**base, "hq_country": "GB"})["eligible_methods"]
+
+
+def test_auth_regimes_need_both_legs_in_the_sca_area(ruleset: Any) -> None:
+    data = ruleset.market_data
+    us = data.compute({"hq_country": "US", "customer_countries": ["DE", "US", "JP", "IN"]})
+    assert us["auth_regimes"] == ["in_afa"]
+    de = data.compute({"hq_country": "DE", "customer_countries": ["DE", "US"]})
+    assert de["auth_regimes"] == ["sca"]
+    jp = data.compute({"hq_country": "JP", "customer_countries": ["JP"]})
+    assert jp["auth_regimes"] == ["jp_3ds"]
+
+
+def test_market_plan_names_the_fix_for_each_exclusion(ruleset: Any) -> None:
+    answers = {
+        "hq_country": "US",
+        "customer_countries": ["BR", "DE"],
+        "customer_type": ["consumers"],
+        "channels": ["web"],
+        "priced_currencies": ["USD"],
+    }
+    result = evaluate(ruleset, answers).to_dict()
+    plans = {m["country"]: m for m in result["markets"]}
+    assert set(plans) == {"BR", "DE"}
+    br = plans["BR"]
+    assert br["currency"] == "BRL" and br["account_country"] == "US" and br["cross_border"]
+    boleto = next(x for x in br["excluded"] if x["id"] == "boleto")
+    assert "Brazil" in boleto["reason"] and "Offer Pix instead" in boleto["reason"]
+    assert br["methods"][0]["id"] == "cards"
+    # Germany from a US account: one leg outside the SCA area, so no mandate.
+    assert plans["DE"]["auth_regime"] == "none"
+    assert json.loads(json.dumps(result))["markets"] == result["markets"]
+
+
+def test_no_customer_countries_no_plan(ruleset: Any) -> None:
+    assert evaluate(ruleset, {"hq_country": "US"}).to_dict()["markets"] == []
+
+
+def test_durable_and_reference_agree_on_the_default_ruleset_with_data() -> None:
+    """Differential run of the default ruleset (with its computed facts) in a child process."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("default_ruleset_child.py"))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-3000:]}"
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["ok"] is True and report["compared"] >= 300
