@@ -1,0 +1,68 @@
+"""Build the readout: one JSON-serialisable dict (the readout contract, docs/readout.md) from
+the answers, the engine result and the solution design data. Rendering is elsewhere
+(recommender.readout.render)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from recommender.readout import appendix, architecture, kpis, migration, roadmap, summary
+from recommender.readout import design as design_part
+from recommender.readout.context import Context
+from recommender.readout.data import Design, load_design
+
+NOTE_KEYS = ("section_id", "section_title", "text")
+
+
+def build_readout(
+    *,
+    answers: Mapping[str, Any],
+    result: Mapping[str, Any],
+    design: Mapping[str, Any] | None,
+    questionnaire: Any = None,
+    notes: Iterable[Mapping[str, Any]] = (),
+    report_date: date,
+    company: str | None = None,
+) -> dict[str, Any]:
+    """The readout for one discovery.
+
+    `answers`: typed visible answers; `result`: `Result.to_dict()` of the rules engine;
+    `design`: the parsed rules/solution_design.yaml (None: the file shipped in rules/);
+    `notes`: the call notes marked for the readout; `report_date`: day 0 of the roadmap.
+    """
+    ctx = Context(
+        answers=dict(answers),
+        result=result,
+        design=Design(design if design is not None else load_design()),
+        report_date=report_date,
+        questionnaire=questionnaire,
+        company=company,
+    )
+    design_section = design_part.build(ctx)  # first: decides the products of the design
+    arch = architecture.build(ctx)
+    plan = roadmap.build(ctx)
+    return {
+        "meta": meta(ctx),
+        "summary": summary.build(ctx, design_section, arch, plan),
+        "design": design_section,
+        "architecture": arch,
+        "roadmap": plan.section,
+        "migration": migration.build(ctx, plan),
+        "markets": list(result.get("markets") or []),
+        "kpis": kpis.build(ctx),
+        "risks": summary.sorted_risks(ctx),
+        "notes": [{k: str(n.get(k, "")) for k in NOTE_KEYS} for n in notes],
+        "appendix": appendix.build(ctx),
+    }
+
+
+def meta(ctx: Context) -> dict[str, Any]:
+    ruleset = ctx.result.get("ruleset") or {}
+    return {
+        "company": ctx.company or ctx.answers.get("company_name"),
+        "report_date": ctx.report_date.isoformat(),
+        "ruleset": {"name": ruleset.get("name"), "version": ruleset.get("version")},
+        "generated_by": "recommender",
+    }

@@ -1,0 +1,178 @@
+"""Executive summary: the customer in a sentence, the solution in a paragraph, top risks,
+first actions with owners, go-live against the target, and the key questions still open."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from recommender.readout.architecture import summary_systems
+from recommender.readout.context import Context
+from recommender.readout.dates import add_months, add_months_float, month_of
+from recommender.readout.roadmap import Roadmap, target_months
+from recommender.readout.text import join
+from recommender.readout.text import months as months_text
+
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+TOP_RISKS = 3
+FIRST_ACTIONS = 3
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def month_words(yyyy_mm: str) -> str:
+    """'2026-09' -> 'September 2026'."""
+    year, month = yyyy_mm.split("-")
+    return f"{MONTH_NAMES[int(month) - 1]} {year}"
+
+
+def channel_phrase(ctx: Context, channel: str) -> str:
+    phrase = ctx.design.labels.get("channel_phrases", {}).get(channel)
+    return ctx.fill(phrase) if phrase else ctx.design.label("channels", channel)
+
+
+def customer(ctx: Context) -> str:
+    channels = [channel_phrase(ctx, c) for c in ctx.answers.get("channels") or []]
+    return ctx.fill(ctx.design.wording["customer"], channels_phrase=join(channels))
+
+
+def surfaces_phrase(ctx: Context, surfaces: list[Mapping[str, Any]]) -> str:
+    """'Stripe Checkout on the website and Stripe Terminal in the 200 stores'."""
+    by_name: dict[str, list[str]] = {}
+    for s in surfaces:
+        by_name.setdefault(s["name"], []).append(channel_phrase(ctx, s["channel"]))
+    template = ctx.design.wording["surface_phrase"]
+    return join(
+        [ctx.fill(template, name=name, channel_phrase=join(ch)) for name, ch in by_name.items()]
+    )
+
+
+def solution(ctx: Context, design: Mapping[str, Any], architecture: Mapping[str, Any]) -> str:
+    wording = ctx.design.wording
+    if not ctx.products:
+        return str(wording["solution_empty"])
+    sentences = []
+    if design["surfaces"]:
+        sentences.append(
+            ctx.fill(
+                wording["solution_surfaces"], surfaces=surfaces_phrase(ctx, design["surfaces"])
+            )
+        )
+    surface_ids = {s["product"] for s in design["surfaces"]}
+    templates = {g["id"]: g.get("sentence") for g in ctx.design.groups}
+    for group in design["groups"]:
+        names = [p["name"] for p in group["products"] if p["id"] not in surface_ids]
+        if names and templates.get(group["id"]):
+            sentences.append(ctx.fill(str(templates[group["id"]]), products=join(names)))
+    for extra in wording.get("solution_sentences", []):
+        if ctx.holds(extra.get("when")):
+            sentences.append(ctx.fill(str(extra["text"])))
+    systems = summary_systems(ctx, architecture)
+    if systems:
+        sentences.append(ctx.fill(wording["solution_systems"], systems=join(systems)))
+    return " ".join(s for s in sentences if s)
+
+
+def sorted_risks(ctx: Context) -> list[dict]:
+    risks = list(ctx.result.get("risks", []))
+    risks.sort(key=lambda r: SEVERITY_RANK.get(r.get("severity", "low"), 3))
+    return [
+        {
+            "id": r["id"],
+            "title": r["title"],
+            "severity": r["severity"],
+            "reason": r.get("reason", ""),
+            "mitigation": r.get("mitigation", ""),
+        }
+        for r in risks
+    ]
+
+
+def top_risks(ctx: Context) -> list[dict]:
+    return [
+        {k: r[k] for k in ("id", "title", "severity", "mitigation")}
+        for r in sorted_risks(ctx)[:TOP_RISKS]
+    ]
+
+
+def first_actions(ctx: Context) -> list[dict]:
+    out: list[dict] = []
+    for step in ctx.design.data["next_steps"]:
+        if len(out) == FIRST_ACTIONS:
+            break
+        if ctx.holds(step.get("when")):
+            out.append({"action": ctx.fill(str(step["action"])), "owner": step["owner"]})
+    return out
+
+
+def go_live(ctx: Context, roadmap: Roadmap) -> dict:
+    target = target_months(ctx)
+    plan = roadmap.launch_months
+    plan_date = add_months_float(ctx.report_date, plan)
+    target_date = month_of(add_months(ctx.report_date, target)) if target is not None else None
+    meets = roadmap.section["meets_go_live"]
+    key = "no_target" if meets is None else ("meets" if meets else "misses")
+    message = ctx.fill(
+        ctx.design.wording["go_live"][key],
+        plan_months=months_text(plan),
+        plan_date=month_words(plan_date),
+        target_months=str(target) if target is not None else "",
+        target_date=month_words(target_date) if target_date else "",
+    )
+    return {
+        "target_months": target,
+        "target_date": target_date,
+        "plan_months": plan,
+        "plan_date": plan_date,
+        "meets": meets,
+        "message": message,
+    }
+
+
+def missing(ctx: Context) -> list[dict]:
+    """Key questions not answered (only those the questionnaire would show, when given)."""
+    q = ctx.questionnaire
+    visible = set(q.visible_question_ids(ctx.answers)) if q is not None else None
+    out: list[dict] = []
+    seen: set[str] = set()
+    for area in ctx.design.data["key_questions"]:
+        for question in area["questions"]:
+            qid = question["id"]
+            if qid in seen or qid in ctx.answers:
+                continue
+            if visible is not None and qid not in visible:
+                continue
+            if not ctx.holds(question.get("when")):
+                continue
+            seen.add(qid)
+            label = q.questions[qid].label if q is not None else question["label"]
+            out.append({"id": qid, "label": str(label)})
+    return out
+
+
+def build(
+    ctx: Context,
+    design: Mapping[str, Any],
+    architecture: Mapping[str, Any],
+    roadmap: Roadmap,
+) -> dict:
+    return {
+        "customer": customer(ctx),
+        "solution": solution(ctx, design, architecture),
+        "top_risks": top_risks(ctx),
+        "first_actions": first_actions(ctx),
+        "go_live": go_live(ctx, roadmap),
+        "missing": missing(ctx),
+    }
