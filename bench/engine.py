@@ -198,6 +198,56 @@ def synthetic_sizes(sizes: list[int], n: int) -> None:
         compiled.close()
 
 
+BASELINE_COMMIT = "e4d89a5"  # main before the method and market data tables (issue 8)
+
+
+def before_after(n: int, baseline: str = BASELINE_COMMIT) -> None:
+    """The default ruleset now (with its data tables) vs the one at `baseline`, on the same
+    answer sets, interleaved in one run: full evaluation with open questions."""
+    import subprocess
+
+    print(f"(a0) default ruleset before (git {baseline}) and after, same run, interleaved")
+    try:
+        old_text = subprocess.run(
+            ["git", "show", f"{baseline}:rules/stripe.yaml"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        print(f"  baseline {baseline} not in this clone's history: skipped")
+        return
+    q = find_questionnaire(ROOT / "forms", "sa_discovery")
+    old = compile_ruleset(load_ruleset_text(old_text, "stripe-before.yaml"))
+    new = compile_ruleset(load_ruleset(ROOT / "rules" / "stripe.yaml", q))
+    rnd = random.Random(11)
+    sets = [random_answers_for(q, rnd) for _ in range(50)]
+    for a in sets:  # warm both (template compilation, caches)
+        old.evaluate(a, q)
+        new.evaluate(a, q)
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    for i in range(n):
+        a = sets[i % 50]
+        for label, ev in (
+            (("before", old), ("after", new)) if i % 2 else (("after", new), ("before", old))
+        ):
+            t = time.perf_counter()
+            ev.evaluate(a, q)
+            times[label].append(1000 * (time.perf_counter() - t))
+    stats = {}
+    for label, values in times.items():
+        values.sort()
+        stats[label] = (statistics.median(values), values[int(0.99 * (len(values) - 1))])
+        print(
+            f"  {label:<7} {len(old.ruleset.rules) if label == 'before' else len(new.ruleset.rules)} rules"
+            f"  p50 {stats[label][0]:.3f} ms  p99 {stats[label][1]:.3f} ms"
+        )
+    print(f"  ratio after/before p50 {stats['after'][0] / stats['before'][0]:.2f}")
+    old.close()
+    new.close()
+
+
 def drivers(n: int) -> None:
     print("(c) driver: low-level durable_rules_engine vs Host + Python callback per fired rule")
     from recommender.engine import cond
@@ -227,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
     args = parser.parse_args(argv)
     n = 200 if args.quick else 1000
+    before_after(n)
     default_ruleset(n)
     synthetic_sizes([100, 1000, 5000], max(50, n // 5))
     drivers(max(50, n // 5))

@@ -11,6 +11,7 @@ durable engine and the reference evaluator.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,7 @@ INPUTS = (
 RECURRING_PRICING = frozenset({"fixed_recurring", "seat", "usage", "prepaid_credits"})
 WALLETS = "wallets"
 
+_CACHE_LOCK = threading.Lock()
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -127,6 +129,9 @@ class MarketData:
     sca_area: frozenset[str] = frozenset()
     messages: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MESSAGES))
     regime_labels: dict[str, str] = field(default_factory=dict)
+    _verdict_cache: dict[tuple[Any, ...], list[Verdict]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     customer_labels: dict[str, str] = field(
         default_factory=lambda: {"consumers": "consumers", "businesses": "businesses"}
     )
@@ -273,7 +278,20 @@ class MarketData:
         return Verdict(m.id, buyer, True, account)
 
     def verdicts(self, answers: Mapping[str, Any]) -> list[Verdict]:
-        """A verdict for every (method, buyer country) pair where the method is used."""
+        """A verdict for every (method, buyer country) pair where the method is used
+        (remembered for the last few answer sets: one evaluation asks three times)."""
+        key = tuple(_frozen(answers.get(name)) for name in INPUTS)
+        cache = self._verdict_cache
+        found = cache.get(key)
+        if found is None:
+            found = self._verdicts(answers)
+            with _CACHE_LOCK:
+                cache[key] = found
+                while len(cache) > 32:
+                    cache.pop(next(iter(cache)))
+        return found
+
+    def _verdicts(self, answers: Mapping[str, Any]) -> list[Verdict]:
         buyers = _strings(answers.get("customer_countries"))
         accounts = self.account_countries(answers)
         out = []
@@ -479,6 +497,10 @@ class _Adder:
         self.methods.append(
             {"id": mid, "name": name, "for": [who] if who else [], "source": source}
         )
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else (type(value), value)
 
 
 def _strings(value: Any) -> list[str]:
