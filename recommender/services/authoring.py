@@ -8,6 +8,12 @@ Publishing (and rollback, which publishes a copy of an old version as the newest
 one transaction that first locks the ruleset row, so two authors publishing at the same moment
 get two whole versions N and N+1, never a half-written one. A draft with check errors or
 failing scenarios is refused: a broken ruleset never becomes active.
+
+A version's data files (`data_files`: the tables its `data:` names, file name -> YAML text)
+travel with it: drafts start with the active version's, every check, scenario run, sandbox,
+impact preview and lint uses the version's own, and publish and rollback store them with the
+new version (`recommender.services.authoring_data` has the per-file helpers). Functions that
+take a `data_files` argument read None as "the active version's data files".
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +36,9 @@ from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from recommender.engine.bulk import Outcome, summarize_all
+from recommender.engine.datafiles import is_data_text
+from recommender.engine.loader import read_data_files
+from recommender.engine.model import bundle_checksum
 from recommender.errors import (
     Conflict,
     DefinitionError,
@@ -51,8 +60,8 @@ from recommender.models import (
     User,
 )
 from recommender.questionnaire import MISSING
+from recommender.services import authoring_data
 from recommender.services import scenarios as scenario_runner
-from recommender.engine.datafiles import is_data_text
 from recommender.yamlpos import Located, YamlError, load_yaml
 
 SCENARIOS_PATH = "scenarios.feature"
@@ -206,6 +215,46 @@ def export(name: str, version: int | None = None) -> str:
     return row.source
 
 
+def export_files(name: str, version: int | None = None) -> dict[str, str]:
+    """The data files of a published version (default: the active one), file name -> text."""
+    row = get_version(name, version) if version is not None else active_version(name)
+    return dict(row.data_files or {})
+
+
+def export_file(name: str, file_name: str, version: int | None = None) -> str:
+    """One data file of a published version (default: the active one)."""
+    files = export_files(name, version)
+    if file_name not in files:
+        which = f"version {version}" if version is not None else "the active version"
+        raise NotFound(f"{which.capitalize()} of '{name}' has no data file '{file_name}'.")
+    return files[file_name]
+
+
+def data_changes(versions: list[RulesetVersion]) -> dict[int, list[tuple[str, str]]]:
+    """Version row id -> (data file, added | removed | changed) against the version
+    published before it, for a newest-first list of published versions."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    for row, before in zip(versions, [*versions[1:], None], strict=True):
+        out[row.id] = authoring_data.changed_files(
+            before.data_files if before is not None else {}, row.data_files
+        )
+    return out
+
+
+def _files(name: str | None, data_files: Mapping[str, str] | None) -> dict[str, str]:
+    """The data files to use with a source: the given ones, else the active version's of
+    `name` (a caller holding only a ruleset text gets the data in force), else none."""
+    if data_files is not None:
+        return dict(data_files)
+    if name is None:
+        return {}
+    ruleset = _session().scalar(select(Ruleset).where(Ruleset.name == name))
+    if ruleset is None or ruleset.active_version_id is None:
+        return {}
+    row = _session().get(RulesetVersion, ruleset.active_version_id)
+    return dict(row.data_files or {}) if row is not None else {}
+
+
 def user_name(user_id: int | None) -> str:
     if user_id is None:
         return "command line"
@@ -263,19 +312,36 @@ def _questionnaire_by_version_id(version_id: int, cache: dict[int, Any]) -> Any:
 # --------------------------------------------------------------------------- check + compile
 
 
-def check_source(source: str, name: str | None = None, path: str | None = None) -> list[Problem]:
-    """Every problem of a ruleset source (`path:line:col: message`); [] when it is valid."""
-    return _check_and_load(source, name, path)[0]
+def check_source(
+    source: str,
+    name: str | None = None,
+    path: str | None = None,
+    data_files: Mapping[str, str] | None = None,
+) -> list[Problem]:
+    """Every problem of a ruleset source and its data files (`path:line:col: message`, a
+    data file's problems at their place in that file); [] when they are valid."""
+    return _check_and_load(source, name, path, data_files=_files(name, data_files))[0]
+
+
+def source_path(name: str | None) -> str:
+    """The path problems of a ruleset source are reported under (its data files' problems
+    carry their own file names)."""
+    return f"{name or 'ruleset'}.yaml"
 
 
 def _check_and_load(
-    source: str, name: str | None = None, path: str | None = None, questionnaire: Any = None
+    source: str,
+    name: str | None = None,
+    path: str | None = None,
+    questionnaire: Any = None,
+    data_files: Mapping[str, str] | None = None,
 ) -> tuple[list[Problem], Any]:
     """(every problem, the loaded engine Ruleset or None): one load serves both. The
-    questionnaire is looked up when not given."""
+    questionnaire is looked up when not given; `data_files` are the texts of the files the
+    source names (none given: none, never files read from disk)."""
     from recommender.engine import load_ruleset_text
 
-    path = path or f"{name or 'ruleset'}.yaml"
+    path = path or source_path(name)
     problems: list[Problem] = []
     try:
         located = load_yaml(source, path)
@@ -298,19 +364,23 @@ def _check_and_load(
         )
     ruleset = None
     try:
-        ruleset = load_ruleset_text(source, path, questionnaire)
+        ruleset = load_ruleset_text(source, path, questionnaire, dict(data_files or {}))
     except DefinitionError as exc:
         problems.extend(exc.problems)
     return sorted(set(problems)), ruleset
 
 
-def load_checked(source: str, name: str | None = None) -> tuple[Any, Any]:
-    """(engine Ruleset, questionnaire) for a source; DefinitionError when it has problems."""
+def load_checked(
+    source: str, name: str | None = None, data_files: Mapping[str, str] | None = None
+) -> tuple[Any, Any]:
+    """(engine Ruleset, questionnaire) for a source with its data files; DefinitionError
+    when they have problems."""
+    files = _files(name, data_files)
     questionnaire = questionnaire_for_source(source)
-    key = (checksum(source), name, id(questionnaire))
+    key = (bundle_checksum(source, files), name, id(questionnaire))
     if key in _CHECKED:
         return _CHECKED[key][0], questionnaire
-    problems, ruleset = _check_and_load(source, name, questionnaire=questionnaire)
+    problems, ruleset = _check_and_load(source, name, questionnaire=questionnaire, data_files=files)
     if problems:
         raise DefinitionError(problems)
     if len(_CHECKED) >= 8:
@@ -319,18 +389,20 @@ def load_checked(source: str, name: str | None = None) -> tuple[Any, Any]:
     return ruleset, questionnaire
 
 
-# Checked rulesets by (source checksum, name, questionnaire object); loaded rulesets are
+# Checked rulesets by (source + data checksum, name, questionnaire object); loaded rulesets are
 # plain data, so reusing one for a new compilation is safe.
 _CHECKED: dict[tuple[str, str | None, int], tuple[Any, Any]] = {}
 
 
 @contextmanager
-def compiled_source(source: str, name: str | None = None) -> Iterator[tuple[Any, Any]]:
-    """Compile a source for one use and free the compilation afterwards (durable_rules
-    keeps every compiled ruleset alive in C until it is deleted)."""
+def compiled_source(
+    source: str, name: str | None = None, data_files: Mapping[str, str] | None = None
+) -> Iterator[tuple[Any, Any]]:
+    """Compile a source (with its data files) for one use and free the compilation
+    afterwards (durable_rules keeps every compiled ruleset alive in C until it is deleted)."""
     from recommender.engine import compile_ruleset
 
-    ruleset, questionnaire = load_checked(source, name)
+    ruleset, questionnaire = load_checked(source, name, data_files)
     compiled = compile_ruleset(ruleset)
     try:
         yield compiled, questionnaire
@@ -396,13 +468,15 @@ def seed_scenarios(name: str, source_path: str | Path | None = None) -> str:
 
 
 def get_or_create_draft(name: str, user: User | None) -> RulesetVersion:
-    """The user's draft of a ruleset, created from the active version when there is none."""
+    """The user's draft of a ruleset, created from the active version (its source, scenarios
+    and data files) when there is none."""
     existing = draft_for(name, user)
     if existing is not None:
         return existing
     ruleset = get_ruleset(name)
     active = active_version(name)
     scenarios = active.scenarios or seed_scenarios(name)
+    data_files = dict(active.data_files or {})
     with db.transaction() as session:
         draft = RulesetVersion(
             ruleset_id=ruleset.id,
@@ -410,7 +484,8 @@ def get_or_create_draft(name: str, user: User | None) -> RulesetVersion:
             status="draft",
             source=active.source,
             scenarios=scenarios,
-            checksum=checksum(active.source),
+            data_files=data_files,
+            checksum=bundle_checksum(active.source, data_files),
             note=f"based on version {active.version}",
             created_by_id=user.id if user else None,
         )
@@ -430,19 +505,68 @@ def save_draft(
     user: User | None,
     source: str | None = None,
     scenarios: str | None = None,
+    *,
+    data_files: Mapping[str, str] | None = None,
+    expected_checksum: str | None = None,
 ) -> SaveResult:
-    """Store the user's draft (even with problems: work in progress) and check it."""
+    """Store the user's draft (even with problems: work in progress) and check it with its
+    data files. `data_files` replaces all of them (an import); `expected_checksum` is the
+    checksum of the source the author started from: Conflict when it changed since."""
     draft = get_or_create_draft(name, user)
-    with db.transaction():
+    with db.transaction() as session:
+        session.refresh(draft)
         if source is not None:
-            source = source.replace("\r\n", "\n")
-            draft.source = source
-            draft.checksum = checksum(source)
+            _expect(draft.source, expected_checksum, source_path(name))
+            draft.source = source.replace("\r\n", "\n")
         if scenarios is not None:
             draft.scenarios = scenarios.replace("\r\n", "\n")
-    problems = check_source(draft.source, name)
+        if data_files is not None:
+            draft.data_files = {k: v.replace("\r\n", "\n") for k, v in data_files.items()}
+        draft.checksum = bundle_checksum(draft.source, draft.data_files)
+    return _checked(name, draft)
+
+
+def save_draft_file(
+    name: str,
+    user: User | None,
+    file_name: str,
+    text: str,
+    *,
+    expected_checksum: str | None = None,
+) -> SaveResult:
+    """Store one data file of the user's draft (the other files and the source stay as
+    they are) and check the draft with it. The file must be one the draft's source names
+    under `data:` (or one it holds already); `expected_checksum` is the checksum of the file's
+    text the author started from (of "" for a new file): Conflict when it changed since."""
+    draft = get_or_create_draft(name, user)
+    with db.transaction() as session:
+        session.refresh(draft)
+        stored = dict(draft.data_files or {})
+        file_name = authoring_data.check_file_name(draft.source, stored, file_name)
+        _expect(stored.get(file_name, ""), expected_checksum, file_name)
+        stored[file_name] = text.replace("\r\n", "\n")
+        draft.data_files = stored  # a new dict: the JSON column sees the change
+        draft.checksum = bundle_checksum(draft.source, stored)
+    return _checked(name, draft)
+
+
+def _expect(current: str, expected_checksum: str | None, label: str) -> None:
+    if expected_checksum is not None and checksum(current) != expected_checksum:
+        raise Conflict(
+            f"{label} of your draft changed since you opened it (saved from another window or "
+            "by a command); nothing was saved. Copy your text, reload, and apply it again."
+        )
+
+
+def _checked(name: str, draft: RulesetVersion) -> SaveResult:
+    problems = check_source(draft.source, name, data_files=draft.data_files or {})
     _, scenario_problems = scenario_runner.parse_scenarios(draft.scenarios, SCENARIOS_PATH)
     return SaveResult(draft, problems, scenario_problems)
+
+
+def draft_files(draft: RulesetVersion) -> list[authoring_data.DataFile]:
+    """The draft's data files for the editor's file selector (see authoring_data.files_of)."""
+    return authoring_data.files_of(draft.source, draft.data_files)
 
 
 def discard_draft(name: str, user: User | None) -> bool:
@@ -452,6 +576,14 @@ def discard_draft(name: str, user: User | None) -> bool:
     with db.transaction() as session:
         session.delete(draft)
     return True
+
+
+def draft_diff(name: str, draft: RulesetVersion) -> str:
+    """The draft against the active version: the rules, then each data file that differs."""
+    active = active_version(name)
+    return unified_diff(active.source, draft.source, "active", "draft") + authoring_data.files_diff(
+        active.data_files, draft.data_files, "active", "draft"
+    )
 
 
 def draft_is_stale(name: str, draft: RulesetVersion) -> int | None:
@@ -465,9 +597,12 @@ def draft_is_stale(name: str, draft: RulesetVersion) -> int | None:
 # --------------------------------------------------------------------------- scenarios
 
 
-def run_scenarios(name: str, source: str, scenarios: str) -> scenario_runner.RunReport:
-    """Run stored scenarios against a source (DefinitionError when the source is broken)."""
-    with compiled_source(source, name) as (compiled, questionnaire):
+def run_scenarios(
+    name: str, source: str, scenarios: str, data_files: Mapping[str, str] | None = None
+) -> scenario_runner.RunReport:
+    """Run stored scenarios against a source with its data files (DefinitionError when
+    either is broken)."""
+    with compiled_source(source, name, data_files) as (compiled, questionnaire):
 
         def evaluate(answers: dict[str, Any]) -> dict[str, Any]:
             result: dict[str, Any] = compiled.evaluate(answers, questionnaire).to_dict()
@@ -494,8 +629,10 @@ class Coverage:
         return [(rid, line) for rid, line in self.rules if not self.fired.get(rid)]
 
 
-def coverage(name: str, source: str, scenarios: str) -> Coverage:
-    report = run_scenarios(name, source, scenarios)
+def coverage(
+    name: str, source: str, scenarios: str, data_files: Mapping[str, str] | None = None
+) -> Coverage:
+    report = run_scenarios(name, source, scenarios, data_files)
     fired: dict[str, list[str]] = {}
     for result in report.results:
         for rule in result.fired_rules:
@@ -530,6 +667,7 @@ def _publish_source(
     scenarios: str,
     actor: User | None,
     *,
+    data_files: Mapping[str, str] | None = None,
     action: str,
     note: str,
     summary: str,
@@ -559,6 +697,7 @@ def _publish_source(
         )
         number = (latest or 0) + 1
         final = with_version(source, number)
+        files = authoring_data.published_files(final, data_files or {})
         from recommender.models.base import utcnow
 
         now = utcnow()
@@ -568,7 +707,8 @@ def _publish_source(
             status="published",
             source=final,
             scenarios=scenarios,
-            checksum=checksum(final),
+            data_files=files,
+            checksum=bundle_checksum(final, files),
             note=note,
             created_by_id=actor_id,
             created_at=now,
@@ -583,6 +723,12 @@ def _publish_source(
         scen_diff = unified_diff(
             previous.scenarios if previous else "", scenarios, f"{old_label} scenarios", f"{ruleset.name} v{number} scenarios"
         )
+        old_files = (previous.data_files or {}) if previous else {}
+        data_diff = authoring_data.files_diff(old_files, files, old_label, f"{ruleset.name} v{number}")
+        changed = authoring_data.changed_files(old_files, files)
+        data_note = (
+            "; data files " + ", ".join(f"{f} {how}" for f, how in changed) if changed else ""
+        )
         session.add(
             AuditEntry(
                 actor_id=actor_id,
@@ -590,8 +736,9 @@ def _publish_source(
                 target_type="ruleset",
                 target_id=ruleset.name,
                 summary=summary.format(version=number, previous=previous.version if previous else "none")
+                + data_note
                 + (f" — {note}" if note else ""),
-                diff=diff + scen_diff,
+                diff=diff + scen_diff + data_diff,
                 at=now,
             )
         )
@@ -610,28 +757,34 @@ def _notify_published(name: str) -> None:
         hook(name)
 
 
-def _verify_publishable(name: str, source: str, scenarios: str) -> None:
-    problems = check_source(source, name)
+def _verify_publishable(
+    name: str, source: str, scenarios: str, data_files: Mapping[str, str]
+) -> None:
+    """Refuse (DefinitionError, ScenariosFailed) a source whose rules or data files have
+    problems, or whose scenarios fail with its data files."""
+    problems = check_source(source, name, data_files=data_files)
     if problems:
         raise DefinitionError(problems)
-    report = run_scenarios(name, source, scenarios)
+    report = run_scenarios(name, source, scenarios, data_files)
     if not report.ok:
         raise ScenariosFailed(report)
 
 
 def publish(name: str, actor: User | None, note: str = "") -> RulesetVersion:
-    """Publish the actor's draft as the next version; refused on check errors or failing
-    scenarios (nothing changes then)."""
+    """Publish the actor's draft (rules, scenarios and data files) as the next version;
+    refused on check errors or failing scenarios (nothing changes then)."""
     draft = draft_for(name, actor)
     if draft is None:
         raise NotFound(f"There is no draft of '{name}' to publish; edit the ruleset first.")
     source, scenarios, draft_checksum = draft.source, draft.scenarios, draft.checksum
-    _verify_publishable(name, source, scenarios)
+    data_files = dict(draft.data_files or {})
+    _verify_publishable(name, source, scenarios, data_files)
     return _publish_source(
         draft.ruleset_id,
         source,
         scenarios,
         actor,
+        data_files=data_files,
         action="publish",
         note=note.strip(),
         summary="published version {version} (previous: {previous})",
@@ -641,16 +794,19 @@ def publish(name: str, actor: User | None, note: str = "") -> RulesetVersion:
 
 
 def rollback(name: str, to_version: int, actor: User | None, note: str = "") -> RulesetVersion:
-    """Publish a copy of version `to_version` as the newest version (history is kept)."""
+    """Publish a copy of version `to_version` (rules, scenarios and data files) as the
+    newest version (history is kept)."""
     old = get_version(name, to_version)
     if old.status != "published":
         raise InvalidInput(f"Version {to_version} was never published.")
-    _verify_publishable(name, old.source, old.scenarios)
+    data_files = dict(old.data_files or {})
+    _verify_publishable(name, old.source, old.scenarios, data_files)
     return _publish_source(
         old.ruleset_id,
         old.source,
         old.scenarios,
         actor,
+        data_files=data_files,
         action="rollback",
         note=note.strip(),
         summary=f"rolled back to version {to_version} as version {{version}} (previous: {{previous}})",
@@ -658,17 +814,25 @@ def rollback(name: str, to_version: int, actor: User | None, note: str = "") -> 
 
 
 def import_file(path: str | Path, actor: User | None = None, *, publish_now: bool = False) -> tuple[RulesetVersion, bool]:
-    """Import a YAML file as the actor's draft (a new ruleset is created when needed).
+    """Import a YAML file, with the data files it names (read from beside it), as the
+    actor's draft (a new ruleset is created when needed).
 
     Returns (version row, created): the draft, or the published version with `publish_now`.
-    An invalid file is refused with its problems (`path:line:col: message`).
+    An invalid file is refused with its problems (`path:line:col: message`; a data file's
+    problems at their place in that file).
     """
     path = Path(path)
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"Cannot read {path}: {exc.strerror}") from None
-    problems = check_source(source, None, str(path))
+    if is_data_text(source):
+        raise InvalidInput(
+            f"{path} is a data file; import the ruleset that names it under data: "
+            "(its data files are read from beside it)."
+        )
+    data_files = read_data_files(source, path)
+    problems, _ = _check_and_load(source, None, str(path), data_files=data_files)
     if problems:
         raise DefinitionError(problems)
     located = _located(source, str(path))
@@ -694,13 +858,14 @@ def import_file(path: str | Path, actor: User | None = None, *, publish_now: boo
                     status="draft",
                     source=source,
                     scenarios=scenarios,
-                    checksum=checksum(source),
+                    data_files=data_files,
+                    checksum=bundle_checksum(source, data_files),
                     note=f"imported from {path.name}",
                     created_by_id=actor.id if actor else None,
                 )
             )
     else:
-        save_draft(name, actor, source, scenarios)
+        save_draft(name, actor, source, scenarios, data_files=data_files)
     if publish_now:
         return publish(name, actor, note=f"imported from {path.name}"), created
     draft = draft_for(name, actor)
@@ -928,12 +1093,14 @@ def sandbox(
     answers_text: str | None = None,
     kind: str | None = None,
     subject_id: int | None = None,
+    data_files: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], str]:
-    """Evaluate a source against typed answers or a saved discovery/lead.
+    """Evaluate a source (with its data files) against typed answers or a saved
+    discovery/lead.
 
     Returns (result dict with trace, the visible answers used, a label of what was evaluated).
     """
-    with compiled_source(source, name) as (compiled, questionnaire):
+    with compiled_source(source, name, data_files) as (compiled, questionnaire):
         if kind and subject_id is not None:
             subj = subject(kind, subject_id)
             answers, label = subj.answers, f"{kind} {subj.label}"
@@ -968,6 +1135,7 @@ class RuleEdits:
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)  # top-level sections that changed
+    data: list[str] = field(default_factory=list)  # data files that changed
 
     @property
     def all(self) -> set[str]:
@@ -985,7 +1153,12 @@ class Impact:
     unchanged_sources: bool = False
 
 
-def rule_edits(old_source: str, new_source: str) -> RuleEdits:
+def rule_edits(
+    old_source: str,
+    new_source: str,
+    old_files: Mapping[str, str] | None = None,
+    new_files: Mapping[str, str] | None = None,
+) -> RuleEdits:
     old = {r["id"]: r for r, _ in rules_of(old_source)}
     new = {r["id"]: r for r, _ in rules_of(new_source)}
     edits = RuleEdits(
@@ -998,6 +1171,7 @@ def rule_edits(old_source: str, new_source: str) -> RuleEdits:
     for key in sorted(set(old_doc) | set(new_doc)):
         if key not in ("rules", "version") and old_doc.get(key) != new_doc.get(key):
             edits.other.append(str(key))
+    edits.data = [name for name, _ in authoring_data.changed_files(old_files, new_files)]
     return edits
 
 
@@ -1078,19 +1252,28 @@ def impact_processes() -> int:
     return max(1, min(4, cpus))
 
 
-def impact(name: str, draft_source: str, subjects: list[Subject] | None = None) -> Impact:
-    """Re-evaluate every saved discovery and lead with the draft and with the active
-    version; list those whose products or risks change and the rule edits responsible."""
+def impact(
+    name: str,
+    draft_source: str,
+    subjects: list[Subject] | None = None,
+    data_files: Mapping[str, str] | None = None,
+) -> Impact:
+    """Re-evaluate every saved discovery and lead with the draft (its source and data
+    files) and with the active version; list those whose products or risks change and the
+    rule edits responsible (a change that only data edits explain names the rules whose
+    firing changed and the data files edited)."""
     started = time.perf_counter()
     active = active_version(name)
-    edits = rule_edits(active.source, draft_source)
+    active_files = dict(active.data_files or {})
+    draft_files = dict(active_files if data_files is None else data_files)
+    edits = rule_edits(active.source, draft_source, active_files, draft_files)
     subjects = saved_subjects() if subjects is None else subjects
     draft_rules = {r["id"]: r for r, _ in rules_of(draft_source)}
     active_rules = {r["id"]: r for r, _ in rules_of(active.source)}
     items: list[ImpactItem] = []
     errors: list[str] = []
-    old_ruleset, _ = load_checked(active.source, name)
-    new_ruleset, _ = load_checked(draft_source, name)
+    old_ruleset, _ = load_checked(active.source, name, active_files)
+    new_ruleset, _ = load_checked(draft_source, name, draft_files)
     # Identical answer sets are evaluated once; each distinct one with both versions, but
     # with the active version only when this process has not evaluated it before.
     distinct: dict[str, dict[str, Any]] = {}
@@ -1131,8 +1314,11 @@ def impact(name: str, draft_source: str, subjects: list[Subject] | None = None) 
                 and _effect_ids(draft_rules.get(rid) or active_rules.get(rid) or {}) & changed_ids
             )
         )
+        if not responsible and edits.data:
+            via = ", ".join(edits.data)
+            responsible = [f"{rid} (via {via})" for rid in sorted(old_f ^ new_f)]
         if not responsible:
-            responsible = [f"({', '.join(edits.other) or 'catalogue'} changed)"]
+            responsible = [f"({', '.join(edits.other + edits.data) or 'catalogue'} changed)"]
         items.append(
             ImpactItem(
                 subj.kind,
@@ -1152,7 +1338,8 @@ def impact(name: str, draft_source: str, subjects: list[Subject] | None = None) 
         edits=edits,
         errors=errors,
         seconds=time.perf_counter() - started,
-        unchanged_sources=with_version(draft_source, 0) == with_version(active.source, 0),
+        unchanged_sources=with_version(draft_source, 0) == with_version(active.source, 0)
+        and not edits.data,
     )
 
 
@@ -1166,19 +1353,27 @@ class LintFinding:
     line: int | None = None
 
 
-def lint(name: str, source: str, subjects: list[Subject] | None = None) -> list[LintFinding]:
+def lint(
+    name: str,
+    source: str,
+    subjects: list[Subject] | None = None,
+    data_files: Mapping[str, str] | None = None,
+) -> list[LintFinding]:
     """Rules never fired across saved discoveries, rules recommending the same product from
     overlapping conditions, products and questions no rule uses."""
     located = _located(source, f"{name}.yaml")
     if located is None:
-        raise DefinitionError(check_source(source, name) or [Problem(f"{name}.yaml", 1, 1, "does not parse")])
+        raise DefinitionError(
+            check_source(source, name, data_files=data_files)
+            or [Problem(f"{name}.yaml", 1, 1, "does not parse")]
+        )
     data = located.data
     rules = rules_of(source)
     line_of = {rule["id"]: line for rule, line in rules}
     findings: list[LintFinding] = []
     subjects = saved_subjects() if subjects is None else subjects
     fired_by: dict[str, set[str]] = {}
-    with compiled_source(source, name) as (compiled, questionnaire):
+    with compiled_source(source, name, data_files) as (compiled, questionnaire):
         engine_rules = list(compiled.ruleset.rules)
         run = _evaluator(compiled)
         for subj in subjects:

@@ -14,6 +14,8 @@ from flask.testing import FlaskClient
 
 DATA = Path(__file__).parent / "data"
 DEMO_RULES = DATA / "rules" / "demo.yaml"
+# A ruleset with data files (payment_methods.yaml, markets.yaml beside it).
+SHOP_RULES = DATA / "markets" / "shop.yaml"
 
 
 @pytest.fixture
@@ -40,13 +42,22 @@ def demo(app: Flask) -> Any:
 
 
 @pytest.fixture
-def questionnaire_row(app: Flask) -> Any:
+def shop(app: Flask) -> Any:
+    """The shop ruleset (with its data files) imported and published as version 1."""
+    from recommender.services import authoring
+
+    with app.app_context():
+        row, _ = authoring.import_file(SHOP_RULES, None, publish_now=True)
+        return row
+
+
+def _store_questionnaire(app: Flask, form: str) -> Any:
     from recommender.engine.model import checksum
     from recommender.extensions import db
     from recommender.models import QuestionnaireVersion
     from recommender.questionnaire import load_questionnaire
 
-    path = DATA / "forms" / "authoring_demo.yaml"
+    path = DATA / "forms" / f"{form}.yaml"
     q = load_questionnaire(path)
     with app.app_context(), db.transaction() as session:
         row = QuestionnaireVersion(
@@ -59,6 +70,16 @@ def questionnaire_row(app: Flask) -> Any:
         )
         session.add(row)
     return row
+
+
+@pytest.fixture
+def questionnaire_row(app: Flask) -> Any:
+    return _store_questionnaire(app, "authoring_demo")
+
+
+@pytest.fixture
+def markets_questionnaire_row(app: Flask) -> Any:
+    return _store_questionnaire(app, "authoring_markets")
 
 
 @pytest.fixture
@@ -75,10 +96,20 @@ def author_client(client: FlaskClient, author: Any, login: Callable[..., Any]) -
 @pytest.fixture
 def make_discovery(app: Flask, questionnaire_row: Any, make_user: Callable[..., Any]) -> Callable[..., int]:
     """make_discovery(answers, account="Acme") -> discovery id (answers stored as rows)."""
+    return _discovery_maker(app, questionnaire_row, make_user("sa"))
+
+
+@pytest.fixture
+def make_shop_discovery(
+    app: Flask, markets_questionnaire_row: Any, make_user: Callable[..., Any]
+) -> Callable[..., int]:
+    """A discovery answering the authoring_markets questionnaire (for the shop ruleset)."""
+    return _discovery_maker(app, markets_questionnaire_row, make_user("sa"))
+
+
+def _discovery_maker(app: Flask, questionnaire_row: Any, owner: Any) -> Callable[..., int]:
     from recommender.extensions import db
     from recommender.models import Account, Answer, Discovery
-
-    owner = make_user("sa")
 
     def _make(answers: dict[str, Any], account: str = "Acme") -> int:
         with app.app_context(), db.transaction() as session:
