@@ -1,0 +1,66 @@
+"""Display formatting shared by the HTML and Markdown renderers (dates, numbers, efforts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+SEVERITIES = ("high", "medium", "low")
+
+
+def month_date(start: str | None, month: float) -> dt.date | None:
+    """The calendar date `month` months (may be fractional) after `start` (YYYY-MM-DD)."""
+    try:
+        base = dt.date.fromisoformat(str(start))
+    except ValueError:
+        return None
+    whole = math.floor(month)
+    y, m = divmod(base.month - 1 + whole, 12)
+    day = min(base.day, 28)
+    date = dt.date(base.year + y, m + 1, day)
+    return date + dt.timedelta(days=round((month - whole) * 30.4))
+
+
+def month_label(yyyy_mm: Any, fmt: str = "%B %Y") -> str:
+    """'2025-09' -> 'September 2025'; anything else as given."""
+    if not yyyy_mm:
+        return ""
+    try:
+        return dt.date.fromisoformat(f"{yyyy_mm}-01").strftime(fmt)
+    except ValueError:
+        return str(yyyy_mm)
+
+
+def long_date(iso: Any) -> str:
+    try:
+        d = dt.date.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso or "")
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def num(value: Any) -> str:
+    """1.0 -> '1', 7.5 -> '7.5', 2000000 -> '2,000,000'."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def weeks(item: dict[str, Any]) -> str:
+    lo, hi = item.get("weeks_low"), item.get("weeks_high")
+    if not isinstance(lo, int | float) or not isinstance(hi, int | float):
+        return ""
+    if hi == 0:
+        return "configuration"
+    return f"{num(lo)}–{num(hi)} weeks" if lo != hi else f"{num(lo)} weeks"
+
+
+def yes_no(value: Any) -> str:
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    return str(value or "").replace("_", " ").capitalize()
