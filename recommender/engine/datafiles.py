@@ -300,12 +300,11 @@ class DataLoader:
                         )
 
     def check_design(self, located: Located) -> None:
-        try:
-            from recommender.readout import check_design  # type: ignore[attr-defined,unused-ignore]
-        except ImportError:  # the readout package is optional for the engine
-            return
-        for message in check_design(located.data, list(self.products)):
-            located_problem(self.builder, located, (), message)
+        """The readout package's checks of solution_design.yaml, each at its position."""
+        from recommender.readout import design_problems
+
+        for p in design_problems(located.data, list(self.products)):
+            located_problem(self.builder, located, tuple(p.path), p.message)
 
 
 def located_problem(builder: Any, located: Located, where: tuple[Any, ...], message: str) -> None:

@@ -32,9 +32,8 @@ def ruleset(form: Any) -> Any:
 
 def files(**changes: str) -> dict[str, str]:
     """The default data files, with some texts replaced."""
-    out = {
-        name: (RULES / name).read_text("utf-8") for name in ("payment_methods.yaml", "markets.yaml")
-    }
+    names = ("payment_methods.yaml", "markets.yaml", "solution_design.yaml")
+    out = {name: (RULES / name).read_text("utf-8") for name in names}
     out.update({k.replace("__", "."): v for k, v in changes.items()})
     return out
 
@@ -51,10 +50,14 @@ def line_of(text: str, needle: str) -> int:
 
 
 def test_default_data_files_load_with_the_ruleset(ruleset: Any) -> None:
-    assert set(ruleset.data) == {"payment_methods", "markets"}
+    assert set(ruleset.data) == {"payment_methods", "markets", "solution_design"}
     assert len(ruleset.market_data.methods) == 21
     assert len(ruleset.market_data.markets) == 30
-    assert set(ruleset.data_files) == {"payment_methods.yaml", "markets.yaml"}
+    assert set(ruleset.data_files) == {
+        "payment_methods.yaml",
+        "markets.yaml",
+        "solution_design.yaml",
+    }
 
 
 def test_unknown_country_in_a_method_row_is_refused_at_its_line(form: Any) -> None:
@@ -89,7 +92,9 @@ def test_a_malformed_row_and_a_missing_file_are_located(form: Any) -> None:
     )
     problems = problems_of(form, files(payment_methods__yaml=text))
     assert any("payment_methods.yaml" in p and "domestic_only" in p for p in problems), problems
-    missing = problems_of(form, {"markets.yaml": files()["markets.yaml"]})
+    kept = files()
+    del kept["payment_methods.yaml"]
+    missing = problems_of(form, kept)
     assert any("stripe.yaml:" in p and "'payment_methods.yaml' not found" in p for p in missing)
 
 

@@ -109,7 +109,7 @@ def test_reproduce_uses_the_stored_version_after_a_new_one_is_published(
     changed = source.replace("name: Stripe Terminal\n", "name: Stripe Terminal readers\n", 1)
     assert changed != source
     (tmp_path / "stripe.yaml").write_text(changed, encoding="utf-8")
-    for data_file in ("payment_methods.yaml", "markets.yaml"):  # the data it names
+    for data_file in ("payment_methods.yaml", "markets.yaml", "solution_design.yaml"):
         (tmp_path / data_file).write_text((ROOT / "rules" / data_file).read_text("utf-8"), "utf-8")
     with app.app_context():
         rulesets.import_directory(tmp_path)
