@@ -8,7 +8,8 @@ from typing import Any
 
 from recommender.readout.context import Context
 from recommender.readout.data import pick, weeks_of
-from recommender.readout.roadmap import Roadmap, to_months
+from recommender.readout.roadmap import Roadmap
+from recommender.readout.schedule import to_months
 
 
 def step_times(
