@@ -207,8 +207,37 @@ class ReportSnapshot(Base):
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
     result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The readout (recommender.readout.build_readout) as it was built with the snapshot;
+    # None for snapshots made before readouts existed (built on the fly from answers/result).
+    readout: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
     created_by: Mapped[User | None] = relationship()
+
+
+class ShareLink(Base):
+    """A read-only link that shows one snapshot's readout to the customer without a login.
+
+    Only the sha256 of the token is stored; the token itself is shown once, to the SA who
+    made the link. A link works until `expires_at`, or until it is revoked."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("report_snapshots.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    open_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    snapshot: Mapped[ReportSnapshot] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
 
 
 class Lead(Base):
@@ -254,5 +283,6 @@ __all__ = [
     "Ruleset",
     "RulesetVersion",
     "SectionNote",
+    "ShareLink",
     "User",
 ]
