@@ -11,7 +11,7 @@ from typing import Any
 from recommender.readout import appendix, architecture, kpis, migration, roadmap, summary
 from recommender.readout import design as design_part
 from recommender.readout.context import Context
-from recommender.readout.data import Design, load_design
+from recommender.readout.data import Design, shipped_design
 
 NOTE_KEYS = ("section_id", "section_title", "text")
 
@@ -35,7 +35,7 @@ def build_readout(
     ctx = Context(
         answers=dict(answers),
         result=result,
-        design=Design(design if design is not None else load_design()),
+        design=Design(design if design is not None else shipped_design()),
         report_date=report_date,
         questionnaire=questionnaire,
         company=company,

@@ -46,18 +46,21 @@ def schema_problems(data: Any) -> list[DesignProblem]:
     return [DesignProblem(tuple(e.absolute_path), e.message) for e in errors]
 
 
-def design_problems(data: Any, product_ids: Iterable[str] | None = None) -> list[DesignProblem]:
+def design_problems(
+    data: Any, product_ids: Iterable[str] | None = None, *, schema: bool = True
+) -> list[DesignProblem]:
     """Every problem of a parsed design file; product ids are checked when `product_ids`
-    (the ruleset's catalogue) is given."""
-    problems = schema_problems(data)
+    (the ruleset's catalogue) is given. `schema=False` skips the JSON Schema (for a caller
+    that has validated it already; the semantic checks assume a schema-valid file)."""
+    problems = schema_problems(data) if schema else []
     if problems:
         return problems
     return Checker(data, None if product_ids is None else set(product_ids)).run()
 
 
-def check_design(data: Any, product_ids: Iterable[str] | None) -> list[str]:
+def check_design(data: Any, product_ids: Iterable[str] | None, *, schema: bool = True) -> list[str]:
     """Problem messages (`path: message`) for the ruleset loader."""
-    return [str(p) for p in design_problems(data, product_ids)]
+    return [str(p) for p in design_problems(data, product_ids, schema=schema)]
 
 
 def _did_you_mean(value: str, known: Iterable[str]) -> str:

@@ -53,6 +53,16 @@ def load_design(path: str | Path | None = None, product_ids: Iterable[str] | Non
     return dict(located.data)
 
 
+def shipped_design() -> Mapping[str, Any]:
+    """rules/solution_design.yaml, loaded once per file version (read-only: do not change it)."""
+    return _cached_design(str(DESIGN_PATH), DESIGN_PATH.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=2)
+def _cached_design(path: str, mtime_ns: int) -> Mapping[str, Any]:
+    return load_design(path)
+
+
 def weeks_of(pair: Any) -> Weeks:
     low, high = pair
     return float(low), float(high)
