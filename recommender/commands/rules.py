@@ -45,7 +45,15 @@ def rules_check(paths: tuple[str, ...], forms_dir: str) -> None:
         click.echo(str(problem))
     if problems:
         sys.exit(1)
-    click.echo(f"ok: {len(files)} rulesets")
+    click.echo(f"ok: {_ruleset_count(files)} rulesets")
+
+
+def _ruleset_count(files: list[str]) -> int:
+    """How many of the checked files are rulesets (data files are checked through the
+    ruleset that names them, and not counted)."""
+    from recommender.engine.datafiles import is_data_text
+
+    return sum(1 for f in files if not is_data_text(Path(f).read_text(encoding="utf-8")))
 
 
 def _markdown(result: dict[str, Any], questionnaire: Any) -> str:
@@ -79,12 +87,20 @@ def _markdown(result: dict[str, Any], questionnaire: Any) -> str:
     if result["open_questions"]:
         lines += ["", "## Open questions"]
         for q in result["open_questions"][:10]:
-            lines.append(f"- {q['label']} (`{q['id']}`, could change {q['score']} {'item' if q['score'] == 1 else 'items'})")
+            lines.append(
+                f"- {q['label']} (`{q['id']}`, could change {q['score']} {'item' if q['score'] == 1 else 'items'})"
+            )
     if result["errors"]:
         lines += ["", "## Errors"]
         for err in result["errors"]:
             lines.append(f"- {err['message']}")
     return "\n".join(lines) + "\n"
+
+
+FORMATS = ["json", "markdown", "html", "pdf", "one-pager"]
+#: Formats that are the readout (the solution design) rather than the engine's result.
+READOUT_FORMATS = {"html", "pdf", "one-pager"}
+BINARY_FORMATS = {"pdf", "one-pager"}
 
 
 @click.command("evaluate")
@@ -93,13 +109,33 @@ def _markdown(result: dict[str, Any], questionnaire: Any) -> str:
     "--ruleset", "ruleset_path", default=str(RULES_DIR / "stripe.yaml"), show_default=True
 )
 @click.option("--forms", "forms_dir", default=str(FORMS_DIR), show_default=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json")
-def evaluate(answers_path: str, ruleset_path: str, forms_dir: str, fmt: str) -> None:
-    """Evaluate an answers JSON file (answer id -> value) with a ruleset file."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="json",
+    help="json and markdown: the engine's result; html, pdf, one-pager: the readout.",
+)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file instead of standard output (required for pdf and one-pager).",
+)
+def evaluate(
+    answers_path: str, ruleset_path: str, forms_dir: str, fmt: str, output: str | None
+) -> None:
+    """Evaluate an answers JSON file (answer id -> value) with a ruleset file.
+
+    json and markdown print the engine's result; html, pdf and one-pager render the readout
+    (the solution design), dated today."""
     from recommender.engine import compile_ruleset, load_ruleset
     from recommender.engine.loader import find_questionnaire, questionnaire_id_of
-    from recommender.errors import DefinitionError
+    from recommender.errors import DefinitionError, RecommenderError
 
+    if fmt in BINARY_FORMATS and not output:
+        raise click.UsageError(f"--format {fmt} writes a PDF file: give it with --output FILE")
     try:
         text = Path(ruleset_path).read_text(encoding="utf-8")
         answers_text = Path(answers_path).read_text(encoding="utf-8")
@@ -129,15 +165,92 @@ def evaluate(answers_path: str, ruleset_path: str, forms_dir: str, fmt: str) -> 
         for message in errors:
             click.echo(f"error: {message}", err=True)
         sys.exit(2)
+    visible = questionnaire.visible_answers(answers)
     compiled = compile_ruleset(ruleset)
     try:
-        result = compiled.evaluate(questionnaire.visible_answers(answers), questionnaire).to_dict()
+        result = compiled.evaluate(visible, questionnaire).to_dict()
     finally:
         compiled.close()
-    if fmt == "json":
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-    else:
-        click.echo(_markdown(result, questionnaire), nl=False)
+    if fmt not in READOUT_FORMATS:
+        if fmt == "json":
+            _emit(json.dumps(result, indent=2, ensure_ascii=False) + "\n", output)
+        else:
+            _emit(_markdown(result, questionnaire), output)
+        return
+    try:
+        readout = _readout(ruleset, ruleset_path, visible, result, questionnaire)
+        _emit(_render(readout, fmt), output)
+    except RecommenderError as exc:  # RenderError, a design file that fails its checks
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+def _design(ruleset: Any, ruleset_path: str) -> dict[str, Any]:
+    """The solution design data: the ruleset's own (named under `data:`), else
+    solution_design.yaml beside the ruleset file."""
+    import yaml
+
+    from recommender.errors import RecommenderError
+
+    data = getattr(ruleset, "data", None)
+    if isinstance(data, dict) and isinstance(data.get("solution_design"), dict):
+        return data["solution_design"]
+    path = Path(ruleset_path).parent / "solution_design.yaml"
+    try:
+        design = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RecommenderError(f"no solution design data for the readout: {exc}") from exc
+    if not isinstance(design, dict):
+        raise RecommenderError(f"{_shown(path)}: not a solution design document")
+    return design
+
+
+def _readout(
+    ruleset: Any,
+    ruleset_path: str,
+    answers: dict[str, Any],
+    result: dict[str, Any],
+    questionnaire: Any,
+) -> dict[str, Any]:
+    import datetime as dt
+
+    from recommender.readout import build_readout
+
+    readout: dict[str, Any] = build_readout(
+        answers=answers,
+        result=result,
+        design=_design(ruleset, ruleset_path),
+        questionnaire=questionnaire,
+        notes=(),
+        report_date=dt.date.today(),
+    )
+    return readout
+
+
+def _render(readout: dict[str, Any], fmt: str) -> str | bytes:
+    from recommender.readout import render
+
+    if fmt == "html":
+        return render.render_html(readout)
+    if fmt == "pdf":
+        return render.render_pdf(readout)
+    return render.render_one_pager(readout)
+
+
+def _emit(content: str | bytes, output: str | None) -> None:
+    """Write to --output (bytes as they are, text as UTF-8), else to standard output."""
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    try:
+        if isinstance(content, bytes):
+            Path(output).write_bytes(content)
+        else:
+            Path(output).write_text(content, encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"error: cannot write {output}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {_shown(Path(output))}", err=True)
 
 
 def _coerce(questionnaire: Any, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -183,3 +183,20 @@ def test_without_graphviz_the_flows_are_still_listed(monkeypatch: pytest.MonkeyP
     assert "The diagram could not be drawn: Graphviz" in text
     assert '<svg class="architecture-diagram"' not in text
     assert "charges, payouts, refunds, disputes" in text
+
+
+def test_markets_say_a_shared_regime_once_and_customer_types_only_when_they_differ() -> None:
+    text = render_html(readout())
+    markets = text[text.index('id="s-markets"') : text.index('id="s-kpis"')]
+    assert "Card authentication in every market:" in markets
+    assert "Authen&shy;tication</th>" not in markets
+    assert "(consumers)" not in markets  # every method is for consumers
+    data = readout()
+    data["markets"][0]["auth_regime"] = "none"
+    data["markets"][0]["auth_regime_label"] = "No card-authentication mandate"
+    data["markets"][1]["methods"][2]["for"] = ["businesses"]
+    markets = render_html(data)
+    markets = markets[markets.index('id="s-markets"') : markets.index('id="s-kpis"')]
+    assert "Card authentication in every market:" not in markets
+    assert "No card-authentication mandate" in markets and "Authen&shy;tication</th>" in markets
+    assert 'SEPA Direct Debit <span class="muted small">(businesses)</span>' in markets

@@ -42,7 +42,9 @@ def test_architecture_has_every_system_product_and_flow_label() -> None:
     root = ET.fromstring(text)
     nodes, edges = _groups(root, "node"), _edges(root)
     assert len(nodes) == len(data["architecture"]["nodes"])
-    assert len(edges) == len(data["architecture"]["edges"])
+    # Flows both ways between two systems share one drawn edge.
+    pairs = {frozenset((e["source"], e["target"])) for e in data["architecture"]["edges"]}
+    assert len(edges) == len(pairs) == 8
     words = " ".join(_texts(g) for g in nodes.values())
     for label in (
         "NetSuite (ERP)",
@@ -86,7 +88,14 @@ def test_flow_directions_are_kept_when_drawn_right_to_left() -> None:
     erp, connector = ids["erp"], ids["netsuite_connector"]
     assert re.search(rf"{erp} -> {connector} \[[^\]]*dir=back", source)
     web, element = ids["web"], ids["payment_element"]
-    assert re.search(rf"{web} -> {element} \[label=\"payment request\"\]", source)
+    both = re.search(rf"{web} -> {element} \[label=\"([^\"]*)\" dir=both\]", source)
+    assert both, source
+    # Each flow keeps its direction (columns run left to right) and its table number.
+    assert both.group(1) == "→ 1 payment request\\l← 2 payment result (webhooks)\\l"
+    pos, terminal = ids["pos"], ids["terminal"]
+    assert re.search(
+        rf"{pos} -> {terminal} \[label=\"4 card-present payments\\l\" dir=forward\]", source
+    )
 
 
 def test_labels_are_escaped_and_never_html_like() -> None:

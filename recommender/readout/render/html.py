@@ -45,18 +45,19 @@ def _names(readout: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def _flows(readout: dict[str, Any]) -> list[dict[str, str]]:
+def _flows(readout: dict[str, Any]) -> list[dict[str, Any]]:
     """Every edge of the architecture with its end points' labels (the text alternative)."""
     arch = readout.get("architecture") or {}
     labels = {str(n.get("id")): str(n.get("label") or n.get("id")) for n in arch.get("nodes") or []}
     return [
         {
+            "number": number,
             "source": labels.get(str(e.get("source")), str(e.get("source"))),
             "target": labels.get(str(e.get("target")), str(e.get("target"))),
             "label": str(e.get("label") or ""),
             "through": str(e.get("through") or ""),
         }
-        for e in arch.get("edges") or []
+        for number, e in enumerate(arch.get("edges") or [], start=1)
     ]
 
 
@@ -88,14 +89,16 @@ def _item_dates(readout: dict[str, Any]) -> dict[str, Any]:
     return {"phases": phases, "when": when}
 
 
-def _markets(readout: dict[str, Any]) -> list[dict[str, Any]]:
-    """The per-market plans; `show_for` when methods differ by customer type (consumers,
-    businesses), so the table names who a method is for only where it matters."""
-    out = []
+def _markets(readout: dict[str, Any]) -> dict[str, Any]:
+    """The per-market plans for the table: `show_for` on a market when its methods differ by
+    customer type (so "(consumers)" appears only where it matters), and `regime` when every
+    market has the same card-authentication regime (said once above the table)."""
+    plans = []
     for market in readout.get("markets") or []:
-        kinds = {tuple(m.get("for") or ()) for m in market.get("methods") or []}
-        out.append({**market, "show_for": len(kinds) > 1})
-    return out
+        kinds = {tuple(m.get("for") or ()) for m in market.get("methods") or [] if m.get("for")}
+        plans.append({**market, "show_for": len(kinds) > 1})
+    regimes = {str(m.get("auth_regime_label") or m.get("auth_regime") or "") for m in plans}
+    return {"plans": plans, "regime": regimes.pop() if len(regimes) == 1 and plans else None}
 
 
 def _sections(readout: dict[str, Any], *, shared: bool) -> list[dict[str, Any]]:

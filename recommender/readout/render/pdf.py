@@ -11,27 +11,32 @@ from typing import Any
 from recommender.readout.errors import RenderError
 from recommender.readout.render import html, svg
 
-#: The one-pager's lists as long as they start (the summary's own caps)...
+#: The one-pager's lists as long as they start (the summary's own caps) and the diagram
+#: thumbnail's height (mm; 0 = left out)...
 ONE_PAGER_LIMITS: dict[str, Any] = {
     "risks": 3,
     "actions": 3,
     "missing": 6,
     "solution_chars": 900,
-    "diagram": True,
+    "diagram_mm": 66,
 }
-#: ...and the steps that shorten them, in order, while the page overflows. What is cut is
-#: counted on the page ("… and N more"); the diagram thumbnail goes last.
+#: ...and the steps that shorten them, in order, while the page overflows: the thumbnail
+#: shrinks first, then the paragraph, and the top risks and next steps go last. What is cut
+#: from a list is counted on the page ("… and N more").
 SHRINK_STEPS: list[tuple[str, Any]] = [
+    ("diagram_mm", 56),
     ("missing", 3),
-    ("missing", 0),
     ("solution_chars", 700),
+    ("diagram_mm", 46),
+    ("missing", 0),
     ("solution_chars", 500),
+    ("diagram_mm", 38),
     ("actions", 2),
     ("risks", 2),
     ("solution_chars", 300),
     ("actions", 1),
     ("risks", 1),
-    ("diagram", False),
+    ("diagram_mm", 0),
 ]
 
 
@@ -99,7 +104,7 @@ def _shown(readout: dict[str, Any], limits: dict[str, Any]) -> tuple[Any, ...]:
         min(len(summary.get("first_actions") or []), limits["actions"]),
         min(len(summary.get("missing") or []), limits["missing"]),
         min(len(summary.get("solution") or ""), limits["solution_chars"]),
-        limits["diagram"],
+        limits["diagram_mm"],
     )
 
 
@@ -109,16 +114,20 @@ def one_pager_document(readout: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
         thumbnail: str | None = svg.architecture_svg(readout, thumbnail=True)
     except RenderError:
         thumbnail = None  # the page says where the full flows are instead
-    limits = dict(ONE_PAGER_LIMITS, diagram=thumbnail is not None)
+    limits = dict(ONE_PAGER_LIMITS)
+    if thumbnail is None:
+        limits["diagram_mm"] = 0
     shown = None
     for step in [None, *SHRINK_STEPS]:
         if step is not None:
+            if step[0] == "diagram_mm" and thumbnail is None:
+                continue
             limits[step[0]] = step[1]
         if _shown(readout, limits) == shown:
             continue  # this step cuts nothing that is on the page
         shown = _shown(readout, limits)
         source = html.render_one_pager_html(
-            readout, limits, diagram=thumbnail if limits["diagram"] else None
+            readout, limits, diagram=thumbnail if limits["diagram_mm"] else None
         )
         document = _document(source, "one-pager")
         if len(document.pages) == 1:

@@ -25,6 +25,9 @@ DOT_TIMEOUT_SECONDS = 15
 #: metric-compatible Liberation Sans (fonts-liberation), so dot measures what prints.
 FONT = "Arial"
 
+#: Edge labels: characters per line and lines (the flows table has the full text).
+EDGE_LABEL_WIDTH = 30
+EDGE_LABEL_LINES = 2
 #: Left to right: the customer's systems, Stripe, then third parties.
 _SIDES = {"customer": 0, "stripe": 1, "third_party": 2}
 _NODE_STYLE = {
@@ -49,10 +52,23 @@ _CLUSTER_STYLE = {
 }
 
 
-def _wrap(text: Any, width: int) -> str:
-    """DOT label text: escaped (backslashes, never an HTML-like label) and wrapped."""
+def _lines(text: Any, width: int, max_lines: int = 0) -> list[str]:
+    """Wrapped lines; with `max_lines`, cut after that many with an ellipsis."""
     lines = textwrap.wrap(" ".join(str(text or "").split()), width) or [""]
-    return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))
+    if max_lines and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1].rstrip(" ,;:") + "…"
+    return lines
+
+
+def _wrap(text: Any, width: int) -> str:
+    """DOT label text: escaped (backslashes, never an HTML-like label), wrapped, centred."""
+    return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in _lines(text, width)))
+
+
+def _left(lines: list[str]) -> str:
+    """DOT label text of left-aligned lines (each ends with \\l), escaped."""
+    return graphviz.nohtml("".join(graphviz.escape(line) + "\\l" for line in lines))
 
 
 def architecture_source(readout: dict[str, Any], *, thumbnail: bool = False) -> str:
@@ -63,8 +79,9 @@ def architecture_source(readout: dict[str, Any], *, thumbnail: bool = False) -> 
     graph = graphviz.Digraph("architecture")
     graph.attr(
         rankdir="LR",
-        nodesep="0.12" if thumbnail else "0.22",
-        ranksep="1.5" if thumbnail else "1.25",
+        # The thumbnail has no edge labels: wide and flat, to fill a strip of the one-pager.
+        nodesep="0.06" if thumbnail else "0.22",
+        ranksep="3.2" if thumbnail else "1.25",
         fontname=FONT,
         fontsize="11",
         bgcolor="transparent",
@@ -76,15 +93,15 @@ def architecture_source(readout: dict[str, Any], *, thumbnail: bool = False) -> 
         shape="box",
         style="rounded,filled",
         fontname=FONT,
-        fontsize="11",
-        margin="0.14,0.06",
+        fontsize="10" if thumbnail else "11",
+        margin="0.1,0.03" if thumbnail else "0.14,0.06",
         penwidth="1.2",
-        height="0.4",
+        height="0.3" if thumbnail else "0.4",
     )
     graph.attr(
         "edge",
         fontname=FONT,
-        fontsize="9",
+        fontsize="9.5",
         color="#5b6675",
         fontcolor="#2f3a48",
         arrowsize="0.7",
@@ -121,26 +138,42 @@ def architecture_source(readout: dict[str, Any], *, thumbnail: bool = False) -> 
                 names.append(name)
                 cluster.node(
                     name,
-                    _wrap(node.get("label") or node["id"], 18 if thumbnail else 22),
+                    _wrap(node.get("label") or node["id"], 26 if thumbnail else 22),
                     **_NODE_STYLE[kind],
                 )
             # One column per side, whatever the flows: customer | Stripe | third parties.
             cluster.body.append("{rank=same; " + "; ".join(names) + "}")
-    for edge in arch.get("edges") or []:
+    # One drawn edge per pair of systems: flows both ways share it (arrowheads at both ends)
+    # and its label lists each flow with its direction (columns run left to right) and its
+    # number in the flows table, which has the full wording.
+    pairs: dict[tuple[str, str], list[tuple[int, str, str, str]]] = {}
+    for number, edge in enumerate(arch.get("edges") or [], start=1):
         source, target = ids.get(str(edge.get("source"))), ids.get(str(edge.get("target")))
         if source is None or target is None:
             continue
-        label = _wrap(edge.get("label") or "", 20 if thumbnail else 26)
-        if thumbnail:
-            label = graphviz.nohtml("")
-        if side[source] > side[target]:
-            # Drawn from the target so the columns stay customer | Stripe | third parties;
-            # dir=back puts the arrowhead on the real target.
-            graph.edge(target, source, label=label, dir="back")
-        elif side[source] == side[target]:
-            graph.edge(source, target, label=label, constraint="false")
+        if side[source] == side[target]:
+            key = (source, target)  # within one column: its own edge, no layout constraint
         else:
-            graph.edge(source, target, label=label)
+            key = (source, target) if side[source] < side[target] else (target, source)
+        pairs.setdefault(key, []).append((number, source, target, str(edge.get("label") or "")))
+    for (left, right), flows in pairs.items():
+        same_side = side[left] == side[right]
+        rightwards = {src == left for _, src, _, _ in flows}
+        lines: list[str] = []
+        for number, src, _, text in flows:
+            arrow = "" if len(flows) == 1 else ("→ " if src == left else "← ")
+            first, *rest = _lines(f"{arrow}{number} {text}", EDGE_LABEL_WIDTH, EDGE_LABEL_LINES)
+            # Continuation lines indented under the text (no-break spaces survive in SVG).
+            lines += [
+                first,
+                *("\u00a0" * (2 * len(arrow) + 2 * len(str(number))) + r for r in rest),
+            ]
+        label = graphviz.nohtml("") if thumbnail else _left(lines)
+        direction = "both" if len(rightwards) == 2 else "forward" if True in rightwards else "back"
+        if same_side:
+            graph.edge(left, right, label=label, constraint="false")
+        else:
+            graph.edge(left, right, label=label, dir=direction)
     return graph.source
 
 
