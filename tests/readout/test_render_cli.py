@@ -1,6 +1,7 @@
 """`recommender evaluate --format html|pdf|one-pager [--output FILE]`: the readout from the
-command line. The builder is replaced by the hand-made fixture readout here, so these tests
-are about the command and the renderers; it is called with what the contract says."""
+command line. Most tests replace the builder by the hand-made fixture readout (they are about
+the command and the renderers, and check it is called as the contract says); the last ones
+run the real builder on the issue's example with the default ruleset."""
 
 from __future__ import annotations
 
@@ -112,3 +113,66 @@ def test_json_and_markdown_keep_printing_the_engine_result(answers: Path, tmp_pa
     out = runner.invoke(main, _args(answers, "--format", "markdown", "--output", str(target)))
     assert out.exit_code == 0
     assert target.read_text(encoding="utf-8").startswith("# Recommendations (prequalification v1)")
+
+
+#: The issue's example: a European marketplace with 200 pop-up stores, NetSuite, Salesforce,
+#: Snowflake, 2 million saved cards at Adyen, 6 months to launch.
+MARKETPLACE = {
+    "company_name": "Maison Pop SAS",
+    "hq_country": "FR",
+    "entity_countries": ["FR"],
+    "local_entity_per_market": False,
+    "business_model": "marketplace",
+    "industry": "retail",
+    "offering_types": ["physical_goods"],
+    "customer_type": ["consumers"],
+    "customer_countries": ["FR", "DE", "IT", "ES", "NL"],
+    "annual_volume_usd": 400000000,
+    "avg_transaction_usd": 85,
+    "channels": ["web", "mobile_app", "in_person"],
+    "store_count": 200,
+    "store_countries": ["FR", "DE", "IT", "ES", "NL"],
+    "checkout_control": "embedded",
+    "dev_capacity": "large",
+    "pricing_models": ["one_time"],
+    "pays_out_third_parties": True,
+    "merchant_of_record": "platform",
+    "sellers_per_cart": "many",
+    "seller_countries": ["FR", "DE", "IT", "ES", "NL"],
+    "seller_count": 4000,
+    "current_processor": "adyen",
+    "saved_cards_count": 2000000,
+    "current_approval_rate_pct": 91.5,
+    "erp": "netsuite",
+    "crm": "salesforce",
+    "data_warehouse": "snowflake",
+    "go_live_months": 6,
+}
+
+
+@pytest.mark.slow
+def test_the_issue_example_end_to_end(tmp_path: Path) -> None:
+    answers = tmp_path / "marketplace.json"
+    answers.write_text(json.dumps(MARKETPLACE))
+    runner = CliRunner()
+    out = runner.invoke(main, ["evaluate", "--answers", str(answers), "--format", "html"])
+    assert out.exit_code == 0, out.output
+    html = out.stdout
+    for expected in (
+        "Maison Pop SAS",
+        "NetSuite",
+        "Salesforce",
+        "Snowflake",
+        "Adyen",
+        '<svg class="architecture-diagram"',
+        '<svg class="roadmap-timeline"',
+        "Migration and cut-over",
+        "Germany",
+    ):
+        assert expected in html, expected
+    target = tmp_path / "one.pdf"
+    args = ["evaluate", "--answers", str(answers), "--format", "one-pager", "--output", str(target)]
+    out = runner.invoke(main, args)
+    assert out.exit_code == 0, out.output
+    info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Pages:\s+1$", info.stdout, re.M), info.stdout
