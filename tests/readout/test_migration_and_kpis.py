@@ -95,3 +95,9 @@ def test_kpis_moved_by_lists_only_products_of_the_design() -> None:
     for kpi in readout["kpis"]:
         assert set(kpi) == {"id", "name", "definition", "baseline", "moved_by"}
         assert set(kpi["moved_by"]) <= products
+
+
+def test_card_kpis_need_card_payments() -> None:
+    kpis = {k["id"] for k in plain_readout({}, result_of("bank_transfers"))["kpis"]}
+    assert "authorisation_rate" not in kpis and "dispute_rate" not in kpis
+    assert "effective_processing_cost" in kpis

@@ -120,3 +120,12 @@ def test_markets_and_trace_pass_through() -> None:
         "name": result["ruleset"]["name"],
         "version": result["ruleset"]["version"],
     }
+
+
+def test_the_ruleset_carries_the_design_it_was_published_with() -> None:
+    """The ruleset names solution_design.yaml under data:, so a readout can use its version."""
+    from tests.readout.builder_support import design, ruleset
+
+    assert ruleset().data["solution_design"] == design()
+    readout = real_readout(MARKETPLACE, design=ruleset().data["solution_design"])
+    assert readout["summary"]["go_live"]["meets"] is True
