@@ -95,6 +95,8 @@ class SectionState:
     progress: Progress
     note_text: str
     note_version: int
+    #: Whether the section's note is shown in the readout (off until the SA ticks it).
+    note_include: bool = False
 
     @property
     def previous_section(self) -> Any | None:
@@ -133,6 +135,7 @@ class NoteResult:
     section_id: str
     version: int
     revision: int
+    include: bool = False
 
 
 @dataclass
@@ -286,7 +289,38 @@ def section_state(discovery_id: int, section_id: str | None = None) -> SectionSt
         progress=progress_of(q, answers),
         note_text=note.text if note else "",
         note_version=note.version if note else 0,
+        note_include=bool(note.include_in_readout) if note else False,
     )
+
+
+def readout_notes(discovery_id: int) -> list[dict[str, str]]:
+    """The section notes the SA marked "include in the readout", in questionnaire order, as
+    the readout takes them ({section_id, section_title, text}); empty notes are left out.
+    Notes that are not marked never leave the workspace."""
+    discovery = get_discovery(discovery_id)
+    q = questionnaire_of(discovery)
+    rows = db.session.scalars(
+        select(SectionNote).where(
+            SectionNote.discovery_id == discovery_id,
+            SectionNote.include_in_readout.is_(True),
+        )
+    )
+    by_section = {row.section_id: row.text for row in rows if row.text.strip()}
+    notes = []
+    for section in q.sections:
+        if section.id in by_section:
+            title = getattr(section, "title", "") or section.id
+            notes.append(
+                {
+                    "section_id": section.id,
+                    "section_title": title,
+                    "text": by_section.pop(section.id),
+                }
+            )
+    # A note of a section the questionnaire no longer has still belongs to the discovery.
+    for section_id, text in sorted(by_section.items()):
+        notes.append({"section_id": section_id, "section_title": section_id, "text": text})
+    return notes
 
 
 # ---------------------------------------------------------------------------- commands
@@ -371,22 +405,34 @@ def save_answer(
 
 
 def save_note(
-    discovery_id: int, section_id: str, text: Any, expected_version: Any, user: User
+    discovery_id: int,
+    section_id: str,
+    text: Any,
+    expected_version: Any,
+    user: User,
+    include: Any = None,
 ) -> NoteResult:
-    """Store a section's notes if `expected_version` is still the stored version."""
+    """Store a section's notes if `expected_version` is still the stored version.
+
+    `include` (a bool) marks the note for the readout; None leaves the mark as it is. The
+    mark is part of the note: it bumps the same version and conflicts the same way."""
     discovery = get_discovery(discovery_id)
     q = questionnaire_of(discovery)
     _check_section(q, section_id)
     text = _note_text(text)
+    wanted = _include(include)
     expected = _version(expected_version, "notes")
     try:
         with db.transaction() as session:
             _lock(session, discovery_id)
-            version, changed = _write_note(session, discovery_id, section_id, text, expected, user)
+            version, changed = _write_note(
+                session, discovery_id, section_id, text, expected, user, wanted
+            )
             revision = _bump(session, discovery_id) if changed else _revision(session, discovery_id)
+            included = _note_included(session, discovery_id, section_id)
     except IntegrityError:
         raise Conflict(_RACE) from None
-    return NoteResult(section_id, version, revision)
+    return NoteResult(section_id, version, revision, included)
 
 
 def save_section(
@@ -396,11 +442,13 @@ def save_section(
     versions: Mapping[str, Any],
     user: User,
     note: tuple[str, Any] | None = None,
+    note_include: bool | None = None,
 ) -> SectionSaveResult:
     """Save a whole section at once (forms posted without JavaScript).
 
     `raw_values` maps question ids to posted values, `versions` to the versions the form
-    was rendered with; `note` is (text, version) for the section's notes. Valid fields are
+    was rendered with; `note` is (text, version) for the section's notes and `note_include`
+    its "include in the readout" mark (None: unchanged). Valid fields are
     saved, each with its own version check; every invalid or conflicting field gets its
     message in `errors` (key `notes` for the notes). Unknown question ids raise InvalidInput.
     """
@@ -443,7 +491,7 @@ def save_section(
                 try:
                     expected = _version(note[1] or 0, "notes")
                     _, did = _write_note(
-                        session, discovery_id, section_id, note_text, expected, user
+                        session, discovery_id, section_id, note_text, expected, user, note_include
                     )
                     changed = changed or did
                 except (Conflict, InvalidInput) as exc:
@@ -513,6 +561,24 @@ def _note_text(text: Any) -> str:
         message = f"The notes are too long (at most {NOTE_MAX:,} characters)."
         raise InvalidInput(message, {"notes": message})
     return text
+
+
+def _include(value: Any) -> bool | None:
+    """A client-sent "include in the readout" mark: true, false, or absent (None)."""
+    if value is None or isinstance(value, bool):
+        return value
+    message = "'include' must be true or false."
+    raise InvalidInput(message, {"notes": message})
+
+
+def _note_included(session: Session, discovery_id: int, section_id: str) -> bool:
+    return bool(
+        session.scalar(
+            select(SectionNote.include_in_readout).where(
+                SectionNote.discovery_id == discovery_id, SectionNote.section_id == section_id
+            )
+        )
+    )
 
 
 def _lock(session: Session, discovery_id: int) -> None:
@@ -613,14 +679,18 @@ def _write_note(
     text: str,
     expected: int,
     user: User,
+    include: bool | None = None,
 ) -> tuple[int, bool]:
+    """Compare-and-set a section's note and its readout mark (`include` None: unchanged)."""
     row = session.scalar(
         select(SectionNote).where(
             SectionNote.discovery_id == discovery_id, SectionNote.section_id == section_id
         )
     )
     current = row.version if row is not None else 0
-    if (row.text if row is not None else "") == text:
+    stored_include = bool(row.include_in_readout) if row is not None else False
+    include = stored_include if include is None else include
+    if (row.text if row is not None else "") == text and include == stored_include:
         return current, False
     if current != expected:
         raise Conflict(_note_conflict(session, row))
@@ -631,6 +701,7 @@ def _write_note(
                 discovery_id=discovery_id,
                 section_id=section_id,
                 text=text,
+                include_in_readout=include,
                 version=1,
                 updated_at=now,
                 updated_by_id=user.id,
@@ -643,7 +714,11 @@ def _write_note(
             update(SectionNote)
             .where(SectionNote.id == row.id, SectionNote.version == expected)
             .values(
-                text=text, version=SectionNote.version + 1, updated_at=now, updated_by_id=user.id
+                text=text,
+                include_in_readout=include,
+                version=SectionNote.version + 1,
+                updated_at=now,
+                updated_by_id=user.id,
             )
             .execution_options(synchronize_session=False)
         )

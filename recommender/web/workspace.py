@@ -101,7 +101,9 @@ def discovery(discovery_id: int) -> Any:
 def section(discovery_id: int, section_id: str) -> Any:
     state = discoveries.section_state(discovery_id, section_id)
     form = build_section_form(state.questionnaire, section_id, state.answers)()
-    return _render_section(state, form, {}, state.versions, state.note_text, state.note_version)
+    return _render_section(
+        state, form, {}, state.versions, state.note_text, state.note_version, state.note_include
+    )
 
 
 @bp.post("/discoveries/<int:discovery_id>/sections/<section_id>")
@@ -122,10 +124,13 @@ def save_section(discovery_id: int, section_id: str) -> Any:
         if key.startswith(VERSION_PREFIX)
     }
     note = None
+    note_include = None
     if "notes" in request.form:
         note = (request.form.get("notes", ""), request.form.get("notes_version", "0"))
+        # An unticked box sends nothing; the rendered form always sends the notes.
+        note_include = request.form.get("notes_include") == "1"
     result = discoveries.save_section(
-        discovery_id, section_id, raw, versions, current_user, note=note
+        discovery_id, section_id, raw, versions, current_user, note=note, note_include=note_include
     )
     if result.ok:
         target = _navigation_target(state, request.form.get("nav", "next"))
@@ -137,8 +142,9 @@ def save_section(discovery_id: int, section_id: str) -> Any:
     shown_versions = {**fresh.versions, **{k: v for k, v in versions.items() if k in result.errors}}
     note_text = note[0] if note else fresh.note_text
     note_version = note[1] if note and "notes" in result.errors else fresh.note_version
+    include = note_include if note_include is not None else fresh.note_include
     return _render_section(
-        fresh, form, result.errors, shown_versions, note_text, note_version, status=400
+        fresh, form, result.errors, shown_versions, note_text, note_version, include, status=400
     )
 
 
@@ -177,12 +183,21 @@ def save_note(discovery_id: int, section_id: str) -> Any:
     payload = request.get_json(silent=True)
     if isinstance(payload, dict):
         text, version = payload.get("text"), payload.get("version")
+        include = payload.get("include")
     else:
         text, version = request.form.get("notes", ""), request.form.get("notes_version")
-    result = discoveries.save_note(discovery_id, section_id, text, version, current_user)
+        include = request.form.get("notes_include") == "1"
+    result = discoveries.save_note(
+        discovery_id, section_id, text, version, current_user, include=include
+    )
     if isinstance(payload, dict):
         return jsonify(
-            {"section_id": section_id, "version": result.version, "revision": result.revision}
+            {
+                "section_id": section_id,
+                "version": result.version,
+                "revision": result.revision,
+                "include": result.include,
+            }
         )
     return redirect(url_for("workspace.section", discovery_id=discovery_id, section_id=section_id))
 
@@ -194,6 +209,7 @@ def _render_section(
     versions: dict[str, Any],
     note_text: str,
     note_version: Any,
+    note_include: bool = False,
     status: int = 200,
 ) -> Any:
     fields = field_by_question(form, state.question_ids)
@@ -218,6 +234,7 @@ def _render_section(
         errors=errors,
         note_text=note_text,
         note_version=note_version,
+        note_include=note_include,
         note_error=errors.get("notes"),
     ), status
 

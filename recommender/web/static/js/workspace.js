@@ -231,8 +231,9 @@
     if (e.inflight) { e.again = true; return e.inflight; }
     e.dirty = false;
     var notes = isNotes(w);
+    var include = notes ? w.querySelector("[data-notes-include]") : null;
     var body = notes
-      ? { text: valueOf(w), version: versionOf(w) }
+      ? { text: valueOf(w), version: versionOf(w), include: include ? include.checked : undefined }
       : { question_id: key, value: valueOf(w), version: versionOf(w) };
     setFieldState(w, "saving");
     var payload = JSON.stringify(body);
@@ -393,7 +394,7 @@
   });
 
   // The recommendation panel is loaded (and replaced) after this script ran, so its links
-  // and its "Create report" form are handled by delegation: pending answers are saved before
+  // and its "Create readout" form are handled by delegation: pending answers are saved before
   // leaving, so the report has them and the browser never asks "Leave site?".
   var panelEl = document.getElementById("recommendation-panel");
   if (panelEl) {
