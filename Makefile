@@ -48,6 +48,7 @@ bench: venv system-deps
 	$(PY) -m bench.engine
 	$(PY) -m bench.impact
 	$(PY) bench/preview.py
+	$(PY) bench/readout.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

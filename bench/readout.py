@@ -1,0 +1,177 @@
+"""Readout generation benchmark: HTML and PDF of a realistic discovery's readout.
+
+    .venv/bin/python bench/readout.py [-n 30] [--pdf-n 8] [--warmup 2]
+
+The readout is the issue's example (a European marketplace: web, app and 200 stores,
+NetSuite, Salesforce, Snowflake, 2 million cards at Adyen, 6 months to launch), built once by
+the real builder from the default ruleset. Then, in one process:
+- build: answers + result -> readout dict (recommender.readout.build_readout)
+- HTML: render_html (includes running Graphviz `dot` for the diagram), target p50 < 300 ms
+- PDF: render_pdf (HTML + WeasyPrint layout and writing), target p50 < 3 s
+- one-pager: render_one_pager (pages counted; one render when it fits at once)
+Prints p50/p99/max per measurement and the machine's load. Not a test: nothing asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ANSWERS: dict[str, Any] = {
+    "company_name": "Maison Pop SAS",
+    "hq_country": "FR",
+    "entity_countries": ["FR"],
+    "local_entity_per_market": False,
+    "business_model": "marketplace",
+    "industry": "retail",
+    "offering_types": ["physical_goods"],
+    "customer_type": ["consumers"],
+    "customer_countries": ["FR", "DE", "IT", "ES", "NL"],
+    "annual_volume_usd": 400000000,
+    "avg_transaction_usd": 85,
+    "channels": ["web", "mobile_app", "in_person"],
+    "store_count": 200,
+    "store_countries": ["FR", "DE", "IT", "ES", "NL"],
+    "checkout_control": "embedded",
+    "dev_capacity": "large",
+    "pricing_models": ["one_time"],
+    "pays_out_third_parties": True,
+    "merchant_of_record": "platform",
+    "sellers_per_cart": "many",
+    "seller_countries": ["FR", "DE", "IT", "ES", "NL"],
+    "seller_count": 4000,
+    "current_processor": "adyen",
+    "saved_cards_count": 2000000,
+    "current_approval_rate_pct": 91.5,
+    "current_processing_cost_pct": 2.4,
+    "fraud_concern": "medium",
+    "erp": "netsuite",
+    "crm": "salesforce",
+    "data_warehouse": "snowflake",
+    "go_live_months": 6,
+}
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def measure(fn: Callable[[], Any], n: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def report(name: str, samples: list[float], target_ms: float | None = None) -> None:
+    p50, p99 = statistics.median(samples), percentile(samples, 99)
+    goal = (
+        f"  (target p50 < {target_ms:.0f} ms: {'met' if p50 < target_ms else 'MISSED'})"
+        if target_ms
+        else ""
+    )
+    print(
+        f"{name:<12} n={len(samples):<3} p50 {p50:8.1f} ms   p99 {p99:8.1f} ms   max {max(samples):8.1f} ms{goal}"
+    )
+
+
+def inputs() -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """(visible typed answers, engine result, questionnaire) for ANSWERS with rules/stripe.yaml."""
+    from recommender.commands.rules import RULES_DIR, _coerce
+    from recommender.engine import compile_ruleset, load_ruleset
+    from recommender.engine.loader import find_questionnaire, questionnaire_id_of
+
+    path = RULES_DIR / "stripe.yaml"
+    qid = questionnaire_id_of(path.read_text(encoding="utf-8"), str(path))
+    questionnaire = find_questionnaire(str(ROOT / "forms"), qid)
+    ruleset = load_ruleset(str(path), questionnaire)
+    answers, errors = _coerce(questionnaire, ANSWERS)
+    if errors:
+        raise SystemExit("bench answers do not fit the questionnaire: " + "; ".join(errors))
+    visible = questionnaire.visible_answers(answers)
+    compiled = compile_ruleset(ruleset)
+    try:
+        result = compiled.evaluate(visible, questionnaire).to_dict()
+    finally:
+        compiled.close()
+    return visible, result, (questionnaire, ruleset)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=30, help="HTML and build iterations")
+    parser.add_argument("--pdf-n", type=int, default=8, help="PDF and one-pager iterations")
+    parser.add_argument("--warmup", type=int, default=2)
+    args = parser.parse_args()
+
+    from recommender.commands.rules import RULES_DIR, _design
+    from recommender.readout import build_readout
+    from recommender.readout.render import render_html, render_one_pager, render_pdf
+    from recommender.readout.render.pdf import one_pager_document
+
+    answers, result, (questionnaire, ruleset) = inputs()
+    design = _design(ruleset, str(RULES_DIR / "stripe.yaml"))
+    notes = [
+        {
+            "section_id": "payments_today",
+            "section_title": "Payments today",
+            "text": "Adyen contract ends in Q3.",
+        }
+    ]
+
+    def build() -> dict[str, Any]:
+        return build_readout(
+            answers=answers,
+            result=result,
+            design=design,
+            questionnaire=questionnaire,
+            notes=notes,
+            report_date=dt.date.today(),
+        )
+
+    readout = build()
+    start = time.perf_counter()
+    import weasyprint  # noqa: F401  (import and font set-up once, reported apart)
+
+    first_pdf = render_pdf(readout)
+    cold = (time.perf_counter() - start) * 1000
+    _, limits = one_pager_document(readout)
+
+    print(
+        f"readout benchmark · Python {platform.python_version()} · {os.cpu_count()} CPUs · "
+        f"load {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"readout: {sum(len(g['products']) for g in readout['design']['groups'])} products, "
+        f"{len(readout['architecture']['edges'])} flows, {len(readout['risks'])} risks, "
+        f"{len(readout['markets'])} markets; PDF {len(first_pdf) // 1024} KB; "
+        f"one-pager limits {limits}"
+    )
+    print(f"first PDF in a new process (WeasyPrint import + fonts): {cold:.0f} ms")
+    report("build", measure(build, args.n, args.warmup))
+    report("HTML", measure(lambda: render_html(readout), args.n, args.warmup), 300)
+    report("PDF", measure(lambda: render_pdf(readout), args.pdf_n, 1), 3000)
+    report("one-pager", measure(lambda: render_one_pager(readout), args.pdf_n, 1))
+    print(f"load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
