@@ -59,7 +59,8 @@ as_option = click.option(
 @as_option
 @with_app
 def import_cmd(path: str, publish_now: bool, as_email: str | None) -> None:
-    """Import a ruleset YAML file as a draft (refused with path:line:col lines if invalid)."""
+    """Import a ruleset YAML file, with the data files its data: names (read from beside it),
+    as a draft (refused with path:line:col lines if invalid)."""
     from recommender.services import authoring
 
     try:
@@ -68,6 +69,8 @@ def import_cmd(path: str, publish_now: bool, as_email: str | None) -> None:
         _fail_with_problems(exc)
         return
     name = row.ruleset.name
+    if row.data_files:
+        click.echo(f"{name}: with data files {', '.join(sorted(row.data_files))}")
     if row.status == "published":
         click.echo(f"{name}: published version {row.version}")
     else:
@@ -77,19 +80,44 @@ def import_cmd(path: str, publish_now: bool, as_email: str | None) -> None:
 @rules_group.command("export")
 @click.argument("name")
 @click.option("--version", "version", type=int, default=None, help="A published version (default: the active one).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the YAML here, and its data files beside it (as `rules import` reads them).")
+@click.option("--file", "file_name", default=None, metavar="NAME",
+              help="Print (or write) this data file of the version instead of the ruleset.")
 @with_app
-def export_cmd(name: str, version: int | None, output: str | None) -> None:
-    """Print (or write) a ruleset version's YAML."""
-    from recommender.services import authoring
+def export_cmd(name: str, version: int | None, output: str | None, file_name: str | None) -> None:
+    """Print (or write) a ruleset version's YAML; with -o also its data files."""
+    from pathlib import Path
 
-    text = authoring.export(name, version)
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        click.echo(f"wrote {output}")
+    from recommender.services import authoring
+    from recommender.services.authoring_data import safe_file_name
+
+    if file_name:
+        text = authoring.export_file(name, file_name, version)
+        files: dict[str, str] = {}
     else:
+        text = authoring.export(name, version)
+        files = authoring.export_files(name, version)
+    if not output:
         click.echo(text, nl=not text.endswith("\n"))
+        if files:
+            click.echo(
+                f"# {name} names data files {', '.join(sorted(files))}: print one with --file NAME, "
+                "or write them all beside the YAML with -o FILE",
+                err=True,
+            )
+        return
+    target = Path(output)
+    for data_name in files:
+        if not safe_file_name(data_name):
+            raise click.ClickException(f"refusing to write data file '{data_name}' outside {target.parent}")
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}")
+    for data_name, data_text in sorted(files.items()):
+        path = target.parent / data_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(data_text, encoding="utf-8")
+        click.echo(f"wrote {path}")
 
 
 @rules_group.command("publish")
@@ -168,7 +196,7 @@ def test_cmd(name: str, version: int | None, use_draft: bool, as_email: str | No
     else:
         row = authoring.active_version(name)
     try:
-        report = authoring.run_scenarios(name, row.source, row.scenarios)
+        report = authoring.run_scenarios(name, row.source, row.scenarios, row.data_files or {})
     except DefinitionError as exc:
         _fail_with_problems(exc)
         return

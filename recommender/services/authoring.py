@@ -554,8 +554,34 @@ def _expect(current: str, expected_checksum: str | None, label: str) -> None:
     if expected_checksum is not None and checksum(current) != expected_checksum:
         raise Conflict(
             f"{label} of your draft changed since you opened it (saved from another window or "
-            "by a command); nothing was saved. Copy your text, reload, and apply it again."
+            "by a command); nothing was saved."
         )
+
+
+def save_file(
+    name: str,
+    user: User | None,
+    file_name: str | None,
+    text: str,
+    *,
+    expected_checksum: str | None = None,
+) -> SaveResult:
+    """Save the editor's text: the ruleset source (`file_name` None or "") or one data file."""
+    if file_name:
+        return save_draft_file(name, user, file_name, text, expected_checksum=expected_checksum)
+    return save_draft(name, user, source=text, expected_checksum=expected_checksum)
+
+
+def check_file(name: str, user: User | None, file_name: str | None, text: str) -> list[Problem]:
+    """Problems of the user's draft (else the active version) with one file replaced by
+    `text` (the ruleset source when `file_name` is None or ""), without saving anything."""
+    base = draft_for(name, user) or active_version(name)
+    files = dict(base.data_files or {})
+    if file_name:
+        file_name = authoring_data.check_file_name(base.source, files, file_name)
+        files[file_name] = text
+        return check_source(base.source, name, data_files=files)
+    return check_source(text, name, data_files=files)
 
 
 def _checked(name: str, draft: RulesetVersion) -> SaveResult:
@@ -564,9 +590,10 @@ def _checked(name: str, draft: RulesetVersion) -> SaveResult:
     return SaveResult(draft, problems, scenario_problems)
 
 
-def draft_files(draft: RulesetVersion) -> list[authoring_data.DataFile]:
-    """The draft's data files for the editor's file selector (see authoring_data.files_of)."""
-    return authoring_data.files_of(draft.source, draft.data_files)
+def version_files(row: RulesetVersion) -> list[authoring_data.DataFile]:
+    """The data files of a draft or version, for the editor's file selector and the version
+    page (see authoring_data.files_of)."""
+    return authoring_data.files_of(row.source, row.data_files)
 
 
 def discard_draft(name: str, user: User | None) -> bool:

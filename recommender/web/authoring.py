@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from recommender.errors import DefinitionError, InvalidInput, RecommenderError
+from recommender.errors import Conflict, DefinitionError, InvalidInput, NotFound, RecommenderError
 from recommender.services import authoring
 from recommender.web.security import roles_required
 
@@ -53,8 +53,30 @@ def too_large(exc: Exception) -> Any:
     return render_template("error.html", status=413, message=message), 413
 
 
-def _problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:
-    return [{"line": p.line, "col": p.col, "message": p.message, "text": str(p)} for p in problems]
+def _problem_dicts(
+    problems: list[Any], name: str | None = None, current: str = ""
+) -> list[dict[str, Any]]:
+    """Problems for the templates and the editor script. With a ruleset `name` (the editor),
+    each says its file; one in another file than `current` ("" = the ruleset YAML) links to
+    that file's editor at its line (`here` False), the others jump within the page."""
+    out = []
+    for p in problems:
+        entry: dict[str, Any] = {
+            "line": p.line, "col": p.col, "message": p.message, "text": str(p), "here": True
+        }
+        if name is not None:
+            file = _file_key(name, p.path)
+            entry["file"] = p.path
+            entry["here"] = file == current
+            if not entry["here"]:
+                entry["href"] = url_for("authoring.edit", name=name, file=file or None) + f"#L{p.line}C{p.col}"
+        out.append(entry)
+    return out
+
+
+def _file_key(name: str, path: str) -> str:
+    """The editor's `file` value for a problem path: "" for the ruleset YAML."""
+    return "" if path == authoring.source_path(name) else path
 
 
 @bp.route("/")
@@ -68,10 +90,12 @@ def index() -> Any:
 def ruleset(name: str) -> Any:
     rs = authoring.get_ruleset(name)
     draft = authoring.draft_for(name, current_user) if current_user.has_role(*EDITORS) else None
+    versions = authoring.history(name)
     return render_template(
         "authoring/ruleset.html",
         ruleset=rs,
-        versions=authoring.history(name),
+        versions=versions,
+        data_changes=authoring.data_changes(versions),
         audit=authoring.audit_log(name),
         draft=draft,
         user_name=authoring.user_name,
@@ -84,20 +108,32 @@ def version(name: str, version: int) -> Any:
     rs = authoring.get_ruleset(name)
     row = authoring.get_version(name, version)
     return render_template(
-        "authoring/version.html", ruleset=rs, row=row, user_name=authoring.user_name
+        "authoring/version.html",
+        ruleset=rs,
+        row=row,
+        files=authoring.version_files(row),
+        user_name=authoring.user_name,
     )
 
 
 @bp.route("/<name>/export")
 @roles_required(*READERS)
 def export(name: str) -> Any:
+    """A version's ruleset YAML, or one of its data files (`file=payment_methods.yaml`)."""
     version = request.args.get("version", type=int)
-    text = authoring.export(name, version)
+    file_name = request.args.get("file", "")
     suffix = f"-v{version}" if version else ""
+    if file_name:
+        text = authoring.export_file(name, file_name, version)
+        stem = file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        download = f"{name}{suffix}-{stem}.yaml"
+    else:
+        text = authoring.export(name, version)
+        download = f"{name}{suffix}.yaml"
     return Response(
         text,
         mimetype="text/yaml",
-        headers={"Content-Disposition": f'attachment; filename="{name}{suffix}.yaml"'},
+        headers={"Content-Disposition": f'attachment; filename="{download}"'},
     )
 
 
@@ -119,22 +155,49 @@ def active_json(name: str) -> Any:
 @bp.route("/<name>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def edit(name: str) -> Any:
-    problems: list[Any] | None = None
+    """The draft in the editor: the ruleset YAML, or one of its data files (`file=`)."""
+    current = (request.values.get("file") or "").strip()
+    text: str | None = None  # the author's text, kept when the save was refused
     if request.method == "POST":
-        result = authoring.save_draft(name, current_user, source=request.form.get("source", ""))
-        draft, problems = result.draft, result.problems
-        if problems:
-            flash(f"Draft saved with {len(problems)} problem(s); it cannot be published until they are fixed.", "error")
+        posted = request.form.get("source", "")
+        try:
+            result = authoring.save_file(
+                name, current_user, current, posted,
+                expected_checksum=request.form.get("checksum") or None,
+            )
+        except Conflict as exc:
+            flash(f"{exc.message} Your text is still in the editor: Save and check again to "
+                  "replace that change with it, or reload to see it.", "error")
+            draft, text = authoring.get_or_create_draft(name, current_user), posted
+            problems = authoring.check_file(name, current_user, current, posted)
         else:
-            flash("Draft saved; the check found no problems.", "success")
+            draft, problems = result.draft, result.problems
+            if problems:
+                flash(f"Draft saved with {len(problems)} problem(s); it cannot be published until they are fixed.", "error")
+            else:
+                flash("Draft saved; the check found no problems.", "success")
     else:
         draft = authoring.get_or_create_draft(name, current_user)
-        problems = authoring.check_source(draft.source, name)
+        problems = authoring.check_source(draft.source, name, data_files=draft.data_files or {})
+    files = authoring.version_files(draft)
+    if current and current not in {f.name for f in files}:
+        raise NotFound(f"The draft of '{name}' has no data file '{current}'.")
+    stored = draft.source if not current else next(f.text for f in files if f.name == current)
+    counts: dict[str, int] = {}
+    for p in problems:
+        key = _file_key(name, p.path)
+        counts[key] = counts.get(key, 0) + 1
     return render_template(
         "authoring/editor.html",
         ruleset=authoring.get_ruleset(name),
         draft=draft,
-        problems=_problem_dicts(problems),
+        files=files,
+        current=current,
+        current_label=current or authoring.source_path(name),
+        text=stored if text is None else text,
+        text_checksum=authoring.checksum(stored),
+        problem_counts=counts,
+        problems=_problem_dicts(problems, name, current),
         catalogue=authoring.catalogue(draft.source),
         stale=authoring.draft_is_stale(name, draft),
         tab="edit",
@@ -144,12 +207,15 @@ def edit(name: str) -> Any:
 @bp.route("/<name>/check", methods=["POST"])
 @roles_required(*EDITORS)
 def check(name: str) -> Any:
-    """Check a source without saving it (the editor's Check button)."""
+    """Check the draft with one file's text replaced, without saving (the editor's Check
+    button): `source` is the text, `file` the data file it is ("" or absent: the rules)."""
     source = request.form.get("source")
+    file_name = request.form.get("file", "")
     if source is None and request.is_json:
-        source = (request.get_json(silent=True) or {}).get("source")
-    problems = authoring.check_source(source or "", name)
-    return jsonify({"ok": not problems, "problems": _problem_dicts(problems)})
+        body = request.get_json(silent=True) or {}
+        source, file_name = body.get("source"), body.get("file") or ""
+    problems = authoring.check_file(name, current_user, file_name, source or "")
+    return jsonify({"ok": not problems, "problems": _problem_dicts(problems, name, file_name)})
 
 
 @bp.route("/<name>/draft/discard", methods=["POST"])
@@ -174,14 +240,19 @@ def sandbox(name: str) -> Any:
     result = answers = label = None
     errors: dict[str, str] = {}
     if request.method == "POST" or pick:
-        source = draft.source if which == "draft" else authoring.active_version(name).source
+        version = draft if which == "draft" else authoring.active_version(name)
         kind, subject_id = None, None
         if pick and ":" in pick:
             kind, _, raw_id = pick.partition(":")
             subject_id = int(raw_id) if raw_id.isdigit() else None
         try:
             result, answers, label = authoring.sandbox(
-                name, source, answers_text=answers_text, kind=kind, subject_id=subject_id
+                name,
+                version.source,
+                answers_text=answers_text,
+                kind=kind,
+                subject_id=subject_id,
+                data_files=version.data_files or {},
             )
         except InvalidInput as exc:
             errors = exc.errors or {"": exc.message}
@@ -236,7 +307,7 @@ def scenarios(name: str) -> Any:
 
 def _run(name: str, draft: Any) -> tuple[Any, list[Any]]:
     try:
-        report = authoring.run_scenarios(name, draft.source, draft.scenarios)
+        report = authoring.run_scenarios(name, draft.source, draft.scenarios, draft.data_files or {})
     except DefinitionError:
         flash("The rules have check errors; fix them in the editor before running scenarios.", "error")
         return None, []
@@ -261,7 +332,7 @@ def coverage(name: str) -> Any:
     draft = authoring.get_or_create_draft(name, current_user)
     cov = error = None
     try:
-        cov = authoring.coverage(name, draft.source, draft.scenarios)
+        cov = authoring.coverage(name, draft.source, draft.scenarios, draft.data_files or {})
     except DefinitionError as exc:
         error = exc.message
     return render_template(
@@ -278,7 +349,7 @@ def impact(name: str) -> Any:
     draft = authoring.get_or_create_draft(name, current_user)
     report = error = None
     try:
-        report = authoring.impact(name, draft.source)
+        report = authoring.impact(name, draft.source, data_files=draft.data_files or {})
     except DefinitionError as exc:
         error = exc.message
     if request.args.get("format") == "json" and report is not None:
@@ -308,7 +379,7 @@ def lint(name: str) -> Any:
     draft = authoring.get_or_create_draft(name, current_user)
     findings = error = None
     try:
-        findings = authoring.lint(name, draft.source)
+        findings = authoring.lint(name, draft.source, data_files=draft.data_files or {})
     except DefinitionError as exc:
         error = exc.message
     return render_template(
@@ -328,10 +399,10 @@ def publish(name: str) -> Any:
             "authoring/publish.html",
             ruleset=authoring.get_ruleset(name),
             draft=draft,
-            diff=authoring.unified_diff(
-                authoring.active_version(name).source, draft.source, "active", "draft"
+            diff=authoring.draft_diff(name, draft),
+            problems=_problem_dicts(
+                authoring.check_source(draft.source, name, data_files=draft.data_files or {})
             ),
-            problems=_problem_dicts(authoring.check_source(draft.source, name)),
             stale=authoring.draft_is_stale(name, draft),
             tab="publish",
         )

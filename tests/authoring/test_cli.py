@@ -95,3 +95,47 @@ def test_setup_import_stores_scenarios_and_rules_test_runs_them(app: Flask, tmp_
     result = run(app, "rules", "test", "demo")
     assert result.exit_code == 1
     assert "no scenarios are stored" in result.output
+
+
+def test_import_and_export_carry_the_data_files(app: Flask, tmp_path: Path) -> None:
+    from .conftest import SHOP_RULES
+
+    source_dir = tmp_path / "in"
+    source_dir.mkdir()
+    for name in ("shop.yaml", "payment_methods.yaml", "markets.yaml"):
+        (source_dir / name).write_text((SHOP_RULES.parent / name).read_text())
+    result = run(app, "rules", "import", str(source_dir / "shop.yaml"), "--publish")
+    assert result.exit_code == 0, result.output
+    assert "with data files markets.yaml, payment_methods.yaml" in result.output
+    assert "published version 1" in result.output
+
+    # A data file with an unknown country: refused with the data file's path:line:col.
+    pm = source_dir / "payment_methods.yaml"
+    pm.write_text(pm.read_text().replace("account_countries: [BR, US]", "account_countries: [BR, UX]"))
+    result = run(app, "rules", "import", str(source_dir / "shop.yaml"), "--publish")
+    assert result.exit_code == 1
+    line = pm.read_text().splitlines().index("    account_countries: [BR, UX]") + 1
+    assert f"{pm}:{line}:29: unknown country code 'UX'" in result.output
+
+    printed = run(app, "rules", "export", "shop", "--file", "markets.yaml")
+    assert printed.exit_code == 0 and printed.output.startswith("kind: markets")
+    assert "names data files markets.yaml, payment_methods.yaml" in run(app, "rules", "export", "shop").output
+    out = tmp_path / "out" / "shop.yaml"
+    out.parent.mkdir()
+    result = run(app, "rules", "export", "shop", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.parent.iterdir()) == ["markets.yaml", "payment_methods.yaml", "shop.yaml"]
+    assert (out.parent / "markets.yaml").read_text() == (SHOP_RULES.parent / "markets.yaml").read_text()
+    # What export wrote imports again as is (nothing new to publish but a new version).
+    result = run(app, "rules", "import", str(out), "--publish")
+    assert result.exit_code == 0 and "published version 2" in result.output
+    assert run(app, "rules", "test", "shop").exit_code == 0
+
+
+def test_rules_check_counts_rulesets_not_data_files(app: Flask) -> None:
+    from .conftest import DATA, SHOP_RULES
+
+    files = [str(p) for p in sorted(SHOP_RULES.parent.glob("*.yaml"))]
+    result = run(app, "rules", "check", *files, "--forms", str(DATA / "forms"))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "ok: 1 rulesets"

@@ -197,13 +197,20 @@ def test_every_worker_serves_a_new_version_without_restart(
         old = answers[0][1]
         assert isinstance(old, int), answers
 
-        # Publish a new version from another process, as an author would from the CLI.
+        # Publish a new version from another process, as an author would from the CLI
+        # (the data files the ruleset names are read from beside it).
+        from recommender.engine.loader import data_file_names
+
         changed = tmp / "stripe.yaml"
+        source = (ROOT / "rules" / "stripe.yaml").read_text(encoding="utf-8")
         changed.write_text(
-            (ROOT / "rules" / "stripe.yaml").read_text(encoding="utf-8")
-            + "\n# published by tests/authoring/test_multiworker_reload.py\n",
+            source + "\n# published by tests/authoring/test_multiworker_reload.py\n",
             encoding="utf-8",
         )
+        for data_name in data_file_names(source).values():
+            (tmp / data_name).write_text(
+                (ROOT / "rules" / data_name).read_text(encoding="utf-8"), encoding="utf-8"
+            )
         output = _cli(env, "rules", "import", str(changed), "--publish", "--as", EMAIL)
         new = int(re.search(r"published version (\d+)", output).group(1))  # type: ignore[union-attr]
         assert new > old

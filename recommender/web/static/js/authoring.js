@@ -1,6 +1,7 @@
 // Rule authoring workbench: CodeMirror over the plain textareas (which still work without
 // JavaScript), problems shown at their line (gutter marker + line class), problem links
-// that jump to the line, and a "check without saving" button.
+// that jump to the line (or open the data file they are in), and a "check without saving"
+// button. Problems with `here: false` belong to another file of the draft.
 (function () {
   "use strict";
   if (typeof window.CodeMirror === "undefined") { return; }
@@ -13,7 +14,12 @@
     try { return JSON.parse(el.textContent || "[]"); } catch (e) { return []; }
   }
 
+  function hereOnly(problems) {
+    return problems.filter(function (p) { return p.here !== false; });
+  }
+
   function markProblems(cm, problems) {
+    problems = hereOnly(problems);
     cm.clearGutter("problem-gutter");
     (cm.state.problemLines || []).forEach(function (h) { cm.removeLineClass(h, "background", "cm-problem-line"); });
     (cm.state.problemMarks || []).forEach(function (m) { m.clear(); });
@@ -66,7 +72,7 @@
     });
     cm.getWrapperElement().setAttribute("data-editor-for", textarea.id);
     editors[textarea.id] = cm;
-    var problems = readProblems();
+    var problems = hereOnly(readProblems());
     markProblems(cm, problems);
     if (problems.length && textarea.id === "source") {
       // Bring the first problem into view (CodeMirror only renders visible lines).
@@ -88,9 +94,10 @@
     jumpTo(cm, parseInt(link.getAttribute("data-line"), 10) || 1, parseInt(link.getAttribute("data-col"), 10) || 1);
   });
 
-  // #L12 in the address (from the lint page) opens the editor at that line.
-  var hash = window.location.hash.match(/^#L(\d+)$/);
-  if (hash && editors.source) { jumpTo(editors.source, parseInt(hash[1], 10), 1); }
+  // #L12 (or #L12C5) in the address (from the lint page, or a problem in another file)
+  // opens the editor at that line.
+  var hash = window.location.hash.match(/^#L(\d+)(?:C(\d+))?$/);
+  if (hash && editors.source) { jumpTo(editors.source, parseInt(hash[1], 10), parseInt(hash[2] || "1", 10)); }
 
   function renderProblemList(problems) {
     var section = document.getElementById("problems");
@@ -102,11 +109,12 @@
     problems.forEach(function (p) {
       var li = document.createElement("li");
       var a = document.createElement("a");
-      a.href = "#source";
+      a.href = p.here === false && p.href ? p.href : "#source";
       a.className = "problem-link";
       a.setAttribute("data-line", p.line);
       a.setAttribute("data-col", p.col);
-      a.textContent = "line " + p.line + ", column " + p.col;
+      if (p.file) { a.title = p.file + ":" + p.line + ":" + p.col; }
+      a.textContent = (p.file ? p.file + ", " : "") + "line " + p.line + ", column " + p.col;
       li.appendChild(a);
       li.appendChild(document.createTextNode(": " + p.message));
       list.appendChild(li);
@@ -155,6 +163,8 @@
       var cm = editors.source;
       var body = new FormData();
       body.append("source", cm.getValue());
+      var file = form.querySelector("input[name=file]");
+      body.append("file", file ? file.value : "");
       checkButton.disabled = true;
       fetch(form.getAttribute("data-check-url"), {
         method: "POST",
@@ -175,6 +185,19 @@
       }).catch(function (err) {
         showStatus(form, "The check did not run: " + (err && err.message ? err.message : "the server could not be reached") + ".");
       }).finally(function () { checkButton.disabled = false; });
+    });
+  }
+
+  // The file selector: leaving a file with unsaved edits asks first.
+  if (editors.source) {
+    var saved = editors.source.getValue();
+    var editorForm = document.getElementById("editor-form");
+    if (editorForm) { editorForm.addEventListener("submit", function () { saved = editors.source.getValue(); }); }
+    document.querySelectorAll(".file-tabs a").forEach(function (tab) {
+      tab.addEventListener("click", function (evt) {
+        if (tab.getAttribute("aria-current") === "page" || editors.source.getValue() === saved) { return; }
+        if (!window.confirm("You have unsaved changes in this file. Leave without saving them?")) { evt.preventDefault(); }
+      });
     });
   }
 
