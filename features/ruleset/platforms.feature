@@ -17,7 +17,7 @@ Feature: Platforms and marketplaces
     And the products exclude connect_direct_charges
     And the risk connect_platform_liability is flagged with severity high
     And the risk sca_3ds is not flagged
-    And the product klarna is excluded
+    And the products exclude klarna
     And the derived fact segment is enterprise
 
   Scenario: Vertical SaaS where each business is merchant of record
@@ -142,3 +142,50 @@ Feature: Platforms and marketplaces
     Then the products include identity, connect_destination_charges
     And the risk identity_biometric_consent is flagged
     And the risk sca_3ds is flagged with severity high
+
+  Scenario: Dutch marketplace with EU sellers reports them under DAC7
+    Given the answers:
+      | answer                 | value         |
+      | hq_country             | NL            |
+      | business_model         | marketplace   |
+      | customer_countries     | NL, BE, DE    |
+      | customer_type          | consumers     |
+      | channels               | web           |
+      | pays_out_third_parties | true          |
+      | merchant_of_record     | seller        |
+      | sellers_per_cart       | one           |
+      | seller_countries       | NL, BE, DE    |
+      | payout_tax_reporting   | eu_dac7       |
+    When the recommendation is evaluated
+    Then the products include connect, connect_direct_charges, connect_tax_reporting
+    And the risk payout_tax_reporting is flagged with severity medium
+
+  Scenario: Platforms with no payee tax forms get no tax reporting product
+    Given the answers:
+      | answer                 | value       |
+      | hq_country             | US          |
+      | business_model         | platform    |
+      | customer_countries     | US          |
+      | customer_type          | businesses  |
+      | pays_out_third_parties | true        |
+      | merchant_of_record     | seller      |
+      | payout_tax_reporting   | none        |
+    When the recommendation is evaluated
+    Then the products exclude connect_tax_reporting
+    And the risk payout_tax_reporting is not flagged
+
+  Scenario: US platform with Brazilian sellers cannot take application fees from their accounts
+    Given the answers:
+      | answer                 | value       |
+      | hq_country             | US          |
+      | business_model         | platform    |
+      | customer_countries     | US, BR      |
+      | customer_type          | consumers   |
+      | pays_out_third_parties | true        |
+      | merchant_of_record     | seller      |
+      | sellers_per_cart       | one         |
+      | seller_countries       | US, BR      |
+    When the recommendation is evaluated
+    Then the products include connect_direct_charges, global_payouts
+    And the risk connect_cross_border_payouts is flagged
+

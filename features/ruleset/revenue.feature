@@ -61,3 +61,72 @@ Feature: Revenue and finance automation
     Then the products exclude billing, usage_billing, customer_portal, revenue_recognition, invoicing
     And the products include tax
     And the risk tax_registration is flagged with severity high
+
+  Scenario: SaaS selling to European businesses across borders must handle reverse charge
+    Given the answers:
+      | answer             | value           |
+      | hq_country         | NL              |
+      | customer_countries | NL, DE, FR, GB  |
+      | customer_type      | businesses      |
+      | offering_types     | saas            |
+      | channels           | web             |
+      | pricing_models     | fixed_recurring |
+    When the recommendation is evaluated
+    Then the products include tax, billing, sepa_debit
+    And the risk reverse_charge_b2b is flagged with severity medium
+    And the risk tax_registration is flagged
+
+  Scenario: Consumer sales across Europe do not raise reverse charge
+    Given the answers:
+      | answer             | value          |
+      | hq_country         | NL             |
+      | customer_countries | NL, DE, FR     |
+      | customer_type      | consumers      |
+      | offering_types     | physical_goods |
+      | channels           | web            |
+    When the recommendation is evaluated
+    Then the products include tax
+    And the risk reverse_charge_b2b is not flagged
+
+  Scenario: UK tour operator selling packages to European travellers keeps the margin scheme with its adviser
+    Given the answers:
+      | answer             | value           |
+      | hq_country         | GB              |
+      | customer_countries | GB, IE, DE, FR  |
+      | customer_type      | consumers       |
+      | industry           | travel          |
+      | offering_types     | travel_packages |
+      | channels           | web             |
+    When the recommendation is evaluated
+    Then the products include tax
+    And the risk toms_travel_margin is flagged with severity medium
+
+  Scenario: Insurance broker selling premiums across borders gets no Stripe Tax
+    Given the answers:
+      | answer             | value              |
+      | hq_country         | DE                 |
+      | customer_countries | DE, AT             |
+      | customer_type      | consumers          |
+      | industry           | financial_services |
+      | offering_types     | insurance          |
+      | channels           | web                |
+      | pricing_models     | fixed_recurring    |
+    When the recommendation is evaluated
+    Then the products exclude tax
+    And the product tax is excluded
+    And the risk tax_not_applicable is flagged with severity low
+    And the derived fact non_taxable_only is true
+
+  Scenario: Museum shop selling goods and taking donations codes the donations as non-taxable
+    Given the answers:
+      | answer             | value                     |
+      | hq_country         | US                        |
+      | customer_countries | US                        |
+      | customer_type      | consumers                 |
+      | offering_types     | physical_goods, donations |
+      | channels           | web                       |
+    When the recommendation is evaluated
+    Then the products include tax
+    And the risk tax_not_applicable is flagged
+    And the risk tax_registration is flagged
+

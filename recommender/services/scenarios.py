@@ -16,6 +16,10 @@ Step vocabulary (Given/When/Then/And/But are interchangeable):
     the product X is excluded
     the product X is not excluded
     the derived fact F is V
+    the market plan for XX includes a, b      (methods listed for buyer country XX)
+    the market plan for XX excludes a, b      (left out for XX, with a reason)
+    the market plan for XX does not list a, b
+    the market plan for XX has the auth regime R
 """
 
 from __future__ import annotations
@@ -274,7 +278,20 @@ _STEP_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("excluded_not", re.compile(r"^the product (?P<id>\S+) is not excluded$")),
     ("excluded", re.compile(r"^the product (?P<id>\S+) is excluded$")),
     ("derived", re.compile(r"^the derived fact (?P<id>\S+) is (?P<value>.+)$")),
+    ("plan_include", re.compile(r"^the market plan for (?P<country>[A-Z]{2}) includes (?P<ids>.+)$")),
+    ("plan_exclude", re.compile(r"^the market plan for (?P<country>[A-Z]{2}) excludes (?P<ids>.+)$")),
+    (
+        "plan_not_listed",
+        re.compile(r"^the market plan for (?P<country>[A-Z]{2}) does not list (?P<ids>.+)$"),
+    ),
+    (
+        "plan_regime",
+        re.compile(r"^the market plan for (?P<country>[A-Z]{2}) has the auth regime (?P<value>\S+)$"),
+    ),
 ]
+
+# Method ids of a market plan that are not catalogue products.
+PLAN_PSEUDO_METHODS = frozenset({"cards", "wallets"})
 
 
 def _match(step: Step) -> tuple[str, re.Match[str]] | None:
@@ -392,8 +409,47 @@ def _same(expected: str, actual: Any) -> bool:
     return expected.strip().strip("\"'") == str(actual)
 
 
+def _check_plan(kind: str, m: re.Match[str], result: dict[str, Any]) -> str | None:
+    plans = {p.get("country"): p for p in result.get("markets", [])}
+    country = m["country"]
+    plan = plans.get(country)
+    if plan is None:
+        return f"no market plan for {country}; plans for: {', '.join(plans) or 'none'}"
+    listed = [x.get("id") for x in plan.get("methods", [])]
+    excluded = {x.get("id"): x for x in plan.get("excluded", [])}
+    if kind == "plan_include":
+        missing = [i for i in _ids(m["ids"]) if i not in listed]
+        if missing:
+            return (
+                f"expected the market plan for {country} to include {', '.join(missing)}; "
+                f"it lists {', '.join(listed) or 'none'}"
+            )
+    elif kind == "plan_exclude":
+        for pid in _ids(m["ids"]):
+            if pid not in excluded or not str(excluded[pid].get("reason", "")).strip():
+                return (
+                    f"expected the market plan for {country} to exclude {pid} with a reason; "
+                    f"it excludes {', '.join(excluded) or 'nothing'}"
+                )
+            if pid in listed:
+                return f"{pid} is both listed and excluded in the market plan for {country}"
+    elif kind == "plan_not_listed":
+        found = [i for i in _ids(m["ids"]) if i in listed or i in excluded]
+        if found:
+            return f"expected the market plan for {country} not to mention {', '.join(found)}"
+    elif kind == "plan_regime":
+        if plan.get("auth_regime") != m["value"]:
+            return (
+                f"expected the market plan for {country} to have the auth regime {m['value']}; "
+                f"got {plan.get('auth_regime')}"
+            )
+    return None
+
+
 def _check(kind: str, m: re.Match[str], result: dict[str, Any]) -> str | None:
     """None when the expectation holds, else a message saying what was found."""
+    if kind.startswith("plan_"):
+        return _check_plan(kind, m, result)
     products = _product_ids(result)
     if kind == "include":
         missing = [p for p in _ids(m["ids"]) if p not in products]
@@ -457,6 +513,12 @@ def _unknown_ids(kind: str, m: re.Match[str], known: Catalogue) -> str | None:
             return f"unknown risk '{m['id']}' (not in the ruleset's risk register){close(m['id'], known.risks)}"
         if kind == "risk" and m["sev"] and m["sev"] not in ("high", "medium", "low"):
             return f"unknown severity '{m['sev']}'; use high, medium or low"
+    elif kind in ("plan_include", "plan_exclude", "plan_not_listed"):
+        for pid in _ids(m["ids"]):
+            if pid not in known.products and pid not in PLAN_PSEUDO_METHODS:
+                return f"unknown product '{pid}' (not in the ruleset's catalogue){close(pid, known.products)}"
+    elif kind == "plan_regime" and m["value"] not in ("sca", "jp_3ds", "in_afa", "none", "unconfirmed"):
+        return f"unknown auth regime '{m['value']}'; use sca, jp_3ds, in_afa, none or unconfirmed"
     elif kind == "derived" and m["id"] not in known.facts:
         return f"unknown derived fact '{m['id']}' (not declared under derived:){close(m['id'], known.facts)}"
     return None

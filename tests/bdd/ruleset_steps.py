@@ -13,6 +13,10 @@ the calling test module. Vocabulary (Given/When/Then/And are interchangeable in 
     Then the product X is excluded             (listed under exclusions, with a reason)
     Then the product X is not excluded
     Then the derived fact F is V
+    Then the market plan for XX includes a, b  (methods listed for buyer country XX)
+    Then the market plan for XX excludes a, b  (left out for XX, with a reason)
+    Then the market plan for XX does not list a, b  (neither listed nor left out with a reason)
+    Then the market plan for XX has the auth regime R  (sca, jp_3ds, in_afa, none, unconfirmed)
 
 Answer values are coerced with the questionnaire (`Questionnaire.coerce`): list answers are
 comma-separated, booleans true/false, numbers plain. Hidden questions are dropped before
@@ -180,6 +184,65 @@ def check_product_not_excluded(
     )
 
 
+PLAN_PSEUDO_METHODS = frozenset({"cards", "wallets"})
+
+
+def market_plan(result: Mapping[str, Any], country: str) -> Mapping[str, Any]:
+    plans = {m["country"]: m for m in result.get("markets", [])}
+    assert country in plans, (
+        f"no market plan for {country}; plans for: {', '.join(plans) or 'none'}{describe(result)}"
+    )
+    return plans[country]
+
+
+def _plan_method(pid: str, catalogue: Catalogue) -> str:
+    return pid if pid in PLAN_PSEUDO_METHODS else catalogue.product(pid)
+
+
+def check_plan_includes(
+    result: Mapping[str, Any], country: str, ids: str, catalogue: Catalogue
+) -> None:
+    plan = market_plan(result, country)
+    listed = [m["id"] for m in plan["methods"]]
+    missing = [p for p in (_plan_method(i, catalogue) for i in split_ids(ids)) if p not in listed]
+    assert not missing, (
+        f"expected the market plan for {country} to include {', '.join(missing)}; "
+        f"it lists {', '.join(listed) or 'none'}"
+    )
+
+
+def check_plan_excludes(
+    result: Mapping[str, Any], country: str, ids: str, catalogue: Catalogue
+) -> None:
+    plan = market_plan(result, country)
+    excluded = {e["id"]: e for e in plan["excluded"]}
+    listed = [m["id"] for m in plan["methods"]]
+    for pid in (_plan_method(i, catalogue) for i in split_ids(ids)):
+        assert pid in excluded, (
+            f"expected the market plan for {country} to exclude {pid}; it excludes "
+            f"{', '.join(excluded) or 'nothing'} and lists {', '.join(listed) or 'none'}"
+        )
+        assert excluded[pid]["reason"].strip(), f"{pid} is excluded for {country} without a reason"
+        assert pid not in listed, f"{pid} is both listed and excluded for {country}"
+
+
+def check_plan_does_not_list(
+    result: Mapping[str, Any], country: str, ids: str, catalogue: Catalogue
+) -> None:
+    plan = market_plan(result, country)
+    present = {m["id"] for m in plan["methods"]} | {e["id"] for e in plan["excluded"]}
+    found = [p for p in (_plan_method(i, catalogue) for i in split_ids(ids)) if p in present]
+    assert not found, f"expected the market plan for {country} not to mention {', '.join(found)}"
+
+
+def check_plan_regime(result: Mapping[str, Any], country: str, regime: str) -> None:
+    plan = market_plan(result, country)
+    assert plan["auth_regime"] == regime, (
+        f"expected the market plan for {country} to have the auth regime {regime}; "
+        f"got {plan['auth_regime']}"
+    )
+
+
 def same_value(expected: str, actual: Any) -> bool:
     text = expected.strip().strip("\"'")
     if isinstance(actual, bool):
@@ -258,6 +321,42 @@ def install_steps(stacklevel: int = 1) -> None:
     @then(parsers.re(r"the product (?P<product_id>\S+) is not excluded"), stacklevel=level)
     def _not_excluded(result: dict[str, Any], product_id: str, stripe_catalogue: Catalogue) -> None:
         check_product_not_excluded(result, product_id, stripe_catalogue)
+
+    @then(
+        parsers.re(r"the market plan for (?P<country>[A-Z]{2}) includes (?P<ids>.+)"),
+        stacklevel=level,
+    )
+    def _plan_includes(
+        result: dict[str, Any], country: str, ids: str, stripe_catalogue: Catalogue
+    ) -> None:
+        check_plan_includes(result, country, ids, stripe_catalogue)
+
+    @then(
+        parsers.re(r"the market plan for (?P<country>[A-Z]{2}) excludes (?P<ids>.+)"),
+        stacklevel=level,
+    )
+    def _plan_excludes(
+        result: dict[str, Any], country: str, ids: str, stripe_catalogue: Catalogue
+    ) -> None:
+        check_plan_excludes(result, country, ids, stripe_catalogue)
+
+    @then(
+        parsers.re(r"the market plan for (?P<country>[A-Z]{2}) does not list (?P<ids>.+)"),
+        stacklevel=level,
+    )
+    def _plan_not_listed(
+        result: dict[str, Any], country: str, ids: str, stripe_catalogue: Catalogue
+    ) -> None:
+        check_plan_does_not_list(result, country, ids, stripe_catalogue)
+
+    @then(
+        parsers.re(
+            r"the market plan for (?P<country>[A-Z]{2}) has the auth regime (?P<regime>\S+)"
+        ),
+        stacklevel=level,
+    )
+    def _plan_regime(result: dict[str, Any], country: str, regime: str) -> None:
+        check_plan_regime(result, country, regime)
 
     @then(parsers.re(r"the derived fact (?P<fact>\S+) is (?P<value>.+)"), stacklevel=level)
     def _derived(

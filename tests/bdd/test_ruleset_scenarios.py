@@ -15,18 +15,31 @@ import recommender_tests_ruleset_steps as steps  # noqa: E402 (registered by con
 from pytest_bdd import scenarios
 
 from recommender.engine import compile_ruleset, load_ruleset
+from recommender.engine.datafiles import is_data_text
 from recommender.questionnaire import load_questionnaire
 
 steps.install_steps()
 
 # Files named after another ruleset (prequalification.feature) belong to that ruleset and
-# run in their own module; every other file belongs to the default ruleset.
-OTHER_RULESETS = {p.stem for p in (steps.ROOT / "rules").glob("*.yaml")} - {"stripe"}
+# run in their own module; every other file belongs to the default ruleset. Data files in
+# rules/ (payment_methods.yaml, markets.yaml, ...) are not rulesets: payment_methods.feature
+# is the default ruleset's (the same rule as recommender.services.authoring.seed_scenarios).
+OTHER_RULESETS = {
+    p.stem
+    for p in (steps.ROOT / "rules").glob("*.yaml")
+    if not is_data_text(p.read_text(encoding="utf-8"))
+} - {"stripe"}
+
+
+def _owned_by_another(stem: str) -> bool:
+    return any(stem == other or stem.startswith(f"{other}_") for other in OTHER_RULESETS)
+
+
 scenarios(
     *[
         f"ruleset/{path.name}"
         for path in sorted(steps.FEATURES_DIR.glob("*.feature"))
-        if path.stem.split("_")[0] not in OTHER_RULESETS and path.stem not in OTHER_RULESETS
+        if not _owned_by_another(path.stem)
     ]
 )
 
