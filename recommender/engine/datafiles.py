@@ -18,6 +18,7 @@ import jsonschema
 
 from recommender.conditions.check import FieldSpec
 from recommender.engine.data import AUTH_REGIMES, COMPUTED_FACTS, WALLETS, MarketData
+from recommender.engine.model import checksum
 from recommender.errors import Problem
 from recommender.questionnaire.countries import is_country
 from recommender.questionnaire.currencies import is_currency
@@ -48,6 +49,28 @@ def _validator(kind: str) -> jsonschema.protocols.Validator | None:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+_SCHEMA_CACHE: dict[tuple[str, str], list[tuple[tuple[Any, ...], str]]] = {}
+
+
+def _schema_errors(kind: str, text: str, data: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """JSON Schema errors of a data file as (path, message); remembered per process by the
+    file's checksum (JSON Schema validation is most of the cost of loading a data file, and
+    every worker loads the same published files)."""
+    key = (kind, checksum(text))
+    found = _SCHEMA_CACHE.get(key)
+    if found is None:
+        validator = _validator(kind)
+        found = (
+            [(tuple(e.absolute_path), e.message) for e in validator.iter_errors(data)]
+            if validator is not None
+            else []
+        )
+        if len(_SCHEMA_CACHE) > 64:
+            _SCHEMA_CACHE.clear()
+        _SCHEMA_CACHE[key] = found
+    return found
 
 
 def computed_field_specs(market_data: MarketData | None) -> dict[str, FieldSpec]:
@@ -136,18 +159,13 @@ class DataLoader:
                 )
             )
             return None
-        validator = _validator(kind)
-        if validator is not None:
-            errors = sorted(
-                validator.iter_errors(data),
-                key=lambda e: (located.pos(e.absolute_path), e.message),
-            )
-            if errors:
-                for e in errors:
-                    where = "/".join(str(p) for p in e.absolute_path)
-                    prefix = f"{where}: " if where else ""
-                    problems.append(located.problem(tuple(e.absolute_path), prefix + e.message))
-                return None
+        errors = _schema_errors(kind, text, data)
+        if errors:
+            for where, message in sorted(errors, key=lambda e: (located.pos(e[0]), e[1])):
+                shown = "/".join(str(p) for p in where)
+                prefix = f"{shown}: " if shown else ""
+                problems.append(located.problem(where, prefix + message))
+            return None
         self._located = getattr(self, "_located", {})
         self._located[kind] = located
         before = len(problems)
@@ -303,7 +321,7 @@ class DataLoader:
         """The readout package's checks of solution_design.yaml, each at its position."""
         from recommender.readout import design_problems
 
-        for p in design_problems(located.data, list(self.products)):
+        for p in design_problems(located.data, list(self.products), schema=False):
             located_problem(self.builder, located, tuple(p.path), p.message)
 
 

@@ -134,9 +134,14 @@ def data_file_names(text: str, path: str = "<string>") -> dict[str, str]:
 def read_data_files(text: str, path: str | Path) -> dict[str, str]:
     """The texts of the data files a ruleset file names, read from beside it (missing files
     are left out; the loader reports them)."""
+    return _read_beside(data_file_names(text, str(path)), path)
+
+
+def _read_beside(section: Any, path: str | Path) -> dict[str, str]:
     out: dict[str, str] = {}
     base = Path(path).parent
-    for name in data_file_names(text, str(path)).values():
+    names = section.values() if isinstance(section, dict) else ()
+    for name in (n for n in names if isinstance(n, str)):
         try:
             out[name] = (base / name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -174,7 +179,7 @@ def _load(
     if errors:
         return None, [located.problem(tuple(e.absolute_path), _schema_message(e)) for e in errors]
     if data_files is None:
-        data_files = read_data_files(text, path) if Path(path).is_file() else {}
+        data_files = _read_beside(data.get("data"), path) if Path(path).is_file() else {}
     return _Builder(located, text, questionnaire, data_files).build()
 
 
