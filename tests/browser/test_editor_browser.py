@@ -50,7 +50,7 @@ def test_editor_marks_a_check_error_at_its_line(
     message = page.locator(".cm-problem-message").first.inner_text()
     assert "business_modle" in message
     link = page.locator("a.problem-link").first
-    assert link.inner_text().startswith(f"line {broken_line},")
+    assert link.inner_text().startswith(f"stripe.yaml, line {broken_line},")
     # The problem's line number is visible in the gutter next to the marker.
     row = page.locator(".CodeMirror-code > div", has=page.locator(".problem-marker"))
     assert row.locator(".CodeMirror-linenumber").inner_text() == str(broken_line)
