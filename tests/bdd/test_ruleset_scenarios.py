@@ -93,6 +93,39 @@ WORKED_EXAMPLES = {
         ["checkout", "ideal", "bancontact", "klarna", "tax", "radar"],
         ["wero_migration", "tax_registration", "sca_3ds"],
     ),
+    "us_latam_ecommerce.json": (
+        ["checkout", "adaptive_pricing", "pix", "oxxo", "radar"],
+        ["local_currency_required", "boleto_local_entity", "voucher_expiry", "async_payment_webhooks"],
+    ),
+    "japan_subscriptions.json": (
+        ["checkout", "billing", "konbini", "paypay", "card_installments", "radar"],
+        ["japan_3ds_mandate", "konbini_no_recurring", "refund_limitations"],
+    ),
+    "hotel_group.json": (
+        ["terminal", "manual_capture", "extended_authorization", "incremental_authorization", "moto"],
+        ["auth_expiry", "moto_approval", "terminal_same_country", "sca_3ds"],
+    ),
+    "us_marketplace_global_sellers.json": (
+        ["connect", "connect_separate_charges_transfers", "connect_tax_reporting", "identity", "radar"],
+        ["payout_tax_reporting", "connect_platform_liability", "connect_no_escrow"],
+    ),
+    # Further realistic customers (docs/default-ruleset.md, "Example customers").
+    "eu_fashion_d2c.json": (
+        ["checkout", "ideal", "bancontact", "blik", "p24", "klarna", "tax", "radar"],
+        ["sca_3ds", "tax_registration", "local_currency_required", "wero_migration"],
+    ),
+    "india_edtech.json": (
+        ["checkout", "billing", "upi", "card_migration", "card_account_updater", "radar"],
+        ["india_rbi_afa_emandate", "refund_limitations", "app_store_rules", "card_migration_double_billing"],
+    ),
+    "uk_subscription_box.json": (
+        ["checkout", "billing", "customer_portal", "bacs_debit", "sepa_debit", "card_migration", "card_account_updater"],
+        ["sca_3ds", "bacs_mandate_notices", "card_migration_double_billing", "processor_export_lead_time"],
+    ),
+    "au_outdoor_retail.json": (
+        ["checkout", "terminal", "tap_to_pay", "afterpay_clearpay", "klarna", "zip", "radar"],
+        ["afterpay_restrictions", "bnpl_limits", "terminal_same_country"],
+    ),
 }
 
 # Products that would be obviously unrelated to each worked example.
@@ -101,6 +134,20 @@ UNRELATED = {
     "marketplace.json": ["terminal", "billing", "usage_billing", "issuing", "treasury"],
     "omnichannel_retailer.json": ["connect", "billing", "klarna", "issuing", "sepa_debit"],
     "dtc_benelux.json": ["terminal", "connect", "billing", "sepa_debit", "ach_debit"],
+    "us_latam_ecommerce.json": ["boleto", "card_installments", "konbini", "terminal", "connect"],
+    "japan_subscriptions.json": ["adaptive_pricing", "tax", "boleto", "sepa_debit", "connect"],
+    "hotel_group.json": ["payment_links", "tap_to_pay", "sepa_debit", "bacs_debit", "ach_debit", "connect"],
+    "us_marketplace_global_sellers.json": [
+        "connect_direct_charges",
+        "connect_destination_charges",
+        "global_payouts",
+        "terminal",
+        "billing",
+    ],
+    "eu_fashion_d2c.json": ["sepa_debit", "afterpay_clearpay", "cashapp", "adaptive_pricing", "billing"],
+    "india_edtech.json": ["data_pipeline", "afterpay_clearpay", "affirm", "terminal", "connect"],
+    "uk_subscription_box.json": ["afterpay_clearpay", "klarna", "ach_debit", "terminal", "connect"],
+    "au_outdoor_retail.json": ["affirm", "cashapp", "billing", "sepa_debit", "connect"],
 }
 
 
