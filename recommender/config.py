@@ -45,6 +45,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "PREQUAL_RATE_LIMIT": env.get("PREQUAL_RATE_LIMIT", "20 per minute;200 per day"),
+        # Readout PDFs render in a child process stopped after this many seconds.
+        "READOUT_PDF_TIMEOUT": float(env.get("READOUT_PDF_TIMEOUT", "60")),
+        # Per-IP budget of the public shared-readout pages (/r/<token>) and their PDFs.
+        "SHARE_RATE_LIMIT": env.get("SHARE_RATE_LIMIT", "30 per minute;300 per day"),
         # How often a worker checks whether a new ruleset version became active.
         "RULESET_REFRESH_SECONDS": float(env.get("RULESET_REFRESH_SECONDS", "0.5")),
     }

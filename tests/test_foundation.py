@@ -109,7 +109,8 @@ def test_a_nul_in_an_address_is_not_found(client: Any, make_user: Any, login: An
 
 
 PUBLIC_ENDPOINTS = {"static", "main.index", "main.healthz", "auth.login"}
-PUBLIC_BLUEPRINTS = {"prequal"}  # the self-serve pre-qualification is public by design
+# The self-serve pre-qualification and the customer's shared readout are public by design.
+PUBLIC_BLUEPRINTS = {"prequal", "shared"}
 
 
 def test_every_other_page_requires_a_login(app: Any, client: Any) -> None:

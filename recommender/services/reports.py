@@ -1,9 +1,10 @@
-"""Recommendation reports: the live panel, stored snapshots, and their renderings.
+"""Recommendation reports: the live panel, and stored snapshots with their readouts.
 
 A snapshot stores everything needed to show a report again and to reproduce it exactly:
 the visible answers that were evaluated, the ruleset name, version and version id, the
-questionnaire version, and the full result including the trace. Re-evaluating the stored
-answers with the stored ruleset version (`reproduce`) gives the stored result again.
+questionnaire version, the full result including the trace, and the readout built from them
+(recommender.readout). Re-evaluating the stored answers with the stored ruleset version
+(`reproduce`) gives the stored result again.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,9 +28,10 @@ from recommender.models import (
     RulesetVersion,
     User,
 )
-from recommender.questionnaire.countries import country_name
-from recommender.questionnaire.forms import display_value, section_question_ids
-from recommender.services import discoveries, evaluation, questionnaires
+from recommender.models.base import utcnow
+from recommender.questionnaire.forms import section_question_ids
+from recommender.readout import build_readout
+from recommender.services import discoveries, evaluation, questionnaires, rulesets
 
 SEVERITIES = ("high", "medium", "low")
 SEVERITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
@@ -52,21 +54,6 @@ class AskNext:
     hint: str
 
 
-@dataclass(frozen=True)
-class AnswerLine:
-    """One answer as people read it: the question's label and the displayed value."""
-
-    question_id: str
-    label: str
-    value: str
-
-
-@dataclass(frozen=True)
-class AnswerSection:
-    title: str
-    answers: list[AnswerLine]
-
-
 @dataclass
 class Panel:
     """What the live recommendation panel beside the form shows."""
@@ -85,27 +72,6 @@ class ReportIndex:
 
     discovery: Discovery
     snapshots: list[ReportSnapshot]
-
-
-@dataclass
-class Report:
-    """A stored snapshot prepared for display (HTML page and Markdown)."""
-
-    snapshot: ReportSnapshot
-    discovery: Discovery
-    account_name: str
-    company_name: str
-    created_by: str
-    result: dict[str, Any]
-    answer_sections: list[AnswerSection]
-    product_answers: dict[str, list[AnswerLine]]
-    risk_groups: list[tuple[str, list[dict[str, Any]]]]
-    open_questions: list[AskNext]
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def title(self) -> str:
-        return f"Stripe recommendation for {self.company_name or self.account_name}"
 
 
 # ---------------------------------------------------------------------------- panel
@@ -184,7 +150,9 @@ def ask_next(q: Any, result: Mapping[str, Any]) -> list[AskNext]:
 
 
 def create_snapshot(discovery_id: int, user: User | None) -> ReportSnapshot:
-    """Evaluate the discovery with the active ruleset and store the outcome as a snapshot.
+    """Evaluate the discovery with the active ruleset and store the outcome as a snapshot,
+    with its readout (dated today, UTC; the call notes marked for the readout; the solution
+    design published with the ruleset version).
 
     The stored answers are exactly the (visible) answers that were evaluated.
     """
@@ -194,16 +162,27 @@ def create_snapshot(discovery_id: int, user: User | None) -> ReportSnapshot:
     result = _json(evaluation.evaluate_answers(q, answers).to_dict())
     name = str(result["ruleset"]["name"])
     version = int(result["ruleset"]["version"])
+    version_id = _ruleset_version_id(name, version)
+    readout = build_snapshot_readout(
+        answers=answers,
+        result=result,
+        questionnaire=q,
+        design=_design(version_id),
+        notes=discoveries.readout_notes(discovery_id),
+        report_date=utcnow().date(),
+        company=_company(answers, discovery),
+    )
     with db.transaction() as session:
         snapshot = ReportSnapshot(
             discovery_id=discovery.id,
             created_by_id=user.id if user is not None else None,
             ruleset_name=name,
             ruleset_version=version,
-            ruleset_version_id=_ruleset_version_id(name, version),
+            ruleset_version_id=version_id,
             questionnaire_version_id=discovery.questionnaire_version_id,
             answers=answers,
             result=result,
+            readout=readout,
         )
         session.add(snapshot)
     return snapshot
@@ -245,55 +224,93 @@ def reproduce(snapshot_id: int) -> dict[str, Any]:
     return _json(result.to_dict())
 
 
-def report(snapshot_id: int) -> Report:
-    """A snapshot with everything its HTML page and Markdown need."""
-    snapshot = get_snapshot(snapshot_id)
+# ---------------------------------------------------------------------------- readouts
+
+
+@dataclass(frozen=True)
+class ReadoutPage:
+    """A snapshot's readout with what the report page shows around it."""
+
+    snapshot: ReportSnapshot
+    discovery: Discovery
+    readout: dict[str, Any]
+    #: The discovery's snapshot made just before this one (the default to compare with).
+    previous_id: int | None
+
+    @property
+    def company(self) -> str:
+        return str((self.readout.get("meta") or {}).get("company") or self.discovery.account.name)
+
+
+def readout_of(snapshot: ReportSnapshot) -> dict[str, Any]:
+    """The snapshot's readout: the one stored with it, or (for a snapshot made before readouts
+    existed) one built now from its stored answers and result, dated the day it was made,
+    with no call notes (none were chosen for it)."""
+    if snapshot.readout is not None:
+        return dict(snapshot.readout)
     discovery = discoveries.get_discovery(snapshot.discovery_id)
-    q = _questionnaire(snapshot)
-    answers = dict(snapshot.answers)
-    result = dict(snapshot.result)
-    product_answers = {
-        str(p.get("id")): [
-            _answer_line(q, qid, value) for qid, value in (p.get("answers") or {}).items()
-        ]
-        for p in result.get("products", [])
-    }
-    company = answers.get("company_name")
-    return Report(
-        snapshot=snapshot,
-        discovery=discovery,
-        account_name=discovery.account.name,
-        company_name=company if isinstance(company, str) else "",
-        created_by=snapshot.created_by.name if snapshot.created_by is not None else "",
-        result=result,
-        answer_sections=answer_sections(q, answers),
-        product_answers=product_answers,
-        risk_groups=risk_groups(result),
-        open_questions=ask_next(q, result),
-        errors=error_messages(result),
+    return build_snapshot_readout(
+        answers=dict(snapshot.answers),
+        result=dict(snapshot.result),
+        questionnaire=_questionnaire(snapshot),
+        design=_design(snapshot.ruleset_version_id),
+        notes=[],
+        report_date=(snapshot.created_at or utcnow()).date(),
+        company=_company(snapshot.answers, discovery),
     )
 
 
-def answer_sections(q: Any, answers: Mapping[str, Any]) -> list[AnswerSection]:
-    """Answered questions by section, in questionnaire order, with labels and display values."""
-    sections = []
-    seen: set[str] = set()
-    for section in q.sections:
-        lines = []
-        for qid in section_question_ids(q, section.id):
-            seen.add(qid)
-            if qid in answers:
-                lines.append(_answer_line(q, qid, answers[qid]))
-        if lines:
-            sections.append(AnswerSection(getattr(section, "title", "") or section.id, lines))
-    rest = [_answer_line(q, qid, v) for qid, v in answers.items() if qid not in seen]
-    if rest:
-        sections.append(AnswerSection("Other answers", rest))
-    return sections
+def build_snapshot_readout(
+    *,
+    answers: Mapping[str, Any],
+    result: Mapping[str, Any],
+    questionnaire: Any,
+    design: Mapping[str, Any] | None,
+    notes: list[dict[str, str]],
+    report_date: date,
+    company: str,
+) -> dict[str, Any]:
+    """The readout as stored (plain JSON values)."""
+    readout = build_readout(
+        answers=answers,
+        result=result,
+        design=design,
+        questionnaire=questionnaire,
+        notes=notes,
+        report_date=report_date,
+        company=company or None,
+    )
+    return dict(_json(readout))
 
 
-def snapshot_document(snapshot: ReportSnapshot) -> dict[str, Any]:
-    """The JSON download: the snapshot's metadata, answers and result (with trace)."""
+def readout_page(snapshot_id: int) -> ReadoutPage:
+    snapshot = get_snapshot(snapshot_id)
+    previous = db.session.scalar(
+        select(ReportSnapshot.id)
+        .where(
+            ReportSnapshot.discovery_id == snapshot.discovery_id,
+            (ReportSnapshot.created_at < snapshot.created_at)
+            | (
+                (ReportSnapshot.created_at == snapshot.created_at)
+                & (ReportSnapshot.id < snapshot.id)
+            ),
+        )
+        .order_by(ReportSnapshot.created_at.desc(), ReportSnapshot.id.desc())
+        .limit(1)
+    )
+    return ReadoutPage(
+        snapshot=snapshot,
+        discovery=discoveries.get_discovery(snapshot.discovery_id),
+        readout=readout_of(snapshot),
+        previous_id=previous,
+    )
+
+
+def readout_document(page: ReadoutPage) -> dict[str, Any]:
+    """The JSON download: the readout (summary, design, architecture, roadmap, migration,
+    markets, kpis, risks, notes, appendix with the trace) plus the snapshot it belongs to,
+    whose answers and ruleset version reproduce its result (`reproduce`)."""
+    snapshot = page.snapshot
     return {
         "snapshot": {
             "id": snapshot.id,
@@ -306,131 +323,26 @@ def snapshot_document(snapshot: ReportSnapshot) -> dict[str, Any]:
                 "version_id": snapshot.ruleset_version_id,
             },
             "questionnaire_version_id": snapshot.questionnaire_version_id,
+            "answers": snapshot.answers,
         },
-        "answers": snapshot.answers,
-        "result": snapshot.result,
+        **page.readout,
     }
 
 
-# ---------------------------------------------------------------------------- Markdown
+def _company(answers: Mapping[str, Any], discovery: Discovery) -> str:
+    company = answers.get("company_name")
+    return company if isinstance(company, str) and company.strip() else discovery.account.name
 
 
-def render_markdown(rep: Report) -> str:
-    """The report as Markdown; customer and rule-author text is escaped."""
-    r = rep.result
-    e = md_escape
-    out: list[str] = [f"# {e(rep.title)}", ""]
-    out += [
-        f"- Account: {e(rep.account_name)}",
-        f"- Date: {_stamp(rep.snapshot.created_at)}",
-        f"- Ruleset: {e(rep.snapshot.ruleset_name)} v{rep.snapshot.ruleset_version}",
-        f"- Report: #{rep.snapshot.id}" + (f" by {e(rep.created_by)}" if rep.created_by else ""),
-        "",
-    ]
-    if rep.errors:
-        out += ["## Evaluation problems", ""] + [f"- {e(m)}" for m in rep.errors] + [""]
-    names = {str(p.get("id")): str(p.get("name") or p.get("id")) for p in r.get("products", [])}
-    out += ["## Bundles", ""]
-    bundles = r.get("bundles", [])
-    for b in bundles:
-        members = ", ".join(e(names.get(str(p), str(p))) for p in b.get("products", []))
-        out.append(f"- **{e(str(b.get('title', b.get('id'))))}**: {members}")
-    out += (["_No bundle applies._"] if not bundles else []) + [""]
-    out += ["## Recommended products", ""]
-    for p in r.get("products", []):
-        out.append(f"### {e(names[str(p.get('id'))])}")
-        out.append("")
-        if p.get("description"):
-            out.append(e(str(p["description"])))
-            out.append("")
-        out += [f"- {e(str(reason))}" for reason in p.get("rationale", [])]
-        lines = rep.product_answers.get(str(p.get("id")), [])
-        if lines:
-            basis = "; ".join(f"{e(a.label)}: {e(a.value)}" for a in lines)
-            out.append(f"- Based on: {basis}")
-        if p.get("docs"):
-            out.append(f"- Docs: <{_md_url(str(p['docs']))}>")
-        out.append("")
-    if not r.get("products"):
-        out += ["_No product is recommended yet._", ""]
-    out += market_plan_markdown(r.get("markets") or [])
-    out += ["## Risks", ""]
-    for severity, risks in rep.risk_groups:
-        for risk in risks:
-            out.append(
-                f"- **{SEVERITY_LABELS.get(severity, e(severity))}: {e(str(risk.get('title', '')))}**"
-            )
-            if risk.get("reason"):
-                out.append(f"  - Why: {e(str(risk['reason']))}")
-            if risk.get("mitigation"):
-                out.append(f"  - Mitigation: {e(str(risk['mitigation']))}")
-    out += (["_No risks flagged._"] if not rep.risk_groups else []) + [""]
-    if r.get("exclusions"):
-        out += ["## Excluded products", ""]
-        for x in r["exclusions"]:
-            out.append(
-                f"- **{e(str(x.get('name') or x.get('product')))}**: {e(str(x.get('reason', '')))}"
-            )
-        out.append("")
-    if rep.open_questions:
-        out += ["## Open questions", ""]
-        for oq in rep.open_questions:
-            out.append(
-                f"- {e(oq.label)}" + (f" ({e(oq.section_title)})" if oq.section_title else "")
-            )
-        out.append("")
-    out += ["## Answers", ""]
-    for section in rep.answer_sections:
-        out += [f"### {e(section.title)}", ""]
-        out += [f"- {e(a.label)}: {e(a.value)}" for a in section.answers]
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
-
-
-def market_plan_markdown(markets: list[dict[str, Any]]) -> list[str]:
-    """The per-market plan as Markdown lines (none when the result has no markets)."""
-    if not markets:
-        return []
-    e = md_escape
-    out = ["## Per-market plan", ""]
-    for m in markets:
-        currency = f" ({e(str(m['currency']))})" if m.get("currency") else ""
-        out += [f"### {e(str(m.get('country_name') or m.get('country')))}{currency}", ""]
-        methods = []
-        for x in m.get("methods", []):
-            who = f" ({', '.join(x['for'])})" if x.get("for") else ""
-            methods.append(f"{e(str(x.get('name')))}{who}")
-        out.append(f"- Turn on: {', '.join(methods) or 'cards'}")
-        account = m.get("account_country")
-        if account:
-            cross = " (cross-border)" if m.get("cross_border") else ""
-            out.append(f"- Account taking the payments: {e(country_name(str(account)))}{cross}")
-        out.append(
-            f"- Card authentication: {e(str(m.get('auth_regime_label') or m.get('auth_regime')))}"
-        )
-        for x in m.get("methods", []):
-            for key in ("currency_note", "caveat"):
-                if x.get(key):
-                    out.append(f"- {e(str(x[key]))}")
-        for x in m.get("excluded", []):
-            out.append(f"- Not offered: **{e(str(x.get('name')))}**: {e(str(x.get('reason', '')))}")
-        out.append("")
-    return out
-
-
-_MD_SPECIAL = set("\\`*_[]<>#|~")
-
-
-def md_escape(text: str) -> str:
-    """Backslash-escape the Markdown punctuation that could turn data into markup (links,
-    emphasis, HTML, headings, tables); every data item starts mid-line, so list markers
-    and numbers at a line start cannot occur."""
-    text = " ".join(str(text).split())
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
-
-
-def _md_url(url: str) -> str:
-    return url if url.startswith(("https://", "http://")) and not set(url) & set("<> ") else ""
+def _design(ruleset_version_id: int | None) -> dict[str, Any] | None:
+    """The solution design data published with a ruleset version (None: the shipped file,
+    for versions published before rulesets carried it)."""
+    row = db.session.get(RulesetVersion, ruleset_version_id) if ruleset_version_id else None
+    if row is None or row.version is None:
+        return None
+    data = rulesets.compiled_version(row).ruleset.data
+    design = data.get("solution_design") if isinstance(data, Mapping) else None
+    return dict(design) if isinstance(design, Mapping) else None
 
 
 # ---------------------------------------------------------------------------- internals
@@ -465,21 +377,6 @@ def _ruleset_version_id(name: str, version: int) -> int | None:
     )
 
 
-def _answer_line(q: Any, question_id: str, value: Any) -> AnswerLine:
-    question = q.questions.get(question_id)
-    if question is None:
-        # A derived fact (e.g. `segment`), not a question.
-        if isinstance(value, bool):
-            shown = "Yes" if value else "No"
-        elif isinstance(value, list):
-            shown = ", ".join(map(str, value))
-        else:
-            shown = str(value).replace("_", " ")
-        return AnswerLine(question_id, question_id.replace("_", " ").capitalize(), shown)
-    label = getattr(question, "label", "") or question_id
-    return AnswerLine(question_id, str(label), display_value(question, value))
-
-
 def _empty_result(ruleset_name: str) -> dict[str, Any]:
     keys = ("products", "bundles", "risks", "exclusions", "derived", "open_questions", "trace")
     return {"ruleset": {"name": ruleset_name, "version": None}, **{k: [] for k in keys}}
@@ -505,7 +402,3 @@ def _json(data: Any) -> Any:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
-
-
-def _stamp(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""

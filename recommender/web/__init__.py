@@ -131,6 +131,7 @@ def _optional_blueprints() -> list[Any]:
     names = [
         "recommender.web.workspace",
         "recommender.web.reports",
+        "recommender.web.shared",
         "recommender.web.prequal",
         "recommender.web.leads",
         "recommender.web.authoring",

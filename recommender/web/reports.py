@@ -1,5 +1,6 @@
-"""Recommendation panel and reports: the live panel beside the discovery form, stored
-report snapshots, and their printable HTML, Markdown and JSON renderings."""
+"""Recommendation panel and readouts: the live panel beside the discovery form, stored
+report snapshots shown as their readout (HTML page, PDF, one-page summary, Markdown, JSON),
+share links for the customer, and what changed between two readouts."""
 
 from __future__ import annotations
 
@@ -7,15 +8,35 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
-from recommender.services import reports
+from recommender.readout.errors import RenderError
+from recommender.readout.render import render_html, render_markdown
+from recommender.services import compare, readout_pdf, reports, sharing
 from recommender.web.security import roles_required
 
 bp = Blueprint("reports", __name__)
 
 ROLES = ("sa", "author", "admin")
+#: Who may create and revoke customer links (authors read readouts, they do not share them).
+SHARE_ROLES = ("sa", "admin")
+NEW_LINK_KEY = "new_share_link"
+#: The framed readout document runs no scripts and loads nothing: a tight policy.
+DOCUMENT_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+)
 
 
 @bp.context_processor
@@ -66,35 +87,146 @@ def index(discovery_id: int) -> Any:
     )
 
 
+# ---------------------------------------------------------------------------- the readout
+
+
 @bp.get("/reports/<int:snapshot_id>")
 @roles_required(*ROLES)
 def show(snapshot_id: int) -> Any:
-    return render_template("reports/report.html", rep=reports.report(snapshot_id))
-
-
-@bp.get("/reports/<int:snapshot_id>.md")
-@roles_required(*ROLES)
-def markdown(snapshot_id: int) -> Any:
-    rep = reports.report(snapshot_id)
-    return _download(
-        reports.render_markdown(rep), "text/markdown; charset=utf-8", _filename(rep, "md")
+    """The readout page: the app's toolbar and share panel above the readout document."""
+    page = reports.readout_page(snapshot_id)
+    new_link = session.pop(NEW_LINK_KEY, None)
+    if not isinstance(new_link, dict) or new_link.get("snapshot_id") != snapshot_id:
+        new_link = None
+    return render_template(
+        "reports/report.html",
+        page=page,
+        links=sharing.list_links(snapshot_id),
+        new_link=new_link,
+        expiry_days=sharing.EXPIRY_DAYS,
+        default_days=sharing.DEFAULT_EXPIRY_DAYS,
+        can_share=current_user.has_role(*SHARE_ROLES),
     )
 
 
-@bp.get("/reports/<int:snapshot_id>.json")
+@bp.get("/reports/<int:snapshot_id>/readout.html")
+@roles_required(*ROLES)
+def document(snapshot_id: int) -> Any:
+    """The readout as one printable HTML document (with the rule trace), framed by the
+    report page and opened on its own for printing."""
+    page = reports.readout_page(snapshot_id)
+    response = Response(render_html(page.readout), content_type="text/html; charset=utf-8")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = DOCUMENT_CSP
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/reports/<int:snapshot_id>/readout.pdf", defaults={"kind": "readout"}, endpoint="pdf")
+@bp.get(
+    "/reports/<int:snapshot_id>/one-pager.pdf", defaults={"kind": "one-pager"}, endpoint="one_pager"
+)
+@roles_required(*ROLES)
+def pdf(snapshot_id: int, kind: str) -> Any:
+    """The readout or its one-page summary as PDF, rendered with a time limit; a failure is
+    explained on the report page, which keeps working."""
+    page = reports.readout_page(snapshot_id)
+    try:
+        body = readout_pdf.render(page.readout, kind=kind, timeout=_pdf_timeout())
+    except RenderError as exc:
+        flash(f"The PDF could not be made: {exc.message}", "error")
+        return redirect(url_for("reports.show", snapshot_id=snapshot_id), code=303)
+    name = "one-pager" if kind == "one-pager" else "readout"
+    return _download(body, "application/pdf", _filename(page, name, "pdf"))
+
+
+@bp.get("/reports/<int:snapshot_id>.md")  # the address before readouts; still works
+@bp.get("/reports/<int:snapshot_id>/readout.md")  # registered first: url_for builds this one
+@roles_required(*ROLES)
+def markdown(snapshot_id: int) -> Any:
+    page = reports.readout_page(snapshot_id)
+    return _download(
+        render_markdown(page.readout),
+        "text/markdown; charset=utf-8",
+        _filename(page, "readout", "md"),
+    )
+
+
+@bp.get("/reports/<int:snapshot_id>.json")  # the address before readouts; still works
+@bp.get("/reports/<int:snapshot_id>/readout.json")  # registered first: url_for builds this one
 @roles_required(*ROLES)
 def json_download(snapshot_id: int) -> Any:
-    rep = reports.report(snapshot_id)
-    body = json.dumps(reports.snapshot_document(rep.snapshot), indent=2, ensure_ascii=False)
-    return _download(body + "\n", "application/json; charset=utf-8", _filename(rep, "json"))
+    page = reports.readout_page(snapshot_id)
+    body = json.dumps(reports.readout_document(page), indent=2, ensure_ascii=False)
+    return _download(
+        body + "\n", "application/json; charset=utf-8", _filename(page, "readout", "json")
+    )
 
 
-def _filename(rep: reports.Report, ext: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", rep.account_name.lower()).strip("-")[:60] or "account"
-    return f"report-{rep.snapshot.id}-{slug}.{ext}"
+# ---------------------------------------------------------------------------- sharing
 
 
-def _download(body: str, mimetype: str, filename: str) -> Response:
+@bp.post("/reports/<int:snapshot_id>/share")
+@roles_required(*SHARE_ROLES)
+def share(snapshot_id: int) -> Any:
+    """Create a customer link; its address is shown once, on the report page that follows."""
+    new = sharing.create_link(snapshot_id, request.form.get("days"), current_user)
+    session[NEW_LINK_KEY] = {
+        "snapshot_id": snapshot_id,
+        "id": new.link.id,
+        "url": url_for("shared.readout", token=new.token, _external=True),
+        "expires_at": new.link.expires_at.isoformat(),
+    }
+    return redirect(url_for("reports.show", snapshot_id=snapshot_id, _anchor="share"), code=303)
+
+
+@bp.post("/reports/<int:snapshot_id>/share/<int:link_id>/revoke")
+@roles_required(*SHARE_ROLES)
+def revoke(snapshot_id: int, link_id: int) -> Any:
+    sharing.revoke_link(link_id, current_user, snapshot_id=snapshot_id)
+    flash(f"Link #{link_id} is revoked: it now shows a 'revoked' page.", "success")
+    return redirect(url_for("reports.show", snapshot_id=snapshot_id, _anchor="share"), code=303)
+
+
+# ---------------------------------------------------------------------------- compare
+
+
+@bp.get("/discoveries/<int:discovery_id>/reports/compare")
+@roles_required(*ROLES)
+def compare_page(discovery_id: int) -> Any:
+    comparison = compare.compare_snapshots(
+        discovery_id, request.args.get("a"), request.args.get("b")
+    )
+    return render_template(
+        "reports/compare.html",
+        comparison=comparison,
+        c=comparison.to_dict(),
+        snapshots=reports.list_snapshots(discovery_id),
+    )
+
+
+@bp.get("/discoveries/<int:discovery_id>/reports/compare.json")
+@roles_required(*ROLES)
+def compare_json(discovery_id: int) -> Any:
+    comparison = compare.compare_snapshots(
+        discovery_id, request.args.get("a"), request.args.get("b")
+    )
+    return current_app.json.response(comparison.to_dict())
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _pdf_timeout() -> float:
+    return float(current_app.config.get("READOUT_PDF_TIMEOUT", readout_pdf.DEFAULT_TIMEOUT))
+
+
+def _filename(page: reports.ReadoutPage, name: str, ext: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", page.discovery.account.name.lower()).strip("-")[:60]
+    return f"{name}-{page.snapshot.id}-{slug or 'account'}.{ext}"
+
+
+def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"

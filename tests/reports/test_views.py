@@ -31,6 +31,15 @@ def _products(html: str) -> list[str]:
         ("get", "/reports/1"),
         ("get", "/reports/1.md"),
         ("get", "/reports/1.json"),
+        ("get", "/reports/1/readout.html"),
+        ("get", "/reports/1/readout.pdf"),
+        ("get", "/reports/1/one-pager.pdf"),
+        ("get", "/reports/1/readout.md"),
+        ("get", "/reports/1/readout.json"),
+        ("post", "/reports/1/share"),
+        ("post", "/reports/1/share/1/revoke"),
+        ("get", "/discoveries/1/reports/compare"),
+        ("get", "/discoveries/1/reports/compare.json"),
     ],
 )
 def test_every_view_requires_login(client: FlaskClient, method: str, url: str) -> None:
@@ -60,6 +69,10 @@ def test_unknown_discovery_and_report_are_404(sa_client: FlaskClient) -> None:
     assert sa_client.get("/discoveries/999/reports").status_code == 404
     for url in ("/reports/999", "/reports/999.md", "/reports/999.json"):
         assert sa_client.get(url).status_code == 404
+    for name in ("readout.html", "readout.pdf", "one-pager.pdf", "readout.md", "readout.json"):
+        assert sa_client.get(f"/reports/999/{name}").status_code == 404
+    assert sa_client.post("/reports/999/share", data={"days": "7"}).status_code == 404
+    assert sa_client.get("/discoveries/999/reports/compare").status_code == 404
 
 
 def test_panel_is_a_fragment_that_follows_the_answers(
@@ -95,7 +108,7 @@ def test_ask_next_links_to_the_question_in_its_section(
         assert f'data-question="{question_id}"' in page.get_data(as_text=True)
 
 
-def test_create_report_then_list_show_and_download(
+def test_create_readout_then_list_show_and_download(
     sa_client: FlaskClient, make_discovery: Callable[..., int]
 ) -> None:
     discovery_id = make_discovery(
@@ -110,7 +123,8 @@ def test_create_report_then_list_show_and_download(
 
     listing = sa_client.get(f"/discoveries/{discovery_id}/reports").get_data(as_text=True)
     assert f'href="/reports/{snapshot_id}"' in listing
-    assert f"/reports/{snapshot_id}.md" in listing and f"/reports/{snapshot_id}.json" in listing
+    for name in ("readout.pdf", "readout.md", "readout.json"):
+        assert f"/reports/{snapshot_id}/{name}" in listing
 
     page = sa_client.get(f"/reports/{snapshot_id}")
     assert page.status_code == 200
@@ -118,32 +132,40 @@ def test_create_report_then_list_show_and_download(
     assert "Tulip &amp; Co" in html
     assert "css/report.css" in html
     assert re.search(r"stripe v\d+", html)
-    assert "Netherlands" in html and "Germany" in html  # countries by name
-    assert "Rule trace" in html
     # Back to the call in one click (not via the reports list).
     assert f'href="/discoveries/{discovery_id}">← Back to the discovery</a>' in html
+    # The readout itself is the one renderer's document, framed.
+    assert '<iframe class="readout-frame" id="readout-frame"' in html
+    assert f'src="/reports/{snapshot_id}/readout.html"' in html
+
+    document = sa_client.get(f"/reports/{snapshot_id}/readout.html")
+    assert document.status_code == 200 and document.mimetype == "text/html"
+    text = document.get_data(as_text=True)
+    assert "Netherlands" in text and "Germany" in text  # countries by name
+    assert "Rule trace" in text
 
     md = sa_client.get(f"/reports/{snapshot_id}.md")
     assert md.status_code == 200
     assert md.mimetype == "text/markdown"
     assert md.headers["Content-Disposition"] == (
-        f'attachment; filename="report-{snapshot_id}-tulip-co.md"'
+        f'attachment; filename="readout-{snapshot_id}-tulip-co.md"'
     )
     text = md.get_data(as_text=True)
-    assert text.startswith("# Stripe recommendation for Tulip & Co")
+    assert "Tulip & Co" in text.splitlines()[0]
     assert "Netherlands" in text
 
     js = sa_client.get(f"/reports/{snapshot_id}.json")
     assert js.status_code == 200 and js.mimetype == "application/json"
     assert js.headers["Content-Disposition"] == (
-        f'attachment; filename="report-{snapshot_id}-tulip-co.json"'
+        f'attachment; filename="readout-{snapshot_id}-tulip-co.json"'
     )
     doc = json.loads(js.get_data(as_text=True))
     assert doc["snapshot"]["id"] == snapshot_id
     assert doc["snapshot"]["discovery_id"] == discovery_id
     assert doc["snapshot"]["ruleset"]["name"] == "stripe"
-    assert doc["answers"]["customer_countries"] == ["DE", "NL"]
-    assert doc["result"]["trace"]
+    assert doc["snapshot"]["answers"]["customer_countries"] == ["DE", "NL"]
+    assert doc["appendix"]["trace"]
+    assert sa_client.get(f"/reports/{snapshot_id}/readout.json").get_data() == js.get_data()
 
 
 def test_customer_text_is_escaped_everywhere(
@@ -155,7 +177,7 @@ def test_customer_text_is_escaped_everywhere(
     panel = sa_client.get(f"/discoveries/{discovery_id}/recommendation").get_data(as_text=True)
     assert "<img" not in panel
     location = sa_client.post(f"/discoveries/{discovery_id}/reports").headers["Location"]
-    for url in (location, f"/discoveries/{discovery_id}/reports"):
+    for url in (location, location + "/readout.html", f"/discoveries/{discovery_id}/reports"):
         html = sa_client.get(url).get_data(as_text=True)
         assert "<img" not in html
         assert "&lt;img src=x onerror=" in html
