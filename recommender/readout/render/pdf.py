@@ -24,13 +24,13 @@ ONE_PAGER_LIMITS: dict[str, Any] = {
 #: shrinks first, then the paragraph, and the top risks and next steps go last. What is cut
 #: from a list is counted on the page ("… and N more").
 SHRINK_STEPS: list[tuple[str, Any]] = [
-    ("diagram_mm", 56),
+    ("diagram_mm", 52),
+    ("diagram_mm", 42),
     ("missing", 3),
     ("solution_chars", 700),
-    ("diagram_mm", 46),
     ("missing", 0),
     ("solution_chars", 500),
-    ("diagram_mm", 38),
+    ("diagram_mm", 34),
     ("actions", 2),
     ("risks", 2),
     ("solution_chars", 300),
