@@ -144,7 +144,9 @@ def test_impact_publish_versions_and_rollback_show_the_data_change(
     impact = author_client.get("/rulesets/shop/impact?format=json").json
     assert [(c["id"], c["products_added"]) for c in impact["changed"]] == [(us, ["boleto"])]
     assert impact["edits"]["data"] == [PM]
-    assert "US seller" in _page(author_client.get("/rulesets/shop/impact"))
+    impact_page = _page(author_client.get("/rulesets/shop/impact"))
+    assert "US seller" in impact_page and f"data file <code>{PM}</code> changed" in impact_page
+    assert f"boleto-when-eligible (via {PM})" in impact_page
     scenarios = html.unescape(
         re.search(r'<textarea id="scenarios-text"[^>]*>(.*?)</textarea>', _page(author_client.get("/rulesets/shop/scenarios")), re.S).group(1)  # type: ignore[union-attr]
     )
