@@ -140,7 +140,7 @@ Feature: Local payment methods
     And the risk refund_limitations is flagged
     And the risk japan_3ds_mandate is flagged with severity high
 
-  Scenario: Konbini disappears when every price is a subscription
+  Scenario: PayPay, a one-time wallet, is left out when every price is a subscription
     Given the answers:
       | answer             | value           |
       | hq_country         | JP              |
@@ -150,9 +150,8 @@ Feature: Local payment methods
       | pricing_models     | fixed_recurring |
     When the recommendation is evaluated
     Then the products include billing, card_installments
-    And the products exclude konbini, paypay
-    And the risk konbini_no_recurring is not flagged
-    And the market plan for JP excludes konbini, paypay
+    And the products exclude paypay
+    And the market plan for JP excludes paypay
 
   Scenario: German shop selling to Japan from its German account gets no Konbini
     Given the answers:
@@ -168,7 +167,6 @@ Feature: Local payment methods
     And the risk local_account_required is flagged
     And the risk japan_3ds_mandate is not flagged
     And the market plan for JP excludes konbini
-    And the market plan for JP has the auth regime jp_3ds
 
   Scenario: Singapore app company selling to Japan needs a Japanese account for PayPay
     Given the answers:
