@@ -64,7 +64,7 @@ class Method:
     domestic_only: bool
     buyer_countries: frozenset[str]
     currencies: tuple[str, ...]
-    recurring: bool
+    recurring: bool | str  # True, False or "invoice" (a payable invoice each period)
     recurring_note: str
     customers: frozenset[str]
     min_usd: float | None
@@ -458,6 +458,8 @@ class MarketData:
             regime = market.auth_regime if market else "unconfirmed"
             if regime == "sca" and (account is None or account not in self.sca_area):
                 regime = "none"  # one leg outside the SCA area: not mandated
+            if regime == "jp_3ds" and account != "JP":
+                regime = "none"  # Japan's mandate binds Japanese merchants' accounts
             plans.append(
                 {
                     "country": b,
