@@ -101,7 +101,8 @@ def _markets(readout: dict[str, Any]) -> dict[str, Any]:
     return {"plans": plans, "regime": regimes.pop() if len(regimes) == 1 and plans else None}
 
 
-def _sections(readout: dict[str, Any], *, shared: bool) -> list[dict[str, Any]]:
+def _sections(readout: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sections in their fixed order, numbered; Migration only with a current processor."""
     titles = [
         ("summary", "Executive summary"),
         ("design", "Solution design"),
@@ -136,6 +137,7 @@ def context(readout: dict[str, Any], *, shared: bool, trace: bool) -> dict[str, 
     except RenderError as exc:
         diagram, diagram_error = None, exc.message
     dates = _item_dates(readout)
+    sections = _sections(readout)
     return {
         "r": readout,
         "meta": meta,
@@ -143,8 +145,8 @@ def context(readout: dict[str, Any], *, shared: bool, trace: bool) -> dict[str, 
         "report_date": fmt.long_date(meta.get("report_date")),
         "summary": summary,
         "go_live": summary.get("go_live") or {},
-        "sections": _sections(readout, shared=shared),
-        "number": {s["id"]: s["number"] for s in _sections(readout, shared=shared)},
+        "sections": sections,
+        "number": {s["id"]: s["number"] for s in sections},
         "product_count": len({p.get("id") for g in groups for p in g.get("products") or []}),
         "names": _names(readout),
         "flows": _flows(readout),
@@ -176,7 +178,7 @@ def render_document(readout: dict[str, Any], *, shared: bool, trace: bool) -> st
 
 
 def render_one_pager_html(
-    readout: dict[str, Any], limits: dict[str, int], *, diagram: str | None
+    readout: dict[str, Any], limits: dict[str, Any], *, diagram: str | None
 ) -> str:
     """The executive one-pager; `limits` caps each list (the rest is '… and N more')."""
     meta = readout.get("meta") or {}

@@ -86,7 +86,6 @@ def architecture_source(readout: dict[str, Any], *, thumbnail: bool = False) -> 
         fontsize="11",
         bgcolor="transparent",
         pad="0.1",
-        compound="true",
     )
     graph.attr(
         "node",
@@ -179,7 +178,6 @@ def architecture_source(readout: dict[str, Any], *, thumbnail: bool = False) -> 
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt" height="([\d.]+)pt"')
 
 
 def _run_dot(source: str) -> str:
@@ -223,12 +221,6 @@ def architecture_svg(readout: dict[str, Any], *, thumbnail: bool = False) -> str
         f'<svg class="architecture-diagram" role="img" aria-label={quoteattr(label)} ',
         1,
     )
-
-
-def svg_size(svg: str) -> tuple[float, float]:
-    """(width, height) in points of an SVG from `architecture_svg` (0, 0 if unknown)."""
-    m = _SIZE.search(svg)
-    return (float(m.group(1)), float(m.group(2))) if m else (0.0, 0.0)
 
 
 # ---------------------------------------------------------------------------- roadmap
