@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -235,17 +236,109 @@ EXPECTED = {
     "incorporated": ("boolean", None),
     "climate_commitment": ("boolean", None),
     "go_live_months": ("integer", None),
+    # Added in sa_discovery v2 (DOMAIN.md section 1, from capture_timing down).
+    "capture_timing": (
+        "multi",
+        ["at_purchase", "later_within_7_days", "longer_hold", "incremental"],
+    ),
+    "offering_types": (
+        "multi",
+        [
+            "physical_goods",
+            "digital_goods",
+            "saas",
+            "services",
+            "donations",
+            "insurance",
+            "medical_services",
+            "travel_packages",
+            "tickets_events",
+            "financial_products",
+            "other",
+        ],
+    ),
+    "priced_currencies": ("multi", None),  # ISO 4217 codes: checked below
+    "currency_strategy": ("single", ["single_currency", "local_prices", "auto_convert"]),
+    "phone_payments": ("single", ["none", "moto_agent_entry", "pay_by_link"]),
+    "in_app_digital_goods": ("single", ["none", "ios", "android", "ios_and_android"]),
+    "regulated_data": ("multi", ["none", "health_phi", "data_residency"]),
+    "data_residency_countries": ("country_list", None),
+    "payout_tax_reporting": ("multi", ["none", "us_1099", "eu_dac7", "other_oecd_mrdp"]),
+    "current_payment_methods": (
+        "multi",
+        [
+            "cards",
+            "wallets",
+            "paypal",
+            "other",
+            "ideal",
+            "bancontact",
+            "sepa_debit",
+            "bacs_debit",
+            "ach_debit",
+            "pix",
+            "boleto",
+            "oxxo",
+            "konbini",
+            "paypay",
+            "wechat_pay",
+            "blik",
+            "p24",
+            "upi",
+            "klarna",
+            "afterpay_clearpay",
+            "affirm",
+            "zip",
+            "cashapp",
+            "bank_transfers",
+            "card_installments",
+        ],
+    ),
+    "local_entity_per_market": ("boolean", None),
+    "orchestration_goals": ("multi", ["cost", "approval_rate", "redundancy"]),
+    "current_approval_rate_pct": ("percent", None),
+    "current_processing_cost_pct": ("percent", None),
 }
+
+COMMON_CURRENCIES = [
+    "USD",
+    "EUR",
+    "GBP",
+    "JPY",
+    "CAD",
+    "AUD",
+    "NZD",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "HUF",
+    "RON",
+    "BGN",
+    "BRL",
+    "MXN",
+    "INR",
+    "SGD",
+    "HKD",
+    "CNY",
+    "AED",
+]
 
 
 def test_sa_discovery_is_clean_and_complete() -> None:
     q = load_questionnaire(ROOT / "forms" / "sa_discovery.yaml")
-    assert (q.id, q.version) == ("sa_discovery", 1)
+    assert (q.id, q.version) == ("sa_discovery", 2)
+    assert set(q.questions) == set(EXPECTED)
     for qid, (kind, options) in EXPECTED.items():
         question = q.question(qid)
         assert question.type == kind, qid
         if options is not None:
             assert sorted(question.option_values) == sorted(options), qid
+    currencies = q.question("priced_currencies").option_values
+    assert set(COMMON_CURRENCIES) <= set(currencies)
+    assert all(re.fullmatch(r"[A-Z]{3}", code) for code in currencies)
     assert [s.id for s in q.sections] == [
         "company",
         "channels",
@@ -279,3 +372,78 @@ def test_sa_discovery_conditional_questions() -> None:
     assert "saved_cards_count" not in q.visible_question_ids({})
     assert "saved_cards_count" not in q.visible_question_ids({"current_processor": "none"})
     assert "saved_cards_count" in q.visible_question_ids({"current_processor": "adyen"})
+
+
+NEW_CONDITIONAL = {
+    "phone_payments": ({"channels": ["phone"]}, {"channels": ["web"]}),
+    "in_app_digital_goods": ({"channels": ["web", "mobile_app"]}, {"channels": ["web"]}),
+    "data_residency_countries": (
+        {"regulated_data": ["health_phi", "data_residency"]},
+        {"regulated_data": ["health_phi"]},
+    ),
+    "payout_tax_reporting": (
+        {"pays_out_third_parties": True},
+        {"pays_out_third_parties": False, "business_model": "marketplace"},
+    ),
+    "orchestration_goals": ({"multi_processor": True}, {"multi_processor": False}),
+    "current_approval_rate_pct": ({"current_processor": "adyen"}, {"current_processor": "none"}),
+    "current_processing_cost_pct": (
+        {"current_processor": "other"},
+        {"current_processor": "none"},
+    ),
+}
+
+
+@pytest.mark.parametrize("qid", sorted(NEW_CONDITIONAL))
+def test_sa_discovery_v2_conditional_questions(qid: str) -> None:
+    q = load_questionnaire(ROOT / "forms" / "sa_discovery.yaml")
+    shown, hidden = NEW_CONDITIONAL[qid]
+    assert qid in q.visible_question_ids(shown)
+    assert qid not in q.visible_question_ids(hidden)
+    assert qid not in q.visible_question_ids({})  # unanswered trigger: hidden
+
+
+def test_sa_discovery_v2_hidden_answers_never_reach_the_engine() -> None:
+    q = load_questionnaire(ROOT / "forms" / "sa_discovery.yaml")
+    answers = {
+        "channels": ["web"],
+        "phone_payments": "moto_agent_entry",
+        "regulated_data": ["none"],
+        "data_residency_countries": ["DE"],
+        "multi_processor": False,
+        "orchestration_goals": ["cost"],
+        "current_processor": "none",
+        "current_approval_rate_pct": 91.5,
+    }
+    assert q.visible_answers(answers) == {
+        "channels": ["web"],
+        "regulated_data": ["none"],
+        "multi_processor": False,
+        "current_processor": "none",
+    }
+    # Switching the trigger back restores the stored answer.
+    answers["regulated_data"] = ["data_residency"]
+    assert q.visible_answers(answers)["data_residency_countries"] == ["DE"]
+
+
+def test_sa_discovery_v2_unconditional_questions_are_always_visible() -> None:
+    q = load_questionnaire(ROOT / "forms" / "sa_discovery.yaml")
+    visible = set(q.visible_question_ids({}))
+    assert {
+        "capture_timing",
+        "offering_types",
+        "priced_currencies",
+        "currency_strategy",
+        "regulated_data",
+        "current_payment_methods",
+        "local_entity_per_market",
+    } <= visible
+
+
+def test_sa_discovery_v2_coerces_the_new_answers() -> None:
+    q = load_questionnaire(ROOT / "forms" / "sa_discovery.yaml")
+    assert q.coerce("priced_currencies", ["EUR", "USD"]) == ["USD", "EUR"]  # option order
+    assert q.coerce("current_approval_rate_pct", "91.5%") == 91.5
+    assert q.coerce("current_processing_cost_pct", "2.4") == 2.4
+    assert q.coerce("local_entity_per_market", "no") is False
+    assert q.coerce("data_residency_countries", "de, fr") == ["DE", "FR"]
