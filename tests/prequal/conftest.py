@@ -19,8 +19,10 @@ STEP1: dict[str, Any] = {
     "customer_countries": ["US", "DE"],
 }
 STEP2: dict[str, Any] = {
+    "offering_types": ["saas"],
     "channels": ["web"],
     "pricing_models": ["seat"],
+    "currency_strategy": "local_prices",
     "annual_volume_usd": "20000000",
     "pays_out_third_parties": "false",
     "current_processor": "none",
