@@ -80,6 +80,22 @@ def _markdown(result: dict[str, Any], questionnaire: Any) -> str:
         lines += ["", "## Excluded"]
         for e in result["exclusions"]:
             lines.append(f"- **{e['name']}**: {e['reason']}")
+    if result.get("markets"):
+        lines += ["", "## Per-market plan"]
+        for m in result["markets"]:
+            account = m.get("account_country") or "not answered"
+            lines.append(
+                f"- **{m['country_name']}** ({m.get('currency') or 'currency unknown'}), "
+                f"account {account}{' (cross-border)' if m.get('cross_border') else ''}, "
+                f"{m.get('auth_regime_label') or m.get('auth_regime')}"
+            )
+            methods = ", ".join(
+                x["name"] + (f" ({', '.join(x['for'])})" if x.get("for") else "")
+                for x in m["methods"]
+            )
+            lines.append(f"  - Turn on: {methods}")
+            for x in m["excluded"]:
+                lines.append(f"  - Not offered: {x['name']}: {x['reason']}")
     if result["derived"]:
         lines += ["", "## Derived facts"]
         for d in result["derived"]:

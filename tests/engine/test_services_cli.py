@@ -96,3 +96,17 @@ def test_evaluate_command_json_markdown_and_bad_answers(tmp_path: Path, app: Any
     bad = runner.invoke(main, args, obj={"app": app})
     assert bad.exit_code == 2
     assert "nosuch: unknown answer id" in bad.output and "annual_volume_usd:" in bad.output
+
+
+def test_evaluate_markdown_has_the_per_market_plan(app: Any) -> None:
+    from click.testing import CliRunner
+
+    example = ROOT / "docs" / "examples" / "us_latam_ecommerce.json"
+    out = CliRunner().invoke(
+        main, ["evaluate", "--answers", str(example), "--format", "markdown"], obj={"app": app}
+    )
+    assert out.exit_code == 0, out.output
+    plan = out.output.split("## Per-market plan", 1)[1]
+    assert "**Brazil** (BRL), account US (cross-border)" in plan
+    assert "Not offered: Boleto: Boleto needs a Stripe account in Brazil" in plan
+    assert "Offer Pix instead." in plan
