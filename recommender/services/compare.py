@@ -101,14 +101,19 @@ def compare_readouts(before: Mapping[str, Any], after: Mapping[str, Any]) -> dic
 
 
 def _products(readout: Mapping[str, Any]) -> dict[str, Change]:
+    phases = {
+        p.get("id"): str(p.get("title") or p.get("id"))
+        for p in (readout.get("roadmap") or {}).get("phases") or []
+    }
     out: dict[str, Change] = {}
     for group in (readout.get("design") or {}).get("groups") or []:
         for p in group.get("products") or []:
+            phase = p.get("phase")
             out[str(p.get("id"))] = {
                 "id": str(p.get("id")),
                 "name": str(p.get("name") or p.get("id")),
                 "group": str(group.get("title") or group.get("id") or ""),
-                "phase": p.get("phase"),
+                "phase": phases.get(phase, phase),
             }
     return out
 

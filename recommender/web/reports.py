@@ -23,6 +23,7 @@ from flask_login import current_user
 
 from recommender.readout.errors import RenderError
 from recommender.readout.render import render_html, render_markdown
+from recommender.readout.render.fmt import month_label
 from recommender.services import compare, readout_pdf, reports, sharing
 from recommender.web.security import roles_required
 
@@ -45,7 +46,22 @@ def _helpers() -> dict[str, Any]:
         "severity_labels": reports.SEVERITY_LABELS,
         "question_url": question_url,
         "discovery_url": discovery_url,
+        "shown": shown,
     }
+
+
+def shown(value: Any) -> str:
+    """A value of the comparison as people read it ('2027-05' -> 'May 2027')."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(v) for v in value) or "—"
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return month_label(text, "%b %Y")
+    return text.replace("_", " ")
 
 
 def discovery_url(discovery_id: int) -> str:

@@ -109,14 +109,14 @@ def test_products_added_removed_and_moved() -> None:
         "id": "klarna",
         "name": "Klarna",
         "group": "Take payments",
-        "phase": "expansion",
+        "phase": "Expansion",  # the roadmap's title for the phase
     }
     assert [p["id"] for p in products["removed"]] == ["radar"]
     assert products["changed"] == [
         {
             "id": "terminal",
             "name": "Stripe Terminal",
-            "changes": [{"field": "phase", "before": "expansion", "after": "foundation"}],
+            "changes": [{"field": "phase", "before": "Expansion", "after": "Foundation"}],
         }
     ]
 

@@ -38,6 +38,17 @@
     input.addEventListener("focus", function () { input.select(); });
   });
 
+  // "Share" in the toolbar jumps to the share panel: open it on the way.
+  var panel = document.getElementById("share");
+  function openShare() {
+    if (panel && window.location.hash === "#share") { panel.open = true; }
+  }
+  document.querySelectorAll("a[href='#share']").forEach(function (a) {
+    a.addEventListener("click", function () { if (panel) { panel.open = true; } });
+  });
+  window.addEventListener("hashchange", openShare);
+  openShare();
+
   var wait = document.querySelector("[data-pdf-wait]");
   document.querySelectorAll("a[data-pdf]").forEach(function (a) {
     a.addEventListener("click", function () {
