@@ -40,7 +40,7 @@ def test_import_stores_the_data_files_and_drafts_start_with_them(app: Flask, sho
         draft = authoring.get_or_create_draft("shop", author)
         assert draft.data_files == active.data_files
         assert draft.checksum == bundle_checksum(draft.source, draft.data_files)
-        assert [(f.name, f.kind, f.stored) for f in authoring.draft_files(draft)] == [
+        assert [(f.name, f.kind, f.stored) for f in authoring.version_files(draft)] == [
             (PM, "payment_methods", True),
             (MARKETS, "markets", True),
         ]
@@ -127,7 +127,7 @@ def test_only_files_the_ruleset_names_can_be_saved_and_stale_saves_conflict(
         assert [p.message for p in authoring.save_draft("shop", author, source=source).problems] == [
             "data file 'markets2.yaml' not found (it must sit beside the ruleset in rules/)"
         ]
-        names = [(f.name, f.stored) for f in authoring.draft_files(authoring.draft_for("shop", author))]
+        names = [(f.name, f.stored) for f in authoring.version_files(authoring.draft_for("shop", author))]
         assert names == [(PM, True), ("markets2.yaml", False), (MARKETS, True)]
         result = authoring.save_draft_file("shop", author, "markets2.yaml", markets, expected_checksum=authoring.checksum(""))
         assert result.problems == []
