@@ -1,4 +1,5 @@
-"""The live recommendation panel and the report in a real browser (Debian's chromium)."""
+"""The live recommendation panel and the readout it creates in a real browser (Debian's
+chromium)."""
 
 from __future__ import annotations
 
@@ -55,18 +56,19 @@ def test_panel_follows_answers_without_reload_and_report_prints(
     page.wait_for_url(f"**{href}")
     assert page.locator(f"#q-{question_id}").count() == 1
 
-    # Create a report from the panel: the printable page shows the recommendation.
+    # Create a readout from the panel: the page frames the readout document.
     page.locator(f"{PANEL} .rec-panel").wait_for()
-    page.click(f"{PANEL} button:has-text('Create report')")
+    page.click(f"{PANEL} button:has-text('Create readout')")
     page.wait_for_url("**/reports/*")
-    assert company in page.locator("h1").inner_text()
-    assert page.locator(".report [data-product=terminal]").count() == 1
-    assert "In person" in page.locator(".report-answers").inner_text()
+    readout = page.frame_locator("#readout-frame")
+    assert company in readout.locator("h1").inner_text()
+    assert "Stripe Terminal" in readout.locator("#s-design").inner_text()
+    assert "In person" in readout.locator("#s-appendix").inner_text()
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     page.emulate_media(media="print")
     assert page.locator(".topbar").is_hidden()
-    assert page.locator("nav.no-print").is_hidden()
-    assert page.locator(".report-product").first.is_visible()
+    assert page.locator("nav.readout-toolbar").is_hidden()
+    assert page.locator("#readout-frame").is_visible()
     page.screenshot(path=str(tmp_path / "report-print.png"), full_page=True)
 
 
@@ -78,7 +80,7 @@ def test_create_report_right_after_typing_saves_first_and_does_not_ask_to_leave(
     unique_name: Callable[[str], str],
     start_discovery: Callable[[Any, str], None],
 ) -> None:
-    """Clicking "Create report" (or an "ask next" link) while an answer still waits for its
+    """Clicking "Create readout" (or an "ask next" link) while an answer still waits for its
     autosave saves it first, then goes on: no "Leave site?" prompt, and the snapshot has it."""
     login_page(page, *demo_users["sa"])
     start_discovery(page, unique_name("Snap Co"))
@@ -87,10 +89,10 @@ def test_create_report_right_after_typing_saves_first_and_does_not_ask_to_leave(
     page.locator(f"{PANEL} .rec-panel").wait_for()
 
     page.fill("#annual_revenue_usd", "7,300,000")  # still inside the autosave pause
-    page.click(f"{PANEL} button:has-text('Create report')")
+    page.click(f"{PANEL} button:has-text('Create readout')")
     page.wait_for_url("**/reports/*")
     assert dialogs == []
-    assert "$7,300,000" in page.locator(".report-answers").inner_text()
+    assert "$7,300,000" in page.frame_locator("#readout-frame").locator("#s-appendix").inner_text()
 
     page.go_back()
     page.wait_for_url("**/sections/company")
