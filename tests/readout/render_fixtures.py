@@ -730,3 +730,48 @@ def long_readout() -> dict[str, Any]:
     data["markets"] = data["markets"] * 6
     data["notes"] = data["notes"] * 10
     return data
+
+
+def sparse_readout() -> dict[str, Any]:
+    """A discovery with few answers: empty lists, no go-live target, two key questions open."""
+    return {
+        "meta": {
+            "company": None,
+            "report_date": "2025-03-14",
+            "ruleset": {"name": "stripe", "version": 1},
+            "generated_by": "recommender",
+        },
+        "summary": {
+            "customer": "A company.",
+            "solution": "",
+            "top_risks": [],
+            "first_actions": [],
+            "go_live": {
+                "target_months": None,
+                "target_date": None,
+                "plan_months": 0,
+                "plan_date": "2025-03",
+                "meets": None,
+                "message": "No launch date given.",
+            },
+            "missing": [
+                {"id": "channels", "label": "Sales channels"},
+                {"id": "customer_countries", "label": "Where are your buyers?"},
+            ],
+        },
+        "design": {"surfaces": [], "groups": []},
+        "architecture": {"nodes": [], "edges": []},
+        "roadmap": {
+            "start_date": "2025-03-14",
+            "phases": [],
+            "total_months": 0,
+            "meets_go_live": None,
+            "advice": [],
+        },
+        "migration": None,
+        "markets": [],
+        "kpis": [],
+        "risks": [],
+        "notes": [],
+        "appendix": {"answers": [], "open_questions": [], "trace": []},
+    }

@@ -11,7 +11,7 @@ import pytest
 from recommender.readout.errors import RenderError
 from recommender.readout.render import html as html_module
 from recommender.readout.render import render_html
-from tests.readout.render_fixtures import COMPANY, readout
+from tests.readout.render_fixtures import COMPANY, readout, sparse_readout
 
 ORDER = [
     "summary",
@@ -125,47 +125,7 @@ def test_notes_appear_under_their_section_title() -> None:
 
 
 def test_a_readout_with_few_answers_still_renders_and_names_what_is_missing() -> None:
-    data = {
-        "meta": {
-            "company": None,
-            "report_date": "2025-03-14",
-            "ruleset": {"name": "stripe", "version": 1},
-            "generated_by": "recommender",
-        },
-        "summary": {
-            "customer": "A company.",
-            "solution": "",
-            "top_risks": [],
-            "first_actions": [],
-            "go_live": {
-                "target_months": None,
-                "target_date": None,
-                "plan_months": 0,
-                "plan_date": "2025-03",
-                "meets": None,
-                "message": "No launch date given.",
-            },
-            "missing": [
-                {"id": "channels", "label": "Sales channels"},
-                {"id": "customer_countries", "label": "Where are your buyers?"},
-            ],
-        },
-        "design": {"surfaces": [], "groups": []},
-        "architecture": {"nodes": [], "edges": []},
-        "roadmap": {
-            "start_date": "2025-03-14",
-            "phases": [],
-            "total_months": 0,
-            "meets_go_live": None,
-            "advice": [],
-        },
-        "migration": None,
-        "markets": [],
-        "kpis": [],
-        "risks": [],
-        "notes": [],
-        "appendix": {"answers": [], "open_questions": [], "trace": []},
-    }
+    data = sparse_readout()
     text = render_html(data)
     assert [sid for sid, _, _ in _headings(text)] == [s for s in ORDER if s != "migration"]
     assert (

@@ -14,7 +14,7 @@ import pytest
 
 from recommender.readout.errors import RenderError
 from recommender.readout.render import pdf, render_one_pager, render_pdf
-from tests.readout.render_fixtures import COMPANY, long_readout, readout
+from tests.readout.render_fixtures import COMPANY, long_readout, readout, sparse_readout
 
 
 def pdftotext(data: bytes, tmp_path: Path) -> str:
@@ -150,3 +150,11 @@ def test_no_network_at_render_time(monkeypatch: pytest.MonkeyPatch) -> None:
     document = pdf._document(source, "test")
     assert len(document.pages) == 1
     assert opened == []
+
+
+def test_one_pager_of_a_sparse_readout(tmp_path: Path) -> None:
+    data = render_one_pager(sparse_readout())
+    assert pages(data, tmp_path) == 1
+    text = pdftotext(data, tmp_path)
+    assert "No risks identified from the answers so far." in text
+    assert "Still to answer" in text and "Sales channels" in text
