@@ -73,11 +73,14 @@ def _schema_errors(kind: str, text: str, data: Any) -> list[tuple[tuple[Any, ...
     return found
 
 
-def computed_field_specs(market_data: MarketData | None) -> dict[str, FieldSpec]:
-    """Field specs of the facts computed from the data, for condition checks."""
-    if market_data is None:
+def computed_field_specs(
+    market_data: MarketData | None, failed: bool = False
+) -> dict[str, FieldSpec]:
+    """Field specs of the facts computed from the data, for condition checks; with `failed`
+    (the tables are declared but did not load) the names are known and options unchecked."""
+    if market_data is None and not failed:
         return {}
-    methods = tuple(market_data.methods)
+    methods = tuple(market_data.methods) if market_data is not None and not failed else None
     out: dict[str, FieldSpec] = {}
     for name, kind in COMPUTED_FACTS.items():
         if name == "auth_regimes":
@@ -120,10 +123,12 @@ class DataLoader:
         for kind, name in section.items():
             text = self.files.get(name)
             if text is None:
-                self.builder.problem(
-                    ("data", kind),
-                    f"data file '{name}' not found (it must sit beside the ruleset in rules/)",
+                where = (
+                    "it must sit beside the ruleset in rules/"
+                    if Path(self.builder.located.path).is_file()
+                    else "add it to this ruleset version's data files"
                 )
+                self.builder.problem(("data", kind), f"data file '{name}' not found ({where})")
                 continue
             texts[name] = text
             doc = self.load_one(kind, name, text)

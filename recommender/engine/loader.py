@@ -245,6 +245,12 @@ class _Builder:
                     f"derived fact '{name}' has the name of a fact computed from the data",
                 )
         self.market_data = market_data
+        # Declared tables that did not load: their facts stay known names, unchecked options
+        # (the data file's own problems are reported; no knock-on errors in the rules).
+        self.tables_failed = any(
+            kind in (d.get("data") or {}) and kind not in docs
+            for kind in ("payment_methods", "markets")
+        )
         fields = self.fields(derived)
         rules = [
             self.rule(i, r, fields, sets, derived, products, risks)
@@ -311,7 +317,7 @@ class _Builder:
         fields = dict(self.questionnaire.field_specs())
         for name, fact in derived.items():
             fields[name] = FieldSpec("derived", options=fact.options, label=fact.label or name)
-        fields.update(computed_field_specs(self.market_data))
+        fields.update(computed_field_specs(self.market_data, self.tables_failed))
         return fields
 
     def condition(
@@ -332,7 +338,7 @@ class _Builder:
             fields = {name: FieldSpec("derived") for name in conditions.referenced_fields(node)}
             for name, fact in derived.items():
                 fields[name] = FieldSpec("derived", options=fact.options)
-            fields.update(computed_field_specs(self.market_data))
+            fields.update(computed_field_specs(self.market_data, self.tables_failed))
         found = conditions.check(node, fields, sets)
         for p in found:
             self.at_condition(where, p.line, p.col, p.message)

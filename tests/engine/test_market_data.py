@@ -210,3 +210,11 @@ def test_durable_and_reference_agree_on_the_default_ruleset_with_data() -> None:
     assert proc.returncode == 0, f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-3000:]}"
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["ok"] is True and report["compared"] >= 300
+
+
+def test_a_broken_table_causes_no_knock_on_errors_in_the_rules(form: Any) -> None:
+    text = files()["payment_methods.yaml"].replace(
+        "account_countries: [BR]", "account_countries: [BX]", 1
+    )
+    problems = problems_of(form, files(payment_methods__yaml=text))
+    assert len(problems) == 1 and "unknown country code 'BX'" in problems[0], problems
