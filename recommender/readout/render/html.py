@@ -131,11 +131,14 @@ def context(readout: dict[str, Any], *, shared: bool, trace: bool) -> dict[str, 
     notes_by_section: dict[str, list[dict[str, Any]]] = {}
     for note in readout.get("notes") or []:
         notes_by_section.setdefault(str(note.get("section_title") or "Notes"), []).append(note)
-    try:
-        diagram: Markup | None = Markup(svg.architecture_svg(readout))
-        diagram_error = None
-    except RenderError as exc:
-        diagram, diagram_error = None, exc.message
+    diagram: Markup | None = None
+    diagram_error = None
+    if (readout.get("architecture") or {}).get("nodes"):
+        try:
+            diagram = Markup(svg.architecture_svg(readout))
+        except RenderError as exc:
+            diagram_error = exc.message
+    has_roadmap = bool((readout.get("roadmap") or {}).get("phases"))
     dates = _item_dates(readout)
     sections = _sections(readout)
     return {
@@ -152,7 +155,7 @@ def context(readout: dict[str, Any], *, shared: bool, trace: bool) -> dict[str, 
         "flows": _flows(readout),
         "diagram": diagram,
         "diagram_error": diagram_error,
-        "timeline": Markup(svg.roadmap_svg(readout)),
+        "timeline": Markup(svg.roadmap_svg(readout)) if has_roadmap else None,
         "phases": dates["phases"],
         "phase_index": {p.get("id"): i for i, p in enumerate(dates["phases"])},
         "phase_titles": {p.get("id"): p.get("title") or p.get("id") for p in dates["phases"]},
@@ -192,7 +195,12 @@ def render_one_pager_html(
         go_live=summary.get("go_live") or {},
         limits=limits,
         diagram=Markup(diagram) if diagram else None,
-        strip=Markup(svg.roadmap_svg(readout, compact=True)),
+        has_architecture=bool((readout.get("architecture") or {}).get("nodes")),
+        strip=(
+            Markup(svg.roadmap_svg(readout, compact=True))
+            if (readout.get("roadmap") or {}).get("phases")
+            else None
+        ),
         product_count=len(
             {
                 p.get("id")

@@ -6,6 +6,7 @@ what to do; the HTML readout does not depend on this module."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from recommender.readout.errors import RenderError
@@ -110,10 +111,11 @@ def _shown(readout: dict[str, Any], limits: dict[str, Any]) -> tuple[Any, ...]:
 
 def one_pager_document(readout: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     """(PDF bytes, the limits that made it fit), for tests and the benchmark."""
-    try:
-        thumbnail: str | None = svg.architecture_svg(readout, thumbnail=True)
-    except RenderError:
-        thumbnail = None  # the page says where the full flows are instead
+    thumbnail: str | None = None
+    if (readout.get("architecture") or {}).get("nodes"):
+        # Without `dot` the page says where the flows are instead.
+        with contextlib.suppress(RenderError):
+            thumbnail = svg.architecture_svg(readout, thumbnail=True)
     limits = dict(ONE_PAGER_LIMITS)
     if thumbnail is None:
         limits["diagram_mm"] = 0
