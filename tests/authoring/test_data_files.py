@@ -125,7 +125,7 @@ def test_only_files_the_ruleset_names_can_be_saved_and_stale_saves_conflict(
         draft = authoring.draft_for("shop", author)
         source = draft.source.replace("  markets: markets.yaml\n", "  markets: markets2.yaml\n")
         assert [p.message for p in authoring.save_draft("shop", author, source=source).problems] == [
-            "data file 'markets2.yaml' not found (it must sit beside the ruleset in rules/)"
+            "data file 'markets2.yaml' not found (add it to this ruleset version's data files)"
         ]
         names = [(f.name, f.stored) for f in authoring.version_files(authoring.draft_for("shop", author))]
         assert names == [(PM, True), ("markets2.yaml", False), (MARKETS, True)]
