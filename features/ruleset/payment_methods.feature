@@ -140,7 +140,7 @@ Feature: Local payment methods
     And the risk refund_limitations is flagged
     And the risk japan_3ds_mandate is flagged with severity high
 
-  Scenario: PayPay, a one-time wallet, is left out when every price is a subscription
+  Scenario: Subscriptions only - PayPay is left out, Konbini stays as a payable invoice each period
     Given the answers:
       | answer             | value           |
       | hq_country         | JP              |
@@ -149,9 +149,25 @@ Feature: Local payment methods
       | channels           | web             |
       | pricing_models     | fixed_recurring |
     When the recommendation is evaluated
-    Then the products include billing, card_installments
+    Then the products include billing, card_installments, konbini
     And the products exclude paypay
+    And the risk konbini_no_recurring is flagged
     And the market plan for JP excludes paypay
+    And the market plan for JP includes konbini
+
+  Scenario: B2B subscriptions on net terms are paid by bank transfer into virtual accounts
+    Given the answers:
+      | answer             | value      |
+      | hq_country         | US         |
+      | customer_countries | US, JP     |
+      | customer_type      | businesses |
+      | channels           | invoice    |
+      | payment_terms      | net_terms  |
+      | pricing_models     | seat       |
+    When the recommendation is evaluated
+    Then the products include bank_transfers, invoicing, billing, ach_debit
+    And the market plan for US includes bank_transfers, ach_debit
+    And the market plan for JP includes bank_transfers
 
   Scenario: German shop selling to Japan from its German account gets no Konbini
     Given the answers:
@@ -167,6 +183,7 @@ Feature: Local payment methods
     And the risk local_account_required is flagged
     And the risk japan_3ds_mandate is not flagged
     And the market plan for JP excludes konbini
+    And the market plan for JP has the auth regime none
 
   Scenario: Singapore app company selling to Japan needs a Japanese account for PayPay
     Given the answers:
