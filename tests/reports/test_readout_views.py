@@ -17,7 +17,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from recommender import create_app
 from recommender.extensions import db
 from recommender.models import AuditEntry, ShareLink
 from recommender.models.base import utcnow
@@ -313,57 +312,11 @@ def test_authors_read_readouts_but_do_not_share_them(
     assert client.post(f"/reports/{snapshot_id}/share/{link_id}/revoke").status_code == 403
 
 
-def test_share_forms_need_the_csrf_token(
-    app_config: dict[str, Any], sa_user: Any, snapshot_id: int
-) -> None:
-    app_config["WTF_CSRF_ENABLED"] = True
-    app = create_app(app_config)
-    client = app.test_client()
-    login_page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', login_page)
-    assert token
-    client.post(
-        "/login",
-        data={
-            "email": sa_user.email,
-            "password": "correct-horse-battery",
-            "csrf_token": token.group(1),
-        },
-    )
-    refused = client.post(f"/reports/{snapshot_id}/share", data={"days": "7"})
-    assert refused.status_code == 400 and b"CSRF" in refused.data
-    page = client.get(f"/reports/{snapshot_id}").get_data(as_text=True)
-    form_token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert form_token
-    made = client.post(
-        f"/reports/{snapshot_id}/share", data={"days": "7", "csrf_token": form_token.group(1)}
-    )
-    assert made.status_code == 303
-    link_id = re.search(
-        r"Link #(\d+) is ready", client.get(f"/reports/{snapshot_id}").get_data(as_text=True)
-    )
-    assert link_id
-    revoke = f"/reports/{snapshot_id}/share/{link_id.group(1)}/revoke"
-    assert client.post(revoke).status_code == 400
-    assert client.post(revoke, data={"csrf_token": form_token.group(1)}).status_code == 303
-
-
 def test_a_bad_expiry_is_refused(sa_client: FlaskClient, snapshot_id: int) -> None:
     resp = sa_client.post(f"/reports/{snapshot_id}/share", data={"days": "365"})
     assert resp.status_code == 400
     assert "1, 7, 30, 90 days" in resp.get_data(as_text=True)
     assert sa_client.post(f"/reports/{snapshot_id}/share/999/revoke").status_code == 404
-
-
-def test_the_shared_page_is_rate_limited(
-    app_config: dict[str, Any], sa_client: FlaskClient, snapshot_id: int
-) -> None:
-    _, path = share(sa_client, snapshot_id)
-    app_config.update(RATELIMIT_ENABLED=True, SHARE_RATE_LIMIT="3 per minute")
-    limited = create_app(app_config).test_client()
-    statuses = [limited.get(path).status_code for _ in range(3)]
-    statuses.append(limited.get("/r/" + "B" * 43).status_code)
-    assert statuses == [200, 200, 200, 429]
 
 
 def test_user_text_is_escaped_on_the_shared_page(
