@@ -181,6 +181,8 @@ def test_keyboard_flow_lands_in_the_first_field_of_the_next_section(
     start_discovery(page, unique_name("Keys"))
     page.goto(page.url.replace("/sections/company", "/sections/finance_stack"))
     page.focus("#notes")
+    page.keyboard.press("Tab")  # Include in the readout
+    assert page.evaluate("document.activeElement.id") == "notes-include"
     page.keyboard.press("Tab")  # Back
     page.keyboard.press("Tab")  # Save
     page.keyboard.press("Tab")  # Next
@@ -204,7 +206,7 @@ def test_keyboard_flow_lands_in_the_first_field_of_the_next_section(
     page.focus("#industry")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    expect(page.locator("#customer_type-0")).to_be_focused()
+    expect(page.locator("#offering_types-0")).to_be_focused()  # "What do they sell?" (v2)
     page.locator("#save-status").filter(has_text="Saved").wait_for()
     assert page.input_value("#industry") != ""
 
