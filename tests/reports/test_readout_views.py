@@ -379,3 +379,28 @@ def test_compare_needs_two_readouts(
     resp = sa_client.get(f"/discoveries/{discovery_id}/reports/compare")
     assert resp.status_code == 400
     assert "needs two readouts" in resp.get_data(as_text=True)
+
+
+def test_a_discovery_with_few_answers_still_gets_a_readout(
+    sa_client: FlaskClient, make_discovery: Callable[..., int]
+) -> None:
+    did = make_discovery({}, name="Barely Started")
+    created = sa_client.post(f"/discoveries/{did}/reports")
+    assert created.status_code == 303
+    snapshot_id = created.headers["Location"].rsplit("/", 1)[1]
+    assert sa_client.get(f"/reports/{snapshot_id}").status_code == 200
+    doc = sa_client.get(f"/reports/{snapshot_id}/readout.html").get_data(as_text=True)
+    assert "Barely Started" in doc and "Still to answer" in doc
+    assert 'id="s-migration"' not in doc  # no current processor: no migration section
+    md = sa_client.get(f"/reports/{snapshot_id}/readout.md")
+    assert md.status_code == 200 and "Barely Started" in md.get_data(as_text=True)
+
+
+def test_comparison_values_read_as_text() -> None:
+    from recommender.web.reports import shown
+
+    assert shown("2027-05") == "May 2027"
+    assert shown(None) == "—" and shown([]) == "—"
+    assert shown(True) == "yes" and shown(False) == "no"
+    assert shown(["Cards", "iDEAL"]) == "Cards, iDEAL"
+    assert shown("card_present") == "card present"
