@@ -51,7 +51,7 @@ Feature: Local payment methods
     And the risk refund_limitations is flagged
     And the market plan for BR includes pix, boleto
 
-  Scenario: Brazilian company selling at home gets Boleto; Pix is invitation-only for Brazilian accounts
+  Scenario: Brazilian company selling at home gets Boleto and Pix (Pix by invitation for Brazilian accounts)
     Given the answers:
       | answer             | value      |
       | hq_country         | BR         |
@@ -60,11 +60,10 @@ Feature: Local payment methods
       | customer_type      | businesses |
       | channels           | web        |
     When the recommendation is evaluated
-    Then the products include boleto
-    And the product pix is excluded
+    Then the products include boleto, pix
     And the risk boleto_local_entity is not flagged
     And the market plan for BR includes boleto
-    And the market plan for BR excludes pix
+    And the market plan for BR includes pix
 
   Scenario: Japanese seller cannot offer Pix or Boleto to Brazilian buyers
     Given the answers:

@@ -45,6 +45,7 @@ INPUTS = (
 )
 RECURRING_PRICING = frozenset({"fixed_recurring", "seat", "usage", "prepaid_credits"})
 WALLETS = "wallets"
+ACCOUNT_REASONS = ("account_country", "domestic_only")
 
 _CACHE_LOCK = threading.Lock()
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -78,6 +79,7 @@ class Method:
     alternative: str | None
     docs: str
     notes: str
+    account_notes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ class Verdict:
 
 DEFAULT_MESSAGES = {
     "account_country": "{method} needs a Stripe account in {required}; the customer has none there.",
-    "domestic_only": "{method} takes only domestic payments: it needs a Stripe account in {country}.",
+    "domestic_only": "Only domestic payments: {method} needs a Stripe account in {country}.",
     "customers": "{method} is for {method_customers}; the customer sells to {customer_type}.",
     "recurring": "{method} cannot be charged again ({recurring_note}) and the pricing is recurring only.",
     "category": "{method} is not available for {offerings}.",
@@ -167,8 +169,6 @@ class MarketData:
                 takers = [buyer] if buyer in accounts and buyer in m.account_countries else []
             else:
                 takers = [a for a in accounts if a in m.account_countries]
-                if buyer in takers:  # a local account takes local payments
-                    takers = [buyer]
             if not takers and m.account_confirmed:
                 if m.domestic_only and buyer in m.account_countries:
                     message = fill(
@@ -187,7 +187,7 @@ class MarketData:
                     alt = self.methods[m.alternative]
                     message += " " + fill(self.messages["alternative"], {"alternative": alt.name})
                 return Verdict(m.id, buyer, False, None, reason, message)
-            account = takers[0] if takers else (accounts[0] if accounts else None)
+            account = self.preferred_account(buyer, takers or accounts)
         else:
             account = None
         ctype = answers.get("customer_type")
@@ -277,6 +277,29 @@ class MarketData:
                 )
         return Verdict(m.id, buyer, True, account)
 
+    def preferred_account(self, buyer: str, accounts: list[str]) -> str | None:
+        """Which of the customer's accounts takes a buyer country's payments: a local one,
+        else one in the same SCA area (an Irish account for German buyers), else the first
+        (the HQ account)."""
+        if not accounts:
+            return None
+        if buyer in accounts:
+            return buyer
+        if buyer in self.sca_area:
+            for a in accounts:
+                if a in self.sca_area:
+                    return a
+        return accounts[0]
+
+    def needed_currency(self, m: Method, buyer: str) -> str | None:
+        """The currency `m` charges a buyer in `buyer` in: the market's own currency when the
+        method takes it (pay-later and wallets present in the buyer's currency), else the
+        method's only currency; None when it cannot be told (any priced one then does)."""
+        market = self.markets.get(buyer)
+        if market is not None and market.currency in m.currencies:
+            return market.currency
+        return m.currencies[0] if len(m.currencies) == 1 else None
+
     def verdicts(self, answers: Mapping[str, Any]) -> list[Verdict]:
         """A verdict for every (method, buyer country) pair where the method is used
         (remembered for the last few answer sets: one evaluation asks three times)."""
@@ -332,15 +355,17 @@ class MarketData:
             m
             for m in expected
             if m not in eligible
-            and any(
-                v.method == m and v.reason in ("account_country", "domestic_only") for v in verdicts
-            )
+            and any(v.method == m and v.reason in ACCOUNT_REASONS for v in verdicts)
         }
         priced = self.priced(answers)
         gap: set[str] = set()
         if priced is not None:
             gap = {
-                m for m in eligible & expected if not set(self.methods[m].currencies) & set(priced)
+                v.method
+                for v in verdicts
+                if v.ok
+                and v.method in expected
+                and self.needed_currency(self.methods[v.method], v.country) not in (None, *priced)
             }
         regimes = []
         if accounts is not None and set(accounts) & self.sca_area and set(buyers) & self.sca_area:
@@ -362,7 +387,10 @@ class MarketData:
         served: dict[str, list[str]] = {m: [] for m in self.methods}
         refused: dict[str, list[str]] = {m: [] for m in self.methods}
         for v in self.verdicts(answers):
-            (served if v.ok else refused)[v.method].append(v.country)
+            if v.ok:
+                served[v.method].append(v.country)
+            elif v.reason in ACCOUNT_REASONS:
+                refused[v.method].append(v.country)
         return {"method_countries": served, "method_blocked_countries": refused}
 
     # -- the per-market plan ----------------------------------------------------------------
@@ -388,7 +416,7 @@ class MarketData:
         plans = []
         for b in buyers:
             market = self.markets.get(b)
-            account = b if accounts is not None and b in accounts else hq
+            account = self.preferred_account(b, accounts) if accounts is not None else hq
             methods: list[dict[str, Any]] = []
             excluded: list[dict[str, Any]] = []
 
@@ -405,9 +433,11 @@ class MarketData:
                     continue
                 if mid in recommended:
                     add(mid, who, "market")
-            # Other recommended methods that serve this buyer country.
+            # Other recommended methods that serve this buyer country in its own currency
+            # (SEPA Direct Debit recommended for Irish buyers is not a plan for British ones).
             for mid, m in self.methods.items():
-                if mid in recommended and b in m.buyer_countries:
+                local = market is None or market.currency in m.currencies
+                if mid in recommended and b in m.buyer_countries and local:
                     verdict = by_pair.get((mid, b))
                     if verdict is None or verdict.ok:
                         add(mid, "", "rules")
@@ -419,17 +449,20 @@ class MarketData:
                     v = by_pair.get((m.id, b))
                     item["account_country"] = v.account if v is not None else account
                     item["async"] = m.is_async
-                    if priced is not None and not set(m.currencies) & set(priced):
+                    needed = self.needed_currency(m, b)
+                    if priced is not None and needed is not None and needed not in priced:
                         fixed = "adaptive_pricing" in recommended
                         item["currency_note"] = fill(
                             self.messages["currency_fixed" if fixed else "currency"],
                             {
                                 "method": m.name,
-                                "currencies": ", ".join(m.currencies),
+                                "currencies": needed,
                                 "priced": ", ".join(priced),
                             },
                         )
-                    if not m.account_confirmed:
+                    if item["account_country"] in m.account_notes:
+                        item["caveat"] = m.account_notes[item["account_country"]]
+                    elif not m.account_confirmed:
                         item["caveat"] = fill(
                             self.messages["unconfirmed_accounts"], {"method": m.name}
                         )
@@ -566,6 +599,7 @@ def build_market_data(
                 alternative=row.get("alternative"),
                 docs=row.get("docs", ""),
                 notes=row.get("notes", ""),
+                account_notes=dict(row.get("account_notes", {})),
             )
     if markets_doc:
         data.regime_labels.update(markets_doc.get("auth_regime_labels", {}))

@@ -254,6 +254,14 @@ class DataLoader:
             self.countries(located, ("methods", i, "account_countries"), row["account_countries"])
             self.countries(located, ("methods", i, "buyer_countries"), row["buyer_countries"])
             self.currencies(located, ("methods", i, "currencies"), row["currencies"])
+            for country in row.get("account_notes", {}):
+                if not is_country(country):
+                    located_problem(
+                        self.builder,
+                        located,
+                        ("methods", i, "account_notes", country),
+                        f"unknown country code {country!r} (use ISO 3166-1 alpha-2, e.g. DE)",
+                    )
             alt = row.get("alternative")
             if alt is not None and alt not in ids:
                 located_problem(

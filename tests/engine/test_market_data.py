@@ -218,3 +218,54 @@ def test_a_broken_table_causes_no_knock_on_errors_in_the_rules(form: Any) -> Non
     )
     problems = problems_of(form, files(payment_methods__yaml=text))
     assert len(problems) == 1 and "unknown country code 'BX'" in problems[0], problems
+
+
+def test_currency_gap_is_the_buyer_markets_currency(ruleset: Any) -> None:
+    """Klarna presents in the buyer's currency: a USD price list leaves German buyers short."""
+    answers = {
+        "hq_country": "US",
+        "customer_countries": ["DE"],
+        "customer_type": ["consumers"],
+        "priced_currencies": ["USD"],
+    }
+    facts = ruleset.market_data.compute(answers)
+    assert "klarna" in facts["currency_gap_methods"]
+    priced = ruleset.market_data.compute({**answers, "priced_currencies": ["USD", "EUR"]})
+    assert "klarna" not in priced["currency_gap_methods"]
+
+
+def test_an_account_in_the_same_sca_area_takes_a_market_without_its_own(ruleset: Any) -> None:
+    answers = {
+        "hq_country": "US",
+        "entity_countries": ["IE", "US"],
+        "local_entity_per_market": True,
+        "customer_countries": ["DE", "GB"],
+        "customer_type": ["consumers"],
+        "pricing_models": ["fixed_recurring"],
+        "channels": ["web"],
+    }
+    result = evaluate(ruleset, answers).to_dict()
+    plans = {m["country"]: m for m in result["markets"]}
+    assert plans["DE"]["account_country"] == "IE" and plans["DE"]["auth_regime"] == "sca"
+    # A method recommended for euro buyers is not a plan for British buyers (GBP market).
+    if "sepa_debit" in [p["id"] for p in result["products"]]:
+        assert "sepa_debit" not in [x["id"] for x in plans["GB"]["methods"]]
+
+
+def test_blocked_countries_are_only_account_refusals(ruleset: Any) -> None:
+    values = ruleset.market_data.template_values(
+        {
+            "hq_country": "US",
+            "customer_countries": ["CA", "US"],
+            "customer_type": ["consumers"],
+            "avg_transaction_usd": 45_000,
+        }
+    )
+    assert values["method_blocked_countries"]["affirm"] == ["CA"]  # US: refused for the amount
+
+
+def test_pix_for_a_brazilian_account_comes_with_the_invitation_caveat(ruleset: Any) -> None:
+    answers = {"hq_country": "BR", "customer_countries": ["BR"], "channels": ["web"]}
+    result = evaluate(ruleset, answers).to_dict()
+    pix = next(x for x in result["markets"][0]["methods"] if x["id"] == "pix")
+    assert "invitation" in pix["caveat"]
