@@ -43,6 +43,25 @@ INPUTS = (
     "avg_transaction_usd",
     "priced_currencies",
 )
+_ACCOUNT_INPUTS = ("hq_country", "entity_countries", "local_entity_per_market")
+_VERDICT_INPUTS = (
+    *_ACCOUNT_INPUTS,
+    "customer_countries",
+    "customer_type",
+    "pricing_models",
+    "offering_types",
+    "avg_transaction_usd",
+)
+# Which answers each computed fact reads: an unanswered one makes only these facts unknown
+# (the open-question analysis).
+FACT_INPUTS: dict[str, tuple[str, ...]] = {
+    "account_countries": _ACCOUNT_INPUTS,
+    "eligible_methods": _VERDICT_INPUTS,
+    "expected_methods": ("customer_countries", "customer_type"),
+    "account_blocked_methods": _VERDICT_INPUTS,
+    "currency_gap_methods": (*_VERDICT_INPUTS, "priced_currencies"),
+    "auth_regimes": (*_ACCOUNT_INPUTS, "customer_countries"),
+}
 RECURRING_PRICING = frozenset({"fixed_recurring", "seat", "usage", "prepaid_credits"})
 WALLETS = "wallets"
 ACCOUNT_REASONS = ("account_country", "domestic_only")

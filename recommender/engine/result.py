@@ -23,8 +23,7 @@ from recommender.engine.cond import (
     Or,
     SetRef,
 )
-from recommender.engine.data import COMPUTED_FACTS
-from recommender.engine.data import INPUTS as COMPUTED_INPUTS
+from recommender.engine.data import COMPUTED_FACTS, FACT_INPUTS
 from recommender.engine.model import SEVERITIES, Effect, Rule, Ruleset
 from recommender.engine.templates import TemplateRenderer
 
@@ -191,6 +190,10 @@ class ResultBuilder:
         self.string_atoms = string_atoms(ruleset)
         self.market_data = ruleset.market_data
         self.computed_names = tuple(COMPUTED_FACTS) if self.market_data is not None else ()
+        self.computed_by_input: dict[str, tuple[str, ...]] = {}
+        for fact in self.computed_names:
+            for name in FACT_INPUTS[fact]:
+                self.computed_by_input[name] = (*self.computed_by_input.get(name, ()), fact)
 
     def augment(self, answers: Mapping[str, Any]) -> Mapping[str, Any]:
         """The answers plus the facts computed from the ruleset's data tables."""
@@ -412,23 +415,36 @@ class ResultBuilder:
         # Atoms about known answers have the same value for every question: decided once.
         atoms: dict[int, bool] = {}
         fast = self.string_atoms
+        # A rule's three-valued status depends only on which of the ids it reads are
+        # unknown: decided once per (rule, those ids) across all the questions.
+        status: dict[tuple[int, frozenset[str]], bool | None] = {}
+        rule_fields = [r.fields for r in rs.rules]
+        computed_by_input = self.computed_by_input
         for order, qid in enumerate(questionnaire.visible_question_ids(dict(answers))):
-            if qid in answers or qid not in rules_by_field:
+            if qid in answers or (qid not in rules_by_field and qid not in computed_by_input):
                 continue
             unknown = {qid}
             uncertain: set[int] = set()
             frontier = [qid]
-            if qid in COMPUTED_INPUTS and self.computed_names:
-                # Facts computed from the data depend on this answer too.
-                unknown.update(self.computed_names)
-                frontier.extend(self.computed_names)
+            facts_of = self.computed_by_input.get(qid)
+            if facts_of:
+                # Facts computed from the data that read this answer are unknown too.
+                unknown.update(facts_of)
+                frontier.extend(facts_of)
             while frontier:
                 name = frontier.pop()
                 for i in rules_by_field.get(name, ()):
                     if i in uncertain:
                         continue
-                    condition = rs.rules[i].condition
-                    if _evaluate3(condition, facts, unknown, rs.sets, atoms, fast) is None:
+                    key = (i, rule_fields[i] & unknown)
+                    if key in status:
+                        value = status[key]
+                    else:
+                        condition = rs.rules[i].condition
+                        value = status[key] = _evaluate3(
+                            condition, facts, unknown, rs.sets, atoms, fast
+                        )
+                    if value is None:
                         uncertain.add(i)
                         for target in derives[i]:
                             if target not in unknown:

@@ -13,7 +13,7 @@ import pytest
 
 from recommender.engine import load_ruleset, load_ruleset_text
 from recommender.engine.loader import check_ruleset_paths, load_questionnaires
-from recommender.engine.reference import evaluate
+from recommender.engine.reference import ReferenceEvaluator, evaluate
 from recommender.errors import DefinitionError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -269,3 +269,82 @@ def test_pix_for_a_brazilian_account_comes_with_the_invitation_caveat(ruleset: A
     result = evaluate(ruleset, answers).to_dict()
     pix = next(x for x in result["markets"][0]["methods"] if x["id"] == "pix")
     assert "invitation" in pix["caveat"]
+
+
+def _brute_open_questions(ruleset: Any, form: Any, answers: dict[str, Any]) -> dict[str, Any]:
+    """The open-question analysis without any caching: every rule, conditions.evaluate3."""
+    from recommender.conditions import evaluate3
+    from recommender.engine.data import FACT_INPUTS
+
+    evaluator = ReferenceEvaluator(ruleset)
+    result = evaluator.evaluate(answers, form)
+    facts = dict(evaluator.builder.augment(answers))
+    facts.update({d["fact"]: d["value"] for d in result.derived})
+    fired = set(result.fired)
+    recommended = set(result.product_ids)
+    flagged = set(result.risk_ids)
+    out: dict[str, Any] = {}
+    for qid in form.visible_question_ids(answers):
+        if qid in answers:
+            continue
+        unknown = {qid} | {f for f, inputs in FACT_INPUTS.items() if qid in inputs}
+        changed = True
+        uncertain: set[str] = set()
+        while changed:
+            changed = False
+            for rule in ruleset.rules:
+                if rule.id in uncertain or not (rule.fields & unknown):
+                    continue
+                if evaluate3(rule.condition, facts, unknown, ruleset.sets) is None:
+                    uncertain.add(rule.id)
+                    for e in rule.effects_of("derive"):
+                        if e.target not in unknown:
+                            unknown.add(e.target)
+                            changed = True
+        score = 0
+        for rule in ruleset.rules:
+            if rule.id not in uncertain:
+                continue
+            now = rule.id in fired
+            for e in rule.effects:
+                if e.kind == "recommend":
+                    score += (now and e.target in recommended) or (
+                        not now and e.target not in recommended
+                    )
+                elif e.kind == "exclude":
+                    score += not now and e.target in recommended
+                elif e.kind == "flag":
+                    score += now or e.target not in flagged
+        if score:
+            out[qid] = uncertain
+    return out
+
+
+def test_open_questions_agree_with_an_uncached_analysis(ruleset: Any, form: Any) -> None:
+    import importlib.util
+    import random
+
+    spec = importlib.util.spec_from_file_location(
+        "rationale_helpers", Path(__file__).with_name("test_rationale_countries.py")
+    )
+    assert spec is not None and spec.loader is not None
+    helpers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helpers)
+    rnd = random.Random(5)
+    evaluator = ReferenceEvaluator(ruleset)
+    for _ in range(40):
+        answers = helpers.random_answers(form, rnd)
+        got = {q["id"] for q in evaluator.evaluate(answers, form).open_questions}
+        assert got == set(_brute_open_questions(ruleset, form, answers))
+
+
+def test_a_question_that_only_feeds_the_data_facts_is_asked(ruleset: Any, form: Any) -> None:
+    answers = {
+        "hq_country": "US",
+        "customer_countries": ["BR", "US"],
+        "customer_type": ["consumers"],
+        "channels": ["web"],
+        "checkout_control": "hosted_ok",
+    }
+    asked = {q["id"] for q in evaluate(ruleset, answers, form).open_questions}
+    assert "priced_currencies" in asked
