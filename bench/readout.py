@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import math
 import os
 import platform
@@ -29,39 +30,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ANSWERS: dict[str, Any] = {
-    "company_name": "Maison Pop SAS",
-    "hq_country": "FR",
-    "entity_countries": ["FR"],
-    "local_entity_per_market": False,
-    "business_model": "marketplace",
-    "industry": "retail",
-    "offering_types": ["physical_goods"],
-    "customer_type": ["consumers"],
-    "customer_countries": ["FR", "DE", "IT", "ES", "NL"],
-    "annual_volume_usd": 400000000,
-    "avg_transaction_usd": 85,
-    "channels": ["web", "mobile_app", "in_person"],
-    "store_count": 200,
-    "store_countries": ["FR", "DE", "IT", "ES", "NL"],
-    "checkout_control": "embedded",
-    "dev_capacity": "large",
-    "pricing_models": ["one_time"],
-    "pays_out_third_parties": True,
-    "merchant_of_record": "platform",
-    "sellers_per_cart": "many",
-    "seller_countries": ["FR", "DE", "IT", "ES", "NL"],
-    "seller_count": 4000,
-    "current_processor": "adyen",
-    "saved_cards_count": 2000000,
-    "current_approval_rate_pct": 91.5,
-    "current_processing_cost_pct": 2.4,
-    "fraud_concern": "medium",
-    "erp": "netsuite",
-    "crm": "salesforce",
-    "data_warehouse": "snowflake",
-    "go_live_months": 6,
-}
+# The example: a European marketplace with 200 pop-up stores, NetSuite, Salesforce,
+# Snowflake, 2 million saved cards at Adyen, 6 months to launch.
+ANSWERS: dict[str, Any] = json.loads(
+    (ROOT / "docs" / "examples" / "eu_marketplace_popup_stores.json").read_text("utf-8")
+)
 
 
 def percentile(samples: list[float], p: float) -> float:

@@ -117,37 +117,14 @@ def test_json_and_markdown_keep_printing_the_engine_result(answers: Path, tmp_pa
 
 #: The issue's example: a European marketplace with 200 pop-up stores, NetSuite, Salesforce,
 #: Snowflake, 2 million saved cards at Adyen, 6 months to launch.
-MARKETPLACE = {
-    "company_name": "Maison Pop SAS",
-    "hq_country": "FR",
-    "entity_countries": ["FR"],
-    "local_entity_per_market": False,
-    "business_model": "marketplace",
-    "industry": "retail",
-    "offering_types": ["physical_goods"],
-    "customer_type": ["consumers"],
-    "customer_countries": ["FR", "DE", "IT", "ES", "NL"],
-    "annual_volume_usd": 400000000,
-    "avg_transaction_usd": 85,
-    "channels": ["web", "mobile_app", "in_person"],
-    "store_count": 200,
-    "store_countries": ["FR", "DE", "IT", "ES", "NL"],
-    "checkout_control": "embedded",
-    "dev_capacity": "large",
-    "pricing_models": ["one_time"],
-    "pays_out_third_parties": True,
-    "merchant_of_record": "platform",
-    "sellers_per_cart": "many",
-    "seller_countries": ["FR", "DE", "IT", "ES", "NL"],
-    "seller_count": 4000,
-    "current_processor": "adyen",
-    "saved_cards_count": 2000000,
-    "current_approval_rate_pct": 91.5,
-    "erp": "netsuite",
-    "crm": "salesforce",
-    "data_warehouse": "snowflake",
-    "go_live_months": 6,
-}
+MARKETPLACE = json.loads(
+    (
+        Path(__file__).resolve().parents[2]
+        / "docs"
+        / "examples"
+        / "eu_marketplace_popup_stores.json"
+    ).read_text("utf-8")
+)
 
 
 @pytest.mark.slow
