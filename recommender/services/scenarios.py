@@ -437,12 +437,11 @@ def _check_plan(kind: str, m: re.Match[str], result: dict[str, Any]) -> str | No
         found = [i for i in _ids(m["ids"]) if i in listed or i in excluded]
         if found:
             return f"expected the market plan for {country} not to mention {', '.join(found)}"
-    elif kind == "plan_regime":
-        if plan.get("auth_regime") != m["value"]:
-            return (
-                f"expected the market plan for {country} to have the auth regime {m['value']}; "
-                f"got {plan.get('auth_regime')}"
-            )
+    elif kind == "plan_regime" and plan.get("auth_regime") != m["value"]:
+        return (
+            f"expected the market plan for {country} to have the auth regime {m['value']}; "
+            f"got {plan.get('auth_regime')}"
+        )
     return None
 
 
