@@ -348,3 +348,28 @@ def test_a_question_that_only_feeds_the_data_facts_is_asked(ruleset: Any, form: 
     }
     asked = {q["id"] for q in evaluate(ruleset, answers, form).open_questions}
     assert "priced_currencies" in asked
+
+
+def test_sepa_rationale_says_why_it_fired(ruleset: Any) -> None:
+    """A consumer marketplace paid one-off, whose buyers use SEPA Direct Debit today, is not told
+    about 'invoiced B2B payments' (QA: the rationale claimed B2B invoicing for consumers)."""
+
+    def sepa_because(**extra: Any) -> str:
+        answers = {
+            "hq_country": "FR",
+            "customer_countries": ["FR", "DE", "NL"],
+            "customer_type": ["consumers"],
+            "pricing_models": ["one_time"],
+            "current_payment_methods": ["cards", "sepa_debit"],
+            **extra,
+        }
+        products = evaluate(ruleset, answers).to_dict()["products"]
+        sepa = next(p for p in products if p["id"] == "sepa_debit")
+        return " ".join(sepa["rationale"])
+
+    consumers = sepa_because()
+    assert "B2B" not in consumers and "Recurring" not in consumers
+    assert consumers.startswith("Payments from buyers in") and "they already use it today" in consumers
+    b2b = sepa_because(customer_type=["businesses"], payment_terms="net_terms")
+    assert b2b.startswith("Invoiced B2B payments from buyers in")
+    assert sepa_because(pricing_models=["fixed_recurring"]).startswith("Recurring payments")
