@@ -160,3 +160,14 @@ def test_markets_say_a_shared_regime_once_and_customer_types_only_when_they_diff
     assert "Card authentication in every market:" not in markets
     assert "No card-authentication mandate" in markets and "Authen&shy;tication</th>" in markets
     assert 'SEPA Direct Debit <span class="muted small">(businesses)</span>' in markets
+
+
+def test_a_migration_step_within_one_month_shows_that_month_once() -> None:
+    # The fixture's "Map IDs" step runs from month 5 to 5.5 after 14 March 2025: both in August.
+    text = render_html(readout())
+    migration = text[text.index('id="s-migration"') : text.index('id="s-markets"')]
+    assert "Aug 2025 – Aug 2025" not in migration
+    assert re.search(
+        r"Map IDs and charge migrated cards.*?<td class=\"nowrap\">Aug 2025</td>", migration, re.S
+    )
+    assert "Mar 2025 – Jun 2025" in migration  # a step over several months keeps its range

@@ -158,3 +158,21 @@ def test_one_pager_of_a_sparse_readout(tmp_path: Path) -> None:
     text = pdftotext(data, tmp_path)
     assert "No risks identified from the answers so far." in text
     assert "Still to answer" in text and "Sales channels" in text
+
+
+@pytest.mark.slow
+def test_a_long_unbroken_word_in_a_note_stays_on_the_page(tmp_path: Path) -> None:
+    """A pasted ID or URL without spaces wraps inside the page instead of running off it."""
+    word = "A" * 400
+    data = readout(
+        notes=[{"section_id": "goals", "section_title": "Goals", "text": f"Ref {word} end."}]
+    )
+    path = tmp_path / "long.pdf"
+    path.write_bytes(render_pdf(data))
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    page_width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))  # type: ignore[union-attr]
+    pieces = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>(A+)</word>', bbox)
+    assert sum(len(p[2]) for p in pieces) == len(word), "the word is broken over several lines"
+    assert all(float(x_max) <= page_width for _, x_max, _ in pieces)
