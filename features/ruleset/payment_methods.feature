@@ -17,7 +17,7 @@ Feature: Local payment methods
     Then the products include pix
     And the products exclude boleto
     And the product boleto is excluded
-    And the risk boleto_local_entity is flagged with severity high
+    And the risk boleto_local_entity is flagged with severity low
     And the risk async_payment_webhooks is flagged
     And the market plan for BR includes cards, pix
     And the market plan for BR excludes boleto
@@ -77,6 +77,7 @@ Feature: Local payment methods
     And the product pix is excluded
     And the product boleto is excluded
     And the risk local_account_required is flagged
+    And the risk boleto_local_entity is flagged with severity high
     And the market plan for BR excludes pix, boleto
 
   Scenario: Consumers in Mexico can pay cash with OXXO
