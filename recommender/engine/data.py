@@ -112,6 +112,7 @@ class Market:
     terminal: str
     self_serve_payouts: bool
     notes: str
+    customer_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -481,7 +482,9 @@ class MarketData:
                         )
                     if item["account_country"] in m.account_notes:
                         item["caveat"] = m.account_notes[item["account_country"]]
-                    elif not m.account_confirmed:
+                    elif not m.account_confirmed and item["account_country"] not in (
+                        m.account_countries
+                    ):  # listed accounts are known; an unlisted one may or may not work
                         item["caveat"] = fill(
                             self.messages["unconfirmed_accounts"], {"method": m.name}
                         )
@@ -526,7 +529,7 @@ class MarketData:
                     "excluded": excluded,
                     "terminal": market.terminal if market else "unconfirmed",
                     "self_serve_payouts": market.self_serve_payouts if market else False,
-                    "notes": market.notes if market else "",
+                    "notes": market.customer_note if market else "",
                 }
             )
         return plans
@@ -633,5 +636,6 @@ def build_market_data(
                 terminal=str(row.get("terminal", "unconfirmed")),
                 self_serve_payouts=row.get("self_serve_payouts", False),
                 notes=row.get("notes", ""),
+                customer_note=row.get("customer_note", ""),
             )
     return data

@@ -369,7 +369,26 @@ def test_sepa_rationale_says_why_it_fired(ruleset: Any) -> None:
 
     consumers = sepa_because()
     assert "B2B" not in consumers and "Recurring" not in consumers
-    assert consumers.startswith("Payments from buyers in") and "they already use it today" in consumers
+    assert (
+        consumers.startswith("Payments from buyers in") and "they already use it today" in consumers
+    )
     b2b = sepa_because(customer_type=["businesses"], payment_terms="net_terms")
     assert b2b.startswith("Invoiced B2B payments from buyers in")
     assert sepa_because(pricing_models=["fixed_recurring"]).startswith("Recurring payments")
+
+
+def test_research_notes_stay_with_authors_and_listed_accounts_get_no_caveat(ruleset: Any) -> None:
+    answers = {
+        "hq_country": "FR",
+        "customer_countries": ["DE", "FR", "CA"],
+        "customer_type": ["consumers"],
+        "pricing_models": ["fixed_recurring"],
+        "channels": ["web"],
+    }
+    plans = {m["country"]: m for m in evaluate(ruleset, answers).to_dict()["markets"]}
+    # CA's author note ("pre-authorised debit has no product id") is not for the customer.
+    assert plans["CA"]["notes"] == ""
+    for plan in plans.values():
+        for method in plan["methods"]:
+            if method["id"] == "sepa_debit":  # FR is a listed SEPA account country
+                assert "caveat" not in method
