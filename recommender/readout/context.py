@@ -73,9 +73,13 @@ class Context:
         limit = wording.get("max_countries_listed")
         more = wording.get("more_countries", "{listed} and {more} more")
         out: dict[str, str] = {}
+        hq = self.answers.get("hq_country")
         for key, value in {**self.derived, **self.answers}.items():
             if value is None or value == []:
                 continue
+            if isinstance(value, list) and hq in value:
+                # The home market first: a shortened list never hides it.
+                value = [hq, *(v for v in value if v != hq)]
             labels = self.design.labels.get(key)
             out[key] = show_value(key, value, labels, max_items=limit, more=more)
         out["company_name"] = self.company_name()

@@ -178,3 +178,21 @@ def test_appendix_shows_answers_as_people_read_them(marketplace: dict[str, Any])
     assert rows["saved_cards_count"]["value"] == "2,000,000"
     assert rows["erp"]["value"] == "NetSuite"
     assert rows["erp"]["label"] == questionnaire().questions["erp"].label
+
+
+def test_a_shortened_market_list_names_the_home_market_first() -> None:
+    from datetime import date
+
+    from recommender.readout.context import Context
+    from recommender.readout.data import Design, load_design
+
+    ctx = Context(
+        answers={
+            "hq_country": "US",
+            "customer_countries": ["BR", "CA", "DE", "JP", "MX", "NL", "US"],
+        },
+        result={"products": [], "risks": []},
+        design=Design(load_design()),
+        report_date=date(2026, 11, 30),
+    )
+    assert ctx.values()["customer_countries"].startswith("United States, ")
