@@ -45,7 +45,7 @@ def test_panel_follows_answers_without_reload_and_report_prints(
         "Unified in-person and online commerce"
         in page.locator(f"{PANEL} .rec-bundles").inner_text()
     )
-    page.screenshot(path=str(tmp_path / "panel.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "panel.png"), full_page=True, timeout=60_000)
 
     # "Ask next" links lead to the question's block in its section.
     link = page.locator(f"{PANEL} .rec-ask-next a").first
@@ -64,12 +64,14 @@ def test_panel_follows_answers_without_reload_and_report_prints(
     assert company in readout.locator("h1").inner_text()
     assert "Stripe Terminal" in readout.locator("#s-design").inner_text()
     assert "In person" in readout.locator("#s-appendix").inner_text()
-    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    # Screenshots are for a person debugging a failure; a long readout is slow to capture
+    # on a loaded machine, so they get time and only the viewport.
+    page.screenshot(path=str(tmp_path / "report.png"), timeout=60_000)
     page.emulate_media(media="print")
     assert page.locator(".topbar").is_hidden()
     assert page.locator("nav.readout-toolbar").is_hidden()
     assert page.locator("#readout-frame").is_visible()
-    page.screenshot(path=str(tmp_path / "report-print.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "report-print.png"), timeout=60_000)
 
 
 def test_create_report_right_after_typing_saves_first_and_does_not_ask_to_leave(

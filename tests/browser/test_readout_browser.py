@@ -101,7 +101,7 @@ def test_the_sa_prepares_and_shares_the_readout(
     for label in ("PDF", "One-page summary (PDF)", "Markdown", "JSON", "Share", "Compare"):
         assert page.locator(f"nav.readout-toolbar >> text={label}").count() >= 1, label
     page.screenshot(path=str(tmp_path / "readout.png"))
-    page.screenshot(path=str(tmp_path / "readout-full.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "readout-full.png"), full_page=True, timeout=60_000)
 
     # Share: the toolbar opens the folded share panel; the link is shown once.
     assert not page.is_visible("#share-days")
@@ -130,7 +130,7 @@ def test_the_sa_prepares_and_shares_the_readout(
         assert NOTE in text
         assert PRIVATE_NOTE not in text and "Rule trace" not in text
         customer.screenshot(path=str(tmp_path / "shared.png"))
-        customer.screenshot(path=str(tmp_path / "shared-full.png"), full_page=True)
+        customer.screenshot(path=str(tmp_path / "shared-full.png"), full_page=True, timeout=60_000)
         with customer.expect_download(timeout=120_000) as download:
             customer.click(".share-bar a:has-text('Download PDF')")
         assert download.value.suggested_filename == "stripe-solution-design.pdf"
