@@ -66,6 +66,15 @@ def percent(value: Any) -> str:
     return _number_text(float(value), 2) + "%"
 
 
+def number(value: Any) -> str:
+    """2000000 -> "2,000,000"; decimals only when there are any."""
+    if _missing(value):
+        return NOT_ANSWERED
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return _number_text(float(value), 2)
+
+
 def country(value: Any) -> str:
     """ "DE" -> "Germany"."""
     if _missing(value):
@@ -142,6 +151,7 @@ def make_environment(
     env.filters.update(
         within=make_within_filter(sets or {}),
         money=money,
+        number=number,
         percent=percent,
         country=country,
         countries=countries,

@@ -395,13 +395,24 @@ def test_string_atoms_agree_with_conditions_evaluate() -> None:
         "not (x contains_all @eea)",
     ]
     rules = [
-        Rule(id=f"r{i}", index=i, when=t, condition=cond.parse(t), effects=(), fields=frozenset({"x"}))
+        Rule(
+            id=f"r{i}",
+            index=i,
+            when=t,
+            condition=cond.parse(t),
+            effects=(),
+            fields=frozenset({"x"}),
+        )
         for i, t in enumerate(texts)
     ]
     ruleset = Ruleset(name="t", version=1, questionnaire="q", rules=rules, sets=sets)
     fast = string_atoms(ruleset)
     atoms = {id(r.condition): r.condition for r in rules}
-    atoms |= {id(r.condition.operand): r.condition.operand for r in rules if hasattr(r.condition, "operand")}
+    atoms |= {
+        id(r.condition.operand): r.condition.operand
+        for r in rules
+        if hasattr(r.condition, "operand")
+    }
     assert len(fast) == len(texts)
     scalars: list[Any] = ["a", "b", "c", "DE", "NL", "", True, False, 0, 1, 1.0, 2.5]
     values: list[Any] = [None, *scalars, []]
@@ -413,3 +424,10 @@ def test_string_atoms_agree_with_conditions_evaluate() -> None:
             facts = {} if value is None else {"x": value}
             want = cond.evaluate(atoms[key], facts, sets)
             assert string_atom(spec, facts) == want, (str(atoms[key]), value)
+
+
+def test_number_filter_groups_thousands() -> None:
+    from recommender.engine.templates import TemplateRenderer
+
+    text, error = TemplateRenderer().render("{{ n | number }} cards", {"n": 2_000_000})
+    assert (text, error) == ("2,000,000 cards", None)

@@ -55,7 +55,9 @@ def weeks(item: dict[str, Any]) -> str:
         return ""
     if hi == 0:
         return "configuration"
-    return f"{num(lo)}–{num(hi)} weeks" if lo != hi else f"{num(lo)} weeks"
+    if lo != hi:
+        return f"{num(lo)}–{num(hi)} weeks"
+    return f"{num(lo)} week" if lo == 1 else f"{num(lo)} weeks"
 
 
 def yes_no(value: Any) -> str:
