@@ -161,9 +161,11 @@ class CompiledRuleset:
     def summarize_normalised(self, answers: Mapping[str, Any], clean: Mapping[str, Any]) -> Summary:
         """`summarize` when `clean` is `normalise_facts(answers)` already (one answer set
         summarised under several rulesets is validated once)."""
-        if self.builder.market_data is not None:
-            return self.summarize(answers)
-        return self.builder.summarize(answers, self._fire_for(answers, clean))
+        augmented = self.builder.augment(answers)
+        if augmented is not answers:  # only the facts computed from the data are new
+            extra = {k: v for k, v in augmented.items() if k not in answers}
+            clean = {**clean, **normalise_facts(extra)}
+        return self.builder.summarize(augmented, self._fire_for(augmented, clean))
 
     def close(self) -> None:
         """Free the durable rulesets now (otherwise done when garbage collected)."""

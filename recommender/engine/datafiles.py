@@ -109,6 +109,8 @@ class DataLoader:
         self.sets = sets
         self.products = products
         self.files: Mapping[str, str] = builder.data_files
+        # Files that passed their schema, by kind, for the cross-file checks.
+        self.located: dict[str, Located] = {}
         base = Path(builder.located.path).parent
         self.base = base if builder.located.path not in ("", "<string>") else None
 
@@ -135,10 +137,9 @@ class DataLoader:
             if doc is not None:
                 docs[kind] = doc
         # Cross-file checks once both tables are there (also when one has other problems).
-        located = getattr(self, "_located", {})
-        if "markets" in located and "payment_methods" in located:
+        if "markets" in self.located and "payment_methods" in self.located:
             before = len(self.builder.problems)
-            self.check_market_methods(located["markets"].data, located["payment_methods"].data)
+            self.check_market_methods(self.located["markets"], self.located["payment_methods"].data)
             if len(self.builder.problems) > before:
                 docs.pop("markets", None)
         return docs, texts
@@ -171,8 +172,7 @@ class DataLoader:
                 prefix = f"{shown}: " if shown else ""
                 problems.append(located.problem(where, prefix + message))
             return None
-        self._located = getattr(self, "_located", {})
-        self._located[kind] = located
+        self.located[kind] = located
         before = len(problems)
         check: Callable[[Located], None] | None = {
             "payment_methods": self.check_methods,
@@ -313,12 +313,10 @@ class DataLoader:
             seen.setdefault(c, i)
             self.currencies(located, ("markets", i, "currency"), [row["currency"]])
 
-    def check_market_methods(self, markets: dict[str, Any], methods: dict[str, Any]) -> None:
-        located = getattr(self, "_located", {}).get("markets")
-        if located is None:
-            return
+    def check_market_methods(self, located: Located, methods: dict[str, Any]) -> None:
+        """Every ranked method of the markets file is a method of the methods file."""
         ids = [r["id"] for r in methods.get("methods", [])]
-        for i, row in enumerate(markets.get("markets", [])):
+        for i, row in enumerate(located.data.get("markets", [])):
             for key in ("consumer_methods", "business_methods"):
                 for j, mid in enumerate(row.get(key, [])):
                     if mid != WALLETS and mid not in ids:

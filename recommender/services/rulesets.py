@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from recommender.engine import CompiledRuleset, compile_ruleset, load_ruleset_text
 from recommender.engine.datafiles import is_data_text
-from recommender.engine.loader import find_questionnaire, questionnaire_id_of, read_data_files
+from recommender.engine.loader import find_questionnaire, questionnaire_id_of
 from recommender.engine.model import bundle_checksum
 from recommender.errors import NotFound
 from recommender.extensions import db
@@ -62,8 +62,8 @@ def import_directory(path: str | Path | None = None) -> list[str]:
         text = file.read_text(encoding="utf-8")
         if is_data_text(text):  # imported with the ruleset that names it
             continue
-        data_files = read_data_files(text, file)
-        ruleset = load_ruleset_text(text, str(file), _questionnaire_for(text), data_files)
+        # The data files it names are read from beside it (ruleset.data_files).
+        ruleset = load_ruleset_text(text, str(file), _questionnaire_for(text))
         digest = bundle_checksum(text, ruleset.data_files)
         with db.transaction() as session:
             row = session.scalar(select(Ruleset).where(Ruleset.name == ruleset.name))

@@ -392,3 +392,31 @@ def test_research_notes_stay_with_authors_and_listed_accounts_get_no_caveat(rule
         for method in plan["methods"]:
             if method["id"] == "sepa_debit":  # FR is a listed SEPA account country
                 assert "caveat" not in method
+
+
+def test_bulk_summaries_see_the_data_facts(ruleset: Any, form: Any) -> None:
+    """`summarize_normalised` (impact preview's path) adds the computed facts to the answers
+    validated once, and agrees with `summarize` and `evaluate`."""
+    import importlib.util
+    import random
+
+    from recommender.engine import compile_ruleset
+    from recommender.engine.durable import normalise_facts
+
+    spec = importlib.util.spec_from_file_location(
+        "rationale_helpers_bulk", Path(__file__).with_name("test_rationale_countries.py")
+    )
+    assert spec is not None and spec.loader is not None
+    helpers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helpers)
+    compiled = compile_ruleset(ruleset)
+    try:
+        rnd = random.Random(3)
+        for _ in range(30):
+            answers = helpers.random_answers(form, rnd)
+            bulk = compiled.summarize_normalised(answers, normalise_facts(answers))
+            assert bulk == compiled.summarize(answers)
+            full = compiled.evaluate(answers, form, open_questions=False)
+            assert bulk.products == frozenset(full.product_ids)
+    finally:
+        compiled.close()
