@@ -119,15 +119,28 @@ def _sections(readout: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"id": sid, "title": t, "number": i} for i, (sid, t) in enumerate(present, start=1)]
 
 
-def context(readout: dict[str, Any], *, shared: bool, trace: bool) -> dict[str, Any]:
-    """What the templates see: the readout plus display values computed from it."""
+def _masthead(readout: dict[str, Any]) -> dict[str, Any]:
+    """The values the readout and the one-pager both show at the top."""
     meta = readout.get("meta") or {}
     summary = readout.get("summary") or {}
+    groups = (readout.get("design") or {}).get("groups") or []
+    return {
+        "r": readout,
+        "meta": meta,
+        "company": meta.get("company") or "Customer",
+        "report_date": fmt.long_date(meta.get("report_date")),
+        "summary": summary,
+        "go_live": summary.get("go_live") or {},
+        "product_count": len({p.get("id") for g in groups for p in g.get("products") or []}),
+    }
+
+
+def context(readout: dict[str, Any], *, shared: bool, trace: bool) -> dict[str, Any]:
+    """What the templates see: the readout plus display values computed from it."""
     risks = readout.get("risks") or []
     by_severity = [
         (sev, [r for r in risks if r.get("severity") == sev]) for sev in fmt.SEVERITIES
     ] + [("other", [r for r in risks if r.get("severity") not in fmt.SEVERITIES])]
-    groups = (readout.get("design") or {}).get("groups") or []
     notes_by_section: dict[str, list[dict[str, Any]]] = {}
     for note in readout.get("notes") or []:
         notes_by_section.setdefault(str(note.get("section_title") or "Notes"), []).append(note)
@@ -142,15 +155,9 @@ def context(readout: dict[str, Any], *, shared: bool, trace: bool) -> dict[str, 
     dates = _item_dates(readout)
     sections = _sections(readout)
     return {
-        "r": readout,
-        "meta": meta,
-        "company": meta.get("company") or "Customer",
-        "report_date": fmt.long_date(meta.get("report_date")),
-        "summary": summary,
-        "go_live": summary.get("go_live") or {},
+        **_masthead(readout),
         "sections": sections,
         "number": {s["id"]: s["number"] for s in sections},
-        "product_count": len({p.get("id") for g in groups for p in g.get("products") or []}),
         "names": _names(readout),
         "flows": _flows(readout),
         "diagram": diagram,
@@ -180,32 +187,24 @@ def render_document(readout: dict[str, Any], *, shared: bool, trace: bool) -> st
     return _env.get_template("readout.html").render(context(readout, shared=shared, trace=trace))
 
 
-def render_one_pager_html(
-    readout: dict[str, Any], limits: dict[str, Any], *, diagram: str | None
-) -> str:
-    """The executive one-pager; `limits` caps each list (the rest is '… and N more')."""
-    meta = readout.get("meta") or {}
-    summary = readout.get("summary") or {}
-    return _env.get_template("one_pager.html").render(
-        r=readout,
-        meta=meta,
-        company=meta.get("company") or "Customer",
-        report_date=fmt.long_date(meta.get("report_date")),
-        summary=summary,
-        go_live=summary.get("go_live") or {},
-        limits=limits,
-        diagram=Markup(diagram) if diagram else None,
-        has_architecture=bool((readout.get("architecture") or {}).get("nodes")),
-        strip=(
+def one_pager_context(readout: dict[str, Any]) -> dict[str, Any]:
+    """What the one-pager shows whatever its limits (made once, laid out many times)."""
+    return {
+        **_masthead(readout),
+        "has_architecture": bool((readout.get("architecture") or {}).get("nodes")),
+        "strip": (
             Markup(svg.roadmap_svg(readout, compact=True))
             if (readout.get("roadmap") or {}).get("phases")
             else None
         ),
-        product_count=len(
-            {
-                p.get("id")
-                for g in (readout.get("design") or {}).get("groups") or []
-                for p in g.get("products") or []
-            }
-        ),
+    }
+
+
+def render_one_pager_html(
+    page: dict[str, Any], limits: dict[str, Any], *, diagram: str | None
+) -> str:
+    """The executive one-pager from `one_pager_context`; `limits` caps each list (the rest is
+    '… and N more')."""
+    return _env.get_template("one_pager.html").render(
+        page, limits=limits, diagram=Markup(diagram) if diagram else None
     )

@@ -119,6 +119,7 @@ def one_pager_document(readout: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     limits = dict(ONE_PAGER_LIMITS)
     if thumbnail is None:
         limits["diagram_mm"] = 0
+    page = html.one_pager_context(readout)
     shown = None
     for step in [None, *SHRINK_STEPS]:
         if step is not None:
@@ -129,7 +130,7 @@ def one_pager_document(readout: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
             continue  # this step cuts nothing that is on the page
         shown = _shown(readout, limits)
         source = html.render_one_pager_html(
-            readout, limits, diagram=thumbnail if limits["diagram_mm"] else None
+            page, limits, diagram=thumbnail if limits["diagram_mm"] else None
         )
         document = _document(source, "one-pager")
         if len(document.pages) == 1:
