@@ -437,84 +437,11 @@ class MarketData:
         for b in buyers:
             market = self.markets.get(b)
             account = self.preferred_account(b, accounts) if accounts is not None else hq
-            methods: list[dict[str, Any]] = []
-            excluded: list[dict[str, Any]] = []
-
-            add = _Adder(methods, names)
-            add("cards", "", "baseline")
-            methods[0]["name"] = "Cards"
             expected = self.expected(b, answers)
-            for mid, who in expected:
-                if mid == WALLETS:
-                    add(mid, who, "market")
-                    continue
-                verdict = by_pair.get((mid, b))
-                if verdict is not None and not verdict.ok:
-                    continue
-                if mid in recommended:
-                    add(mid, who, "market")
-            # Other recommended methods that serve this buyer country in its own currency
-            # (SEPA Direct Debit recommended for Irish buyers is not a plan for British ones).
-            for mid, m in self.methods.items():
-                local = market is None or market.currency in m.currencies
-                if mid in recommended and b in m.buyer_countries and local:
-                    verdict = by_pair.get((mid, b))
-                    if verdict is None or verdict.ok:
-                        add(mid, "", "rules")
+            methods = self._plan_methods(b, market, expected, recommended, by_pair, names)
             for item in methods:
-                item["for"] = [w for w in ("consumers", "businesses") if w in item["for"]]
-                method = self.methods.get(item["id"])
-                if method is not None:
-                    m = method
-                    v = by_pair.get((m.id, b))
-                    item["account_country"] = v.account if v is not None else account
-                    item["async"] = m.is_async
-                    needed = self.needed_currency(m, b)
-                    if priced is not None and needed is not None and needed not in priced:
-                        fixed = "adaptive_pricing" in recommended
-                        item["currency_note"] = fill(
-                            self.messages["currency_fixed" if fixed else "currency"],
-                            {
-                                "method": m.name,
-                                "currencies": needed,
-                                "priced": ", ".join(priced),
-                            },
-                        )
-                    if item["account_country"] in m.account_notes:
-                        item["caveat"] = m.account_notes[item["account_country"]]
-                    elif not m.account_confirmed and item["account_country"] not in (
-                        m.account_countries
-                    ):  # listed accounts are known; an unlisted one may or may not work
-                        item["caveat"] = fill(
-                            self.messages["unconfirmed_accounts"], {"method": m.name}
-                        )
+                self._annotate(item, b, account, priced, recommended, by_pair)
             expected_ids = {mid for mid, _ in expected}
-            for mid, m in self.methods.items():
-                if b not in m.buyer_countries:
-                    continue
-                verdict = by_pair.get((mid, b))
-                if (
-                    verdict is not None
-                    and not verdict.ok
-                    and (mid in expected_ids or mid in recommended)
-                ):
-                    excluded.append(
-                        {
-                            "id": mid,
-                            "name": m.name,
-                            "reason": verdict.message,
-                            "kind": verdict.reason,
-                        }
-                    )
-                elif mid in rule_exclusions and mid in expected_ids:
-                    excluded.append(
-                        {"id": mid, "name": m.name, "reason": rule_exclusions[mid], "kind": "rule"}
-                    )
-            regime = market.auth_regime if market else "unconfirmed"
-            if regime == "sca" and (account is None or account not in self.sca_area):
-                regime = "none"  # one leg outside the SCA area: not mandated
-            if regime == "jp_3ds" and account != "JP":
-                regime = "none"  # Japan's mandate binds Japanese merchants' accounts
             plans.append(
                 {
                     "country": b,
@@ -523,16 +450,115 @@ class MarketData:
                     "stripe_accounts": market.stripe_accounts if market else "unconfirmed",
                     "account_country": account,
                     "cross_border": account != b,
-                    "auth_regime": regime,
-                    "auth_regime_label": self.regime_labels.get(regime, regime),
+                    **self._regime(market, account),
                     "methods": methods,
-                    "excluded": excluded,
+                    "excluded": self._plan_excluded(
+                        b, expected_ids, recommended, rule_exclusions, by_pair
+                    ),
                     "terminal": market.terminal if market else "unconfirmed",
                     "self_serve_payouts": market.self_serve_payouts if market else False,
                     "notes": market.customer_note if market else "",
                 }
             )
         return plans
+
+    def _plan_methods(
+        self,
+        b: str,
+        market: Market | None,
+        expected: list[tuple[str, str]],
+        recommended: set[str],
+        by_pair: Mapping[tuple[str, str], Verdict],
+        names: Mapping[str, str],
+    ) -> list[dict[str, Any]]:
+        """Cards, then the market's ranked methods the rules recommend, then other
+        recommended methods that serve the country in its own currency (SEPA Direct Debit
+        recommended for Irish buyers is not a plan for British ones)."""
+        methods: list[dict[str, Any]] = []
+        add = _Adder(methods, names)
+        add("cards", "", "baseline")
+        methods[0]["name"] = "Cards"
+        for mid, who in expected:
+            verdict = by_pair.get((mid, b))
+            if mid == WALLETS or (mid in recommended and (verdict is None or verdict.ok)):
+                add(mid, who, "market")
+        for mid, m in self.methods.items():
+            local = market is None or market.currency in m.currencies
+            verdict = by_pair.get((mid, b))
+            usable = verdict is None or verdict.ok
+            if mid in recommended and b in m.buyer_countries and local and usable:
+                add(mid, "", "rules")
+        for item in methods:
+            item["for"] = [w for w in ("consumers", "businesses") if w in item["for"]]
+        return methods
+
+    def _annotate(
+        self,
+        item: dict[str, Any],
+        b: str,
+        account: str | None,
+        priced: list[str] | None,
+        recommended: set[str],
+        by_pair: Mapping[tuple[str, str], Verdict],
+    ) -> None:
+        """A planned method's account, async flag, currency note and caveat."""
+        m = self.methods.get(item["id"])
+        if m is None:  # cards, wallets
+            return
+        v = by_pair.get((m.id, b))
+        item["account_country"] = v.account if v is not None else account
+        item["async"] = m.is_async
+        needed = self.needed_currency(m, b)
+        if priced is not None and needed is not None and needed not in priced:
+            fixed = "adaptive_pricing" in recommended
+            item["currency_note"] = fill(
+                self.messages["currency_fixed" if fixed else "currency"],
+                {"method": m.name, "currencies": needed, "priced": ", ".join(priced)},
+            )
+        if item["account_country"] in m.account_notes:
+            item["caveat"] = m.account_notes[item["account_country"]]
+        elif not m.account_confirmed and item["account_country"] not in m.account_countries:
+            # Listed accounts are known; an unlisted one may or may not work.
+            item["caveat"] = fill(self.messages["unconfirmed_accounts"], {"method": m.name})
+
+    def _plan_excluded(
+        self,
+        b: str,
+        expected_ids: set[str],
+        recommended: set[str],
+        rule_exclusions: Mapping[str, str],
+        by_pair: Mapping[tuple[str, str], Verdict],
+    ) -> list[dict[str, Any]]:
+        """Methods for this country the data rules out (expected or recommended ones), with
+        the reason naming the fix, and expected methods a rule excluded."""
+        out: list[dict[str, Any]] = []
+        for mid, m in self.methods.items():
+            if b not in m.buyer_countries:
+                continue
+            verdict = by_pair.get((mid, b))
+            if (
+                verdict is not None
+                and not verdict.ok
+                and (mid in expected_ids or mid in recommended)
+            ):
+                out.append(
+                    {"id": mid, "name": m.name, "reason": verdict.message, "kind": verdict.reason}
+                )
+            elif mid in rule_exclusions and mid in expected_ids:
+                out.append(
+                    {"id": mid, "name": m.name, "reason": rule_exclusions[mid], "kind": "rule"}
+                )
+        return out
+
+    def _regime(self, market: Market | None, account: str | None) -> dict[str, str]:
+        """The card-authentication regime for payments taken by `account`: SCA only when the
+        account is in the SCA area too, Japan's mandate only for a Japanese account."""
+        regime = market.auth_regime if market else "unconfirmed"
+        if regime == "sca" and (account is None or account not in self.sca_area):
+            regime = "none"
+        if regime == "jp_3ds" and account != "JP":
+            regime = "none"
+        return {"auth_regime": regime, "auth_regime_label": self.regime_labels.get(regime, regime)}
 
 
 class _Adder:
