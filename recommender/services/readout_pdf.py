@@ -23,6 +23,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from flask import current_app, has_app_context
+
 from recommender.readout.errors import RenderError
 
 KINDS = ("readout", "one-pager")
@@ -56,6 +58,13 @@ def render(
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return pdf
+
+
+def configured_timeout() -> float:
+    """The app's `READOUT_PDF_TIMEOUT` (seconds), DEFAULT_TIMEOUT outside an app."""
+    if not has_app_context():
+        return DEFAULT_TIMEOUT
+    return float(current_app.config.get("READOUT_PDF_TIMEOUT", DEFAULT_TIMEOUT))
 
 
 def clear_cache() -> None:

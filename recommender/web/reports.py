@@ -148,7 +148,7 @@ def pdf(snapshot_id: int, kind: str) -> Any:
     explained on the report page, which keeps working."""
     page = reports.readout_page(snapshot_id)
     try:
-        body = readout_pdf.render(page.readout, kind=kind, timeout=_pdf_timeout())
+        body = readout_pdf.render(page.readout, kind=kind, timeout=readout_pdf.configured_timeout())
     except RenderError as exc:
         flash(f"The PDF could not be made: {exc.message}", "error")
         return redirect(url_for("reports.show", snapshot_id=snapshot_id), code=303)
@@ -231,10 +231,6 @@ def compare_json(discovery_id: int) -> Any:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _pdf_timeout() -> float:
-    return float(current_app.config.get("READOUT_PDF_TIMEOUT", readout_pdf.DEFAULT_TIMEOUT))
 
 
 def _filename(page: reports.ReadoutPage, name: str, ext: str) -> str:

@@ -97,9 +97,10 @@ def pdf(token: str, kind: str) -> Any:
         shared = sharing.shared_readout(token)
     except (sharing.LinkGone, sharing.UnknownLink) as exc:
         return _gone(exc)
-    timeout = float(current_app.config.get("READOUT_PDF_TIMEOUT", readout_pdf.DEFAULT_TIMEOUT))
     try:
-        body = readout_pdf.render(shared.readout, kind=kind, shared=True, timeout=timeout)
+        body = readout_pdf.render(
+            shared.readout, kind=kind, shared=True, timeout=readout_pdf.configured_timeout()
+        )
     except RenderError as exc:
         flash(f"The PDF could not be made: {exc.message}", "error")
         return redirect(url_for("shared.readout", token=token), code=303)
