@@ -18,7 +18,6 @@ take a `data_files` argument read None as "the active version's data files".
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -62,6 +61,7 @@ from recommender.models import (
 from recommender.questionnaire import MISSING
 from recommender.services import authoring_data
 from recommender.services import scenarios as scenario_runner
+from recommender.services.authoring_data import unified_diff
 from recommender.yamlpos import Located, YamlError, load_yaml
 
 SCENARIOS_PATH = "scenarios.feature"
@@ -104,14 +104,6 @@ def with_version(source: str, version: int) -> str:
     if m:
         return source[: m.end()] + f"\nversion: {version}" + source[m.end() :]
     return f"version: {version}\n" + source
-
-
-def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True), old_label, new_label
-        )
-    )
 
 
 def _session() -> Session:

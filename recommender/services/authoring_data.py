@@ -77,6 +77,15 @@ def safe_file_name(name: str) -> bool:
     )
 
 
+def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
+    """A unified diff of two texts with the given headers ("" when they are equal)."""
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), old_label, new_label
+        )
+    )
+
+
 def files_diff(
     old: Mapping[str, str] | None, new: Mapping[str, str] | None, old_label: str, new_label: str
 ) -> str:
@@ -89,13 +98,11 @@ def files_diff(
         if before == after:
             continue
         parts.append(
-            "".join(
-                difflib.unified_diff(
-                    before.splitlines(keepends=True),
-                    after.splitlines(keepends=True),
-                    f"{old_label} {name}" if name in old else "(none)",
-                    f"{new_label} {name}" if name in new else "(none)",
-                )
+            unified_diff(
+                before,
+                after,
+                f"{old_label} {name}" if name in old else "(none)",
+                f"{new_label} {name}" if name in new else "(none)",
             )
         )
     return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
