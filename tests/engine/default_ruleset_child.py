@@ -15,11 +15,9 @@ from pathlib import Path
 from recommender.engine import compile_ruleset, load_ruleset
 from recommender.engine.loader import load_questionnaires
 from recommender.engine.reference import ReferenceEvaluator
+from tests.engine.answer_sets import random_answers
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).parent))
-
-from test_rationale_countries import random_answers  # noqa: E402
 
 
 def main() -> int:

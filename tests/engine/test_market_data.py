@@ -15,6 +15,7 @@ from recommender.engine import load_ruleset, load_ruleset_text
 from recommender.engine.loader import check_ruleset_paths, load_questionnaires
 from recommender.engine.reference import ReferenceEvaluator, evaluate
 from recommender.errors import DefinitionError
+from tests.engine.answer_sets import random_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"
@@ -321,19 +322,12 @@ def _brute_open_questions(ruleset: Any, form: Any, answers: dict[str, Any]) -> d
 
 
 def test_open_questions_agree_with_an_uncached_analysis(ruleset: Any, form: Any) -> None:
-    import importlib.util
     import random
 
-    spec = importlib.util.spec_from_file_location(
-        "rationale_helpers", Path(__file__).with_name("test_rationale_countries.py")
-    )
-    assert spec is not None and spec.loader is not None
-    helpers = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helpers)
     rnd = random.Random(5)
     evaluator = ReferenceEvaluator(ruleset)
     for _ in range(40):
-        answers = helpers.random_answers(form, rnd)
+        answers = random_answers(form, rnd)
         got = {q["id"] for q in evaluator.evaluate(answers, form).open_questions}
         assert got == set(_brute_open_questions(ruleset, form, answers))
 
@@ -397,23 +391,16 @@ def test_research_notes_stay_with_authors_and_listed_accounts_get_no_caveat(rule
 def test_bulk_summaries_see_the_data_facts(ruleset: Any, form: Any) -> None:
     """`summarize_normalised` (impact preview's path) adds the computed facts to the answers
     validated once, and agrees with `summarize` and `evaluate`."""
-    import importlib.util
     import random
 
     from recommender.engine import compile_ruleset
     from recommender.engine.durable import normalise_facts
 
-    spec = importlib.util.spec_from_file_location(
-        "rationale_helpers_bulk", Path(__file__).with_name("test_rationale_countries.py")
-    )
-    assert spec is not None and spec.loader is not None
-    helpers = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helpers)
     compiled = compile_ruleset(ruleset)
     try:
         rnd = random.Random(3)
         for _ in range(30):
-            answers = helpers.random_answers(form, rnd)
+            answers = random_answers(form, rnd)
             bulk = compiled.summarize_normalised(answers, normalise_facts(answers))
             assert bulk == compiled.summarize(answers)
             full = compiled.evaluate(answers, form, open_questions=False)

@@ -36,12 +36,9 @@ from recommender.engine import load_ruleset
 from recommender.engine.loader import load_questionnaires
 from recommender.engine.reference import ReferenceEvaluator
 from recommender.questionnaire.countries import COUNTRIES
+from tests.engine.answer_sets import random_answers
 
 ROOT = Path(__file__).resolve().parents[2]
-MARKETS = [
-    "US", "CA", "MX", "BR", "AR", "CO", "GB", "IE", "DE", "FR", "NL", "BE", "ES", "IT", "PL",
-    "AT", "CH", "SE", "NO", "DK", "FI", "PT", "JP", "IN", "SG", "AU", "NZ", "HK", "CN", "AE",
-]  # fmt: skip
 COUNTRY_FIELDS_KINDS = ("country", "country_list")
 _NAME_TO_CODE = {name: code for code, name in COUNTRIES.items()}
 _NAMES = re.compile(
@@ -58,34 +55,6 @@ def setup() -> tuple[Any, Any, ReferenceEvaluator]:
     questionnaire = load_questionnaires(ROOT / "forms")["sa_discovery"]
     ruleset = load_ruleset(ROOT / "rules" / "stripe.yaml", questionnaire)
     return questionnaire, ruleset, ReferenceEvaluator(ruleset)
-
-
-def random_answers(q: Any, rnd: random.Random) -> dict[str, Any]:
-    """Plausible typed answers: countries mostly from the 30 markets of DOMAIN.md 5b."""
-    out: dict[str, Any] = {}
-    for qid, question in q.questions.items():
-        if rnd.random() < 0.2:
-            continue
-        kind = question.type
-        options = [o.value for o in (question.options or [])]
-        if kind == "single" and options:
-            out[qid] = rnd.choice(options)
-        elif kind == "multi" and options:
-            out[qid] = [o for o in options if rnd.random() < 0.35] or [rnd.choice(options)]
-        elif kind == "country":
-            out[qid] = rnd.choice(MARKETS)
-        elif kind == "country_list":
-            pool = MARKETS if rnd.random() < 0.9 else sorted(COUNTRIES)
-            out[qid] = sorted(rnd.sample(pool, rnd.randint(1, 6)))
-        elif kind == "boolean":
-            out[qid] = rnd.random() < 0.5
-        elif kind == "integer":
-            out[qid] = rnd.choice([0, 3, 40, 200, 2_000_000])
-        elif kind == "money":
-            out[qid] = rnd.choice([25, 180, 1_500, 40_000, 900_000, 30_000_000, 120_000_000])
-        elif kind == "percent":
-            out[qid] = rnd.choice([0.1, 0.5, 0.9, 2.4, 91.5])
-    return q.visible_answers(out)
 
 
 def _values(node: Any, sets: Mapping[str, tuple[Any, ...]]) -> set[str] | None:
