@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from recommender.errors import RecommenderError
 
@@ -43,8 +44,23 @@ def with_app(fn: Callable[..., Any]) -> Callable[..., Any]:
             except RecommenderError as exc:
                 click.echo(f"error: {exc.message}", err=True)
                 sys.exit(1)
+            except DBAPIError as exc:
+                if not _missing_schema(exc):
+                    raise
+                click.echo(
+                    "error: the database is not set up yet (no tables); run "
+                    "`recommender setup` first (or `recommender db upgrade` for the schema only).",
+                    err=True,
+                )
+                sys.exit(1)
 
     return wrapper
+
+
+def _missing_schema(exc: DBAPIError) -> bool:
+    """A query failed because the tables do not exist (never migrated)."""
+    text = str(exc.orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 @click.group()

@@ -30,6 +30,7 @@ def default_database_url(instance_path: str) -> str:
 
 def load_config(instance_path: str) -> dict[str, Any]:
     env = os.environ
+    https = env.get("RECOMMENDER_HTTPS", "0") == "1"
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "DATABASE_URL": env.get("DATABASE_URL") or default_database_url(instance_path),
@@ -40,10 +41,27 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 512 * 1024)),
         "MAX_FORM_MEMORY_SIZE": int(env.get("MAX_FORM_MEMORY_SIZE", 256 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Served over HTTPS (RECOMMENDER_HTTPS=1, see docs/operations.md): cookies are
+        # `Secure` and every response carries HSTS.
+        "HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
         "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "HSTS_MAX_AGE": int(env.get("HSTS_MAX_AGE", 31536000)),
+        # Behind N reverse proxies that set X-Forwarded-For/-Proto (for the client address
+        # in login throttling and for `request.is_secure`).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Failed logins allowed per account and per client address before a pause
+        # (services/login_throttle.py); POST /login itself is limited per address too.
+        "LOGIN_THROTTLE_ENABLED": env.get("LOGIN_THROTTLE_ENABLED", "1") != "0",
+        "LOGIN_FAILURES_PER_ACCOUNT": env.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_IP": env.get("LOGIN_FAILURES_PER_IP", "30 per 15 minutes"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per minute"),
         "PREQUAL_RATE_LIMIT": env.get("PREQUAL_RATE_LIMIT", "20 per minute;200 per day"),
         # Readout PDFs render in a child process stopped after this many seconds.
         "READOUT_PDF_TIMEOUT": float(env.get("READOUT_PDF_TIMEOUT", "60")),

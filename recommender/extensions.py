@@ -91,4 +91,11 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis unreachable: limits are counted in memory for a while instead of every
+    # rate-limited page failing with a 500.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    from recommender.services import login_throttle
+
+    login_throttle.init_app(app)

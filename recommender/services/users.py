@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from recommender.errors import Conflict, InvalidInput
 from recommender.extensions import db
-from recommender.models import ROLES, User
+from recommender.models import ROLES, AuditEntry, User
+from recommender.models.base import utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -39,11 +41,41 @@ def create_user(email: str, password: str, role: str, display_name: str = "") ->
     return user
 
 
+#: Checked when the email is unknown, so that an unknown email costs the same time as a
+#: wrong password (no telling which emails have accounts). Made once, on first use.
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(16)))
+    return _DUMMY_HASH[0]
+
+
 def authenticate(email: str, password: str) -> User | None:
+    """The user when the password is right, else None; the same work either way."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
         return None
     return user
+
+
+def record_login(email: str, user: User | None, address: str, outcome: str) -> None:
+    """Audit a login attempt: `outcome` is "succeeded", "failed" or "refused" (throttled)."""
+    with db.transaction() as session:
+        session.add(
+            AuditEntry(
+                at=utcnow(),
+                actor_id=user.id if user is not None else None,
+                action=f"login.{outcome}",
+                target_type="user",
+                target_id=str(user.id) if user is not None else "",
+                summary=f"{normalise_email(email)[:254]} from {address[:64]}",
+            )
+        )
 
 
 def get_by_email(email: str) -> User | None:

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from recommender.errors import RecommenderError
 from recommender.extensions import db, login_manager
@@ -30,6 +32,8 @@ def register_web(app: Flask) -> None:
         except ValueError:
             return None
 
+    # Before any route is added: `<int:…>` in every URL stops at what the database holds.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     for module in _optional_blueprints():
@@ -56,6 +60,29 @@ def register_web(app: Flask) -> None:
             return jsonify({"error": message}), 400
         return render_template("error.html", status=400, message=message), 400
 
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError) -> Any:
+        """A dropped database connection (a restart, a killed backend) is a 503 to retry;
+        the transaction was rolled back, so nothing half-saved stays. Anything else is a
+        bug: logged, and the usual 500 page."""
+        if not exc.connection_invalidated:
+            app.logger.error("database error", exc_info=exc)
+            status, message = 500, "Something went wrong on our side; nothing was saved."
+        else:
+            app.logger.warning("database connection lost during a request: %s", exc.orig)
+            status = 503
+            message = (
+                "The connection to the database dropped and this request was not completed; "
+                "nothing was saved by it. Try again in a moment."
+            )
+        response = (
+            jsonify({"error": message})
+            if wants_json()
+            else render_template("error.html", status=status, message=message)
+        )
+        headers = {"Retry-After": "2"} if status == 503 else {}
+        return response, status, headers
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
@@ -69,6 +96,23 @@ def register_web(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": message}), status
         return render_template("error.html", status=status, message=message), status
+
+    @app.before_request
+    def refuse_deep_json() -> Any:
+        """JSON nested deeper than any form of ours needs is refused before anything
+        walks it (Python's parser gives up with a RecursionError, not a ValueError)."""
+        if not request.is_json or not request.content_length:
+            return None
+        try:
+            payload = request.get_json(silent=True)
+        except RecursionError:
+            payload, deep = None, True
+        else:
+            deep = _json_depth(payload) > MAX_JSON_DEPTH
+        if not deep:
+            return None
+        message = f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep; nothing was saved."
+        return jsonify({"error": message}), 400
 
     @app.before_request
     def refuse_nul_characters() -> Any:
@@ -99,11 +143,64 @@ def register_web(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
+        if request.is_secure or app.config.get("HTTPS"):
+            response.headers.setdefault("Strict-Transport-Security", _hsts(app))
+        # Pages for a logged-in user hold customer answers: never kept by a browser or proxy
+        # cache (Back after logout shows nothing). Static files stay cacheable.
+        cache = response.headers.get("Cache-Control", "")
+        if request.endpoint != "static" and "no-store" not in cache and _logged_in():
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response
 
     from recommender.web import filters
 
     filters.register(app)
+
+
+#: Deeper JSON than this is refused (answers are at most a list of strings).
+MAX_JSON_DEPTH = 32
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` limited to a 64-bit signed integer, the range of the ids in the database:
+    a bigger number in an address is a 404, not an overflow in the driver."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (iteratively)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _hsts(app: Flask) -> str:
+    return f"max-age={int(app.config.get('HSTS_MAX_AGE', 31536000))}; includeSubDomains"
+
+
+def _logged_in() -> bool:
+    from flask_login import current_user
+
+    try:
+        return bool(current_user and current_user.is_authenticated)
+    except Exception:  # no request user (e.g. an error before the session loaded)
+        return False
 
 
 def _has_nul(req: Any) -> bool:
