@@ -64,7 +64,10 @@ class LoginThrottle:
     @staticmethod
     def _storage(uri: str) -> Storage:
         try:
-            return storage_from_string(uri)
+            storage = storage_from_string(uri)
+            if isinstance(storage, Storage):
+                return storage
+            raise ValueError(f"{uri} names an asyncio storage")
         except Exception:  # a bad or unreachable URI: count in this process
             log.warning("login throttle: cannot use %s; counting in memory", uri, exc_info=True)
             return MemoryStorage()
