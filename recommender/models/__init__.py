@@ -188,8 +188,29 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(Text, default="")
     diff: Mapped[str] = mapped_column(Text, default="")
+    # For answer changes: the discovery revision the change made, so that open workspaces
+    # can ask what changed since the revision they show (NULL for other entries).
+    revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id", "revision"),)
+
+
+class Presence(Base):
+    """Who has a discovery open, and on which section: one row per user and discovery,
+    refreshed by the workspace's poll; rows not refreshed for a while no longer count."""
+
+    __tablename__ = "presence"
+    __table_args__ = (UniqueConstraint("discovery_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discovery_id: Mapped[int] = mapped_column(ForeignKey("discoveries.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    section_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class ReportSnapshot(Base):
@@ -278,6 +299,7 @@ __all__ = [
     "Base",
     "Discovery",
     "Lead",
+    "Presence",
     "QuestionnaireVersion",
     "ReportSnapshot",
     "Ruleset",

@@ -9,6 +9,7 @@ concurrent saves based on the same version cannot both win.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -638,6 +639,7 @@ def _write_answer(
         )
         # A concurrent insert of the same answer fails here on the unique constraint.
         session.flush()
+        _audit_answer(session, discovery_id, question_id, None, new, user, now)
         return 1, True
     if new is None:
         # Cleared: the row goes (absent = unanswered); the audit log remembers who did it.
@@ -646,16 +648,7 @@ def _write_answer(
         )
         if done != 1:
             raise Conflict(_answer_conflict(session, q, discovery_id, question_id, None), 0)
-        session.add(
-            AuditEntry(
-                at=now,
-                actor_id=user.id,
-                action="answer.cleared",
-                target_type="discovery",
-                target_id=str(discovery_id),
-                summary=question_id,
-            )
-        )
+        _audit_answer(session, discovery_id, question_id, stored, None, user, now)
         return 0, True
     done = _rowcount(
         session.execute(
@@ -669,7 +662,35 @@ def _write_answer(
         session.expire_all()
         row = session.get(Answer, row.id)
         raise Conflict(_answer_conflict(session, q, discovery_id, question_id, row))
+    _audit_answer(session, discovery_id, question_id, stored, new, user, now)
     return expected + 1, True
+
+
+def _audit_answer(
+    session: Session,
+    discovery_id: int,
+    question_id: str,
+    old: Any,
+    new: Any,
+    user: User,
+    now: datetime,
+) -> None:
+    """Record one answer change (old and new typed values; `new` None = cleared) in the
+    audit log with the discovery revision it makes: the caller bumps the revision by one after
+    its writes, in this transaction. The write before this holds the discovery (row lock on
+    PostgreSQL, the write lock on SQLite), so the revision read here is the one bumped."""
+    session.add(
+        AuditEntry(
+            at=now,
+            actor_id=user.id,
+            action="answer.cleared" if new is None else "answer.changed",
+            target_type="discovery",
+            target_id=str(discovery_id),
+            summary=question_id,
+            diff=json.dumps({"old": old, "new": new}, sort_keys=True),
+            revision=_revision(session, discovery_id) + 1,
+        )
+    )
 
 
 def _write_note(
