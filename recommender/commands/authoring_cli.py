@@ -90,7 +90,7 @@ def export_cmd(name: str, version: int | None, output: str | None, file_name: st
     from pathlib import Path
 
     from recommender.services import authoring
-    from recommender.services.authoring_data import safe_file_name
+    from recommender.services.authoring.data_files import safe_file_name
 
     if file_name:
         text = authoring.export_file(name, file_name, version)

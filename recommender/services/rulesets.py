@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from recommender.config import PROJECT_ROOT
 from recommender.engine import CompiledRuleset, compile_ruleset, load_ruleset_text
 from recommender.engine.datafiles import is_data_text
 from recommender.engine.loader import find_questionnaire, questionnaire_id_of
@@ -47,6 +48,42 @@ def _questionnaire_for(text: str) -> Any:
     return find_questionnaire(current_app.config["FORMS_DIR"], qid)
 
 
+def features_dir() -> Path:
+    configured = current_app.config.get("RULESET_FEATURES_DIR")
+    if configured:
+        return Path(configured)
+    return PROJECT_ROOT / "features" / "ruleset"
+
+
+def seed_scenarios(name: str, source_path: str | Path | None = None) -> str:
+    """Scenario text for a ruleset from features/ruleset/*.feature: every file for the
+    default ruleset (rules/stripe.yaml), else the files named after the ruleset."""
+    directory = features_dir()
+    if not directory.is_dir():
+        return ""
+    is_default = name == "stripe" or (
+        source_path is not None and Path(source_path).name == "stripe.yaml"
+    )
+    files = sorted(directory.glob("*.feature"))
+
+    def owner(stem: str, candidate: str) -> bool:
+        return stem == candidate or stem.startswith(f"{candidate}_")
+
+    if is_default:
+        # Files named after another ruleset (prequalification.feature) belong to it.
+        rules_dir = Path(current_app.config["RULES_DIR"])
+        others = {
+            p.stem
+            for p in rules_dir.glob("*.yaml")
+            if not is_data_text(p.read_text(encoding="utf-8"))
+        } - {"stripe", name}
+        files = [f for f in files if not any(owner(f.stem, other) for other in others)]
+    else:
+        files = [f for f in files if owner(f.stem, name)]
+    parts = [f"# from features/ruleset/{f.name}\n{f.read_text(encoding='utf-8').rstrip()}\n" for f in files]
+    return "\n".join(parts)
+
+
 def import_directory(path: str | Path | None = None) -> list[str]:
     """Import rules/*.yaml as published, active versions when their source is new.
 
@@ -54,8 +91,6 @@ def import_directory(path: str | Path | None = None) -> list[str]:
     The version is the file's `version:` when free, else the next number. Raises
     DefinitionError when a file has problems (nothing of that file is imported).
     """
-    from recommender.services.authoring import seed_scenarios
-
     rules_dir = Path(path or current_app.config["RULES_DIR"])
     labels = []
     for file in sorted(rules_dir.glob("*.yaml")):
