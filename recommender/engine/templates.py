@@ -8,12 +8,16 @@ output is plain text; the web layer escapes it when it renders HTML.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from recommender.questionnaire.countries import country_name
 
@@ -87,7 +91,7 @@ def join_list(value: Any, separator: str = ", ") -> str:
     if _missing(value):
         return NOT_ANSWERED
     if isinstance(value, list | tuple):
-        return separator.join(str(v) for v in value) if value else "none"
+        return _bounded_join(separator, value) if value else "none"
     return str(value)
 
 
@@ -143,11 +147,215 @@ def make_within_filter(sets: Mapping[str, Any]) -> Callable[..., Any]:
     return within
 
 
+#: Limits that keep an author's template from hanging a worker or filling its memory.
+MAX_TEXT = 20_000  # characters (or items) any string/list operation may produce
+MAX_RANGE = 1_000  # items `range()` may produce
+MAX_POWER_BITS = 4_096  # size of the result of `**`
+MAX_FORMAT_WIDTH = 200  # width/precision in `%` and `.format()` specs
+
+#: Jinja's built-in filters that rule texts may use; the others (`center`, `format`,
+#: `indent`, `wordwrap`, `urlize`, `pprint`, `random`, ...) can pad to any width, produce
+#: unbounded text or are of no use in a sentence.
+SAFE_BUILTIN_FILTERS = frozenset(
+    [
+        "abs",
+        "attr",
+        "capitalize",
+        "count",
+        "d",
+        "default",
+        "dictsort",
+        "first",
+        "float",
+        "int",
+        "join",
+        "last",
+        "length",
+        "lower",
+        "map",
+        "max",
+        "min",
+        "reject",
+        "rejectattr",
+        "replace",
+        "reverse",
+        "round",
+        "select",
+        "selectattr",
+        "sort",
+        "string",
+        "title",
+        "trim",
+        "truncate",
+        "unique",
+        "upper",
+        "wordcount",
+    ]
+)
+#: Statements a rule text may not contain: they allow unbounded work (recursion through
+#: macros, loops over loops) or reach outside the text.
+FORBIDDEN_NODES: dict[type[nodes.Node], str] = {
+    nodes.Macro: "macros ({% macro %})",
+    nodes.CallBlock: "call blocks ({% call %})",
+    nodes.Include: "includes",
+    nodes.Import: "imports",
+    nodes.FromImport: "imports",
+    nodes.Extends: "extends",
+}
+_WIDTH = re.compile(r"%[-#0 +]*(\d+)?(?:\.(\d+))?|\{[^{}]*?:[^{}]*?(\d+)[^{}]*?\}")
+
+
+class TemplateLimit(SecurityError):
+    """A template went past one of the limits above."""
+
+
+def _sized(value: Any, budget: int = MAX_TEXT + 1) -> int | None:
+    """How much text a string or (nested) list holds, counting up to `budget` only;
+    None for anything else."""
+    if isinstance(value, str):
+        return len(value)
+    if not isinstance(value, list | tuple):
+        return None
+    total = len(value)
+    stack = list(value)
+    while stack and total < budget:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, list | tuple):
+            total += len(item)
+            stack.extend(item)
+    return total
+
+
+def check_binop(operator: str, left: Any, right: Any) -> None:
+    """TemplateLimit when `left <operator> right` would make something too big."""
+    if operator == "*":
+        for seq, times in ((left, right), (right, left)):
+            size = _sized(seq)
+            if size is not None and isinstance(times, int) and size * times > MAX_TEXT:
+                raise TemplateLimit(
+                    f"repeating a text or list {times} times would make more than "
+                    f"{MAX_TEXT} characters"
+                )
+    elif operator == "+":
+        a, b = _sized(left), _sized(right)
+        if a is not None and b is not None and a + b > MAX_TEXT:
+            raise TemplateLimit(
+                f"joining texts or lists would make more than {MAX_TEXT} characters"
+            )
+    elif operator == "**":
+        if isinstance(left, int | float) and isinstance(right, int | float):
+            base = abs(float(left))
+            if base > 1 and abs(float(right)) * math.log2(base) > MAX_POWER_BITS:
+                raise TemplateLimit("a power that large is not allowed")
+    elif operator == "%" and isinstance(left, str):
+        _check_widths(left)
+
+
+def _check_widths(fmt: str) -> None:
+    for match in _WIDTH.finditer(fmt):
+        for group in match.groups():
+            if group and int(group) > MAX_FORMAT_WIDTH:
+                raise TemplateLimit(f"a format width of {group} is more than {MAX_FORMAT_WIDTH}")
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Compiles `a ~ b` to a join that stops at MAX_TEXT characters."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+#: str methods that take a width or count that sizes their result.
+_PADDING_METHODS = frozenset(["ljust", "rjust", "center", "zfill", "expandtabs"])
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox (no `list.append` and the like) with size limits on what
+    operators, `~`, methods, `range` and formatting produce."""
+
+    code_generator_class = _BoundedCodeGenerator
+
+    def bounded_concat(self, items: Iterable[Any]) -> str:
+        return _bounded_join("", items)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(owner, str):
+            if name in _PADDING_METHODS and any(
+                isinstance(a, int) and a > MAX_TEXT for a in (*args, *kwargs.values())
+            ):
+                raise TemplateLimit(f"{name}() would make more than {MAX_TEXT} characters")
+            if name == "join" and args:
+                return _bounded_join(owner, args[0])
+            if name == "replace" and len(args) >= 2:
+                return _bounded_replace(owner, *args)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    intercepted_binops = frozenset(["*", "**", "+", "%", "//"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`"…".format(…)` / `format_map` with the widths in the text checked first."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        _check_widths(str(value.__self__))
+        return wrapped
+
+
+def _bounded_range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise TemplateLimit(f"range() may produce at most {MAX_RANGE} numbers")
+    return rng
+
+
+def _bounded_join(separator: Any, items: Iterable[Any]) -> str:
+    sep = str(separator)
+    parts: list[str] = []
+    total = 0
+    for item in items:
+        text = str(item)
+        total += len(text) + (len(sep) if parts else 0)
+        if total > MAX_TEXT:
+            raise TemplateLimit(f"joining would make more than {MAX_TEXT} characters")
+        parts.append(text)
+    return sep.join(parts)
+
+
+def _join_filter(value: Any, d: Any = "", attribute: Any = None) -> str:
+    if attribute is not None:
+        raise TemplateLimit("join(attribute=…) is not available in rule texts")
+    return _bounded_join(d, value)
+
+
+def _bounded_replace(value: Any, old: Any, new: Any, count: Any = None) -> str:
+    text, old_s, new_s = str(value), str(old), str(new)
+    hits = text.count(old_s) if old_s else len(text) + 1
+    if len(text) + hits * max(0, len(new_s) - len(old_s)) > MAX_TEXT:
+        raise TemplateLimit(f"replace() would make more than {MAX_TEXT} characters")
+    return text.replace(old_s, new_s, -1 if count is None else int(count))
+
+
 def make_environment(
     labels: OptionLabels | None = None, sets: Mapping[str, Any] | None = None
 ) -> SandboxedEnvironment:
     """The sandbox every `because:` text is parsed and rendered with."""
-    env = SandboxedEnvironment(autoescape=False, undefined=NotAnswered, keep_trailing_newline=False)
+    env = BoundedSandbox(autoescape=False, undefined=NotAnswered, keep_trailing_newline=False)
+    env.filters = {name: f for name, f in env.filters.items() if name in SAFE_BUILTIN_FILTERS}
+    env.filters["replace"] = _bounded_replace
+    env.filters["join"] = _join_filter
+    env.globals = {"range": _bounded_range, "dict": dict}
     env.filters.update(
         within=make_within_filter(sets or {}),
         money=money,
@@ -174,7 +382,7 @@ def template_problems(text: str, known: Iterable[str] | None) -> list[tuple[str,
         tree = CHECK_ENV.parse(text)
     except jinja2.TemplateSyntaxError as exc:
         return [(f"template syntax error: {exc.message}", exc.lineno or 1)]
-    problems: list[tuple[str, int]] = []
+    problems = structure_problems(tree)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             problems.append((f"template uses a private attribute '{node.attr}'", node.lineno))
@@ -186,7 +394,17 @@ def template_problems(text: str, known: Iterable[str] | None) -> list[tuple[str,
         ):
             problems.append((f"template uses a private attribute '{node.arg.value}'", node.lineno))
         elif isinstance(node, nodes.Filter) and node.name not in CHECK_ENV.filters:
-            problems.append((f"template uses an unknown filter '{node.name}'", node.lineno))
+            if node.name in _JINJA_FILTERS:
+                problems.append(
+                    (
+                        f"template uses the filter '{node.name}', which rule texts may not use "
+                        "(it can make text of any size); use one of: "
+                        + ", ".join(sorted(CHECK_ENV.filters)),
+                        node.lineno,
+                    )
+                )
+            else:
+                problems.append((f"template uses an unknown filter '{node.name}'", node.lineno))
     if known is not None and not problems:
         allowed = set(known)
         try:
@@ -199,6 +417,96 @@ def template_problems(text: str, known: Iterable[str] | None) -> list[tuple[str,
                 1,
             )
             problems.append((f"template names unknown answer '{name}'", line))
+    return problems
+
+
+_JINJA_FILTERS = frozenset(SandboxedEnvironment().filters)
+
+
+def structure_problems(tree: nodes.Template) -> list[tuple[str, int]]:
+    """Statements a rule text may not use, and loops inside loops (each loop is bounded,
+    but loops over loops multiply)."""
+    problems: list[tuple[str, int]] = []
+    for kind, what in FORBIDDEN_NODES.items():
+        for node in tree.find_all(kind):
+            problems.append((f"template uses {what}, which rule texts may not use", node.lineno))
+    problems.extend(_constant_limit_problems(tree))
+    for loop in tree.find_all(nodes.For):
+        if loop.recursive:
+            problems.append(
+                ("template uses a recursive loop, which rule texts may not use", loop.lineno)
+            )
+        for inner in loop.find_all(nodes.For):
+            problems.append(
+                ("template has a loop inside a loop, which rule texts may not use", inner.lineno)
+            )
+    return sorted(set(problems), key=lambda p: p[1])
+
+
+_BINOPS = {nodes.Mul: "*", nodes.Add: "+", nodes.Pow: "**", nodes.Mod: "%"}
+
+
+def _constant_limit_problems(tree: nodes.Template) -> list[tuple[str, int]]:
+    """The limits, checked where the values are written in the text itself."""
+    problems: list[tuple[str, int]] = []
+
+    def const(node: nodes.Node) -> Any:
+        if isinstance(node, nodes.Const):
+            return node.value
+        if isinstance(node, nodes.BinExpr) and type(node) in _BINOPS:
+            left, right = const(node.left), const(node.right)
+            if left is None or right is None:
+                return None
+            try:
+                check_binop(_BINOPS[type(node)], left, right)
+            except TemplateLimit:
+                return None  # reported where it is found
+            if isinstance(left, int | float) and isinstance(right, int | float):
+                try:
+                    return node.as_const()
+                except Exception:
+                    return None
+        return None
+
+    for node in tree.find_all(nodes.BinExpr):
+        if type(node) not in _BINOPS:
+            continue
+        left, right = const(node.left), const(node.right)
+        if left is None or right is None:
+            continue
+        try:
+            check_binop(_BINOPS[type(node)], left, right)
+        except TemplateLimit as exc:
+            problems.append((f"template: {exc}", node.lineno))
+    for call in tree.find_all(nodes.Call):
+        args = [const(a) for a in call.args]
+        numbers = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+        if isinstance(call.node, nodes.Name) and call.node.name == "range" and numbers:
+            if len(range(*numbers[:3])) > MAX_RANGE:
+                problems.append(
+                    (f"template: range() may produce at most {MAX_RANGE} numbers", call.lineno)
+                )
+        elif (
+            isinstance(call.node, nodes.Getattr)
+            and call.node.attr in ("format", "format_map")
+            and isinstance(call.node.node, nodes.Const)
+            and isinstance(call.node.node.value, str)
+        ):
+            try:
+                _check_widths(call.node.node.value)
+            except TemplateLimit as exc:
+                problems.append((f"template: {exc}", call.lineno))
+        elif (
+            isinstance(call.node, nodes.Getattr)
+            and call.node.attr in _PADDING_METHODS
+            and any(n > MAX_TEXT for n in numbers)
+        ):
+            problems.append(
+                (
+                    f"template: {call.node.attr}() would make more than {MAX_TEXT} characters",
+                    call.lineno,
+                )
+            )
     return problems
 
 
@@ -216,6 +524,9 @@ class TemplateRenderer:
         template = self._compiled.get(text)
         if template is None:
             try:
+                problems = structure_problems(self.env.parse(text))
+                if problems:  # a template the checker did not see: never run it
+                    raise TemplateLimit(problems[0][0])
                 template = self.env.from_string(text)
             except Exception as exc:  # a template the checker did not see
                 template = exc
@@ -250,8 +561,19 @@ class TemplateRenderer:
                 # Template.render without its per-call copies: a fresh Context (so a
                 # template's `{% set %}` stays its own) over the shared read-only namespace.
                 context = context_class(env, parent, template.name, template.blocks)
-                return concat(template.root_render_func(context)), None
+                out = concat(_bounded(template.root_render_func(context)))
+                return out, None
             except Exception as exc:  # SecurityError, TypeError from a filter, ...
                 return text, f"template error: {type(exc).__name__}: {exc}"
 
         return render
+
+
+def _bounded(chunks: Iterable[str]) -> Iterator[str]:
+    """The rendered pieces, stopping once the text passes MAX_TEXT characters."""
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > MAX_TEXT:
+            raise TemplateLimit(f"the text would be longer than {MAX_TEXT} characters")
+        yield chunk

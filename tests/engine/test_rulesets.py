@@ -188,10 +188,10 @@ def test_schema_errors_are_located() -> None:
             "r.yaml",
         )
     messages = [str(p) for p in info.value.problems]
-    assert any(m.startswith("r.yaml:1:7: name: 'Bad Name' does not match") for m in messages), (
-        messages
-    )
-    assert any(m.startswith("r.yaml:5:5:") and "at least one of recommend" in m for m in messages)
+    assert any(
+        m.startswith("r.yaml:1:7: name 'Bad Name' may only use lowercase letters") for m in messages
+    ), messages
+    assert any(m.startswith("r.yaml:5:5:") and "at least one of `recommend`" in m for m in messages)
 
 
 def test_check_ruleset_paths_finds_the_questionnaire(tmp_path: Path, form: Any) -> None:
@@ -295,7 +295,7 @@ def test_hostile_template_is_refused_by_sandbox_at_render_time() -> None:
     assert "class" not in text and error is None
     # A template that fails while rendering falls back to its raw text.
     text, error = TemplateRenderer().render("{{ range(10**9) | list }}", {})
-    assert text == "{{ range(10**9) | list }}" and error and "OverflowError" in error
+    assert text == "{{ range(10**9) | list }}" and error and "range() may produce" in error
 
 
 def test_chaining_uses_derived_facts_and_priority(form: Any) -> None:
@@ -379,7 +379,7 @@ def test_string_atoms_agree_with_conditions_evaluate() -> None:
 
     from recommender.engine import cond
     from recommender.engine.model import Rule, Ruleset
-    from recommender.engine.result import string_atom, string_atoms
+    from recommender.engine.whatif import string_atom, string_atoms
 
     sets = {"eea": ("DE", "NL", "FR"), "one": ("DE",)}
     texts = [
