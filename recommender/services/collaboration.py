@@ -132,7 +132,7 @@ class HistoryEntry:
 
     @property
     def sentence(self) -> str:
-        """"Ana changed it from Web to Web, Mobile app" (without the time)."""
+        """The change as a sentence, e.g. "Ana changed it from Web to Web, Mobile app"."""
         if self.new is None:
             if self.has_old and self.old_text is not None:
                 return f"{self.who} cleared it (was {self.old_text})"
@@ -149,6 +149,12 @@ class QuestionHistory:
     entries: list[HistoryEntry]
     #: The stored answer when no recorded change explains it (saved before history was kept).
     untracked: HistoryEntry | None = None
+
+    @property
+    def starts_midway(self) -> bool:
+        """Whether changes before the oldest one shown are missing (made before history was
+        kept, or beyond HISTORY_LIMIT): the oldest entry changed an existing value."""
+        return bool(self.entries) and self.entries[-1].old is not None
 
 
 # ---------------------------------------------------------------------------- queries
@@ -327,7 +333,9 @@ def _present(
     return sorted(others, key=lambda p: (p.name.casefold(), p.section_id or ""))
 
 
-def _upsert_presence(discovery_id: int, user_id: int, section_id: str | None, now: datetime) -> None:
+def _upsert_presence(
+    discovery_id: int, user_id: int, section_id: str | None, now: datetime
+) -> None:
     values = {
         "discovery_id": discovery_id,
         "user_id": user_id,
@@ -397,8 +405,14 @@ def _note(discovery_id: int, section_id: str) -> dict[str, Any]:
         .where(SectionNote.discovery_id == discovery_id, SectionNote.section_id == section_id)
     ).first()
     if row is None:
-        return {"section_id": section_id, "text": "", "version": 0, "include": False,
-                "who": None, "at": None}
+        return {
+            "section_id": section_id,
+            "text": "",
+            "version": 0,
+            "include": False,
+            "who": None,
+            "at": None,
+        }
     note, author = row
     return {
         "section_id": section_id,

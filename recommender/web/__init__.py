@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, abort, jsonify, render_template, request
@@ -11,7 +12,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from recommender.errors import RecommenderError
-from recommender.extensions import db, login_manager
+from recommender.extensions import login_manager
+
+#: The key of the server-side session token in Flask's session cookie.
+SESSION_KEY = "sid"
 
 
 def wants_json() -> bool:
@@ -27,10 +31,17 @@ def register_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        """The user while their server-side session lives (services/sessions.py)."""
+        from flask import session
+
+        from recommender.services import sessions
+
         try:
-            return db.session.get(User, int(user_id))
+            uid = int(user_id)
         except ValueError:
             return None
+        idle = timedelta(minutes=float(app.config["SESSION_IDLE_MINUTES"]))
+        return sessions.user_for(session.get(SESSION_KEY), uid, idle)
 
     # Before any route is added: `<int:…>` in every URL stops at what the database holds.
     app.url_map.converters["int"] = BoundedIntConverter
@@ -227,6 +238,7 @@ def _optional_blueprints() -> list[Any]:
 
     names = [
         "recommender.web.workspace",
+        "recommender.web.live",
         "recommender.web.reports",
         "recommender.web.shared",
         "recommender.web.prequal",
