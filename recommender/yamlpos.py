@@ -4,7 +4,8 @@ Definitions (forms/, rules/) are validated after loading, and every problem must
 as `path:line:col`. `load_yaml` returns plain Python data plus a map from a value's path
 (a tuple of keys and indexes, as in JSON Schema's `absolute_path`) to its 1-based line and
 column. Aliases are refused (they make hostile "billion laughs" documents cheap) and so are
-duplicate keys, which YAML would otherwise silently collapse.
+duplicate keys, which YAML would otherwise silently collapse. Syntax errors are worded for a
+rule author by `recommender.yamlexplain` (no parser jargon).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 
 from recommender.errors import Problem
+from recommender.yamlexplain import explain, explain_reader_error
 
 PathT = tuple[Any, ...]
 
@@ -69,17 +71,21 @@ def load_yaml(text: str, path: str = "<string>") -> Located:
     """Parse `text`; raise YamlError (with position) on syntax errors, aliases or duplicates."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise YamlError(Problem(path, 1, 1, f"file is larger than {MAX_YAML_BYTES} bytes"))
-    loader = _LOADER(text)
+    try:
+        loader = _LOADER(text)
+    except yaml.reader.ReaderError as exc:  # the pure-Python reader checks characters here
+        raise YamlError(Problem(path, *explain_reader_error(exc, text))) from None
     try:
         try:
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            msg = f"YAML syntax error: {exc.problem or exc.context}"
-            raise YamlError(Problem(path, line, col, msg)) from None
-        except yaml.YAMLError as exc:
-            raise YamlError(Problem(path, 1, 1, f"YAML error: {exc}")) from None
+            raise YamlError(Problem(path, *explain(exc, text))) from None
+        except yaml.reader.ReaderError as exc:
+            raise YamlError(Problem(path, *explain_reader_error(exc, text))) from None
+        except yaml.YAMLError:
+            raise YamlError(
+                Problem(path, 1, 1, "YAML cannot read this file: check its indentation")
+            ) from None
         located = Located(data=None, path=path)
         if root is None:
             located.data = None
@@ -89,31 +95,94 @@ def load_yaml(text: str, path: str = "<string>") -> Located:
         def build(node: yaml.Node, where: PathT) -> Any:
             if id(node) in seen:
                 line, col = _mark(node)
-                raise YamlError(Problem(path, line, col, "YAML aliases (*name) are not allowed"))
+                raise YamlError(
+                    Problem(
+                        path,
+                        line,
+                        col,
+                        "this value repeats another through a YAML alias (*name), which is not"
+                        " allowed: write the value out in full",
+                    )
+                )
             seen.add(id(node))
             located.positions[where] = _mark(node)
             if isinstance(node, yaml.MappingNode):
                 out: dict[Any, Any] = {}
+                first_line: dict[Any, int] = {}
                 for key_node, value_node in node.value:
                     if key_node.tag == "tag:yaml.org,2002:merge":
                         line, col = _mark(key_node)
-                        raise YamlError(Problem(path, line, col, "YAML merge keys (<<) are not allowed"))
+                        raise YamlError(
+                            Problem(
+                                path,
+                                line,
+                                col,
+                                "'<<' (a YAML merge key) is not allowed: write the keys out in full",
+                            )
+                        )
                     if not isinstance(key_node, yaml.ScalarNode):
                         line, col = _mark(key_node)
-                        raise YamlError(Problem(path, line, col, "mapping keys must be plain values"))
-                    key = loader.construct_object(key_node)
+                        raise YamlError(
+                            Problem(
+                                path,
+                                line,
+                                col,
+                                "a key must be a plain word (write 'key: value'), not a list or a "
+                                "group",
+                            )
+                        )
+                    key = scalar(key_node)
                     if isinstance(key, int | float | bool) or key is None:
                         key = str(key_node.value)
                     if key in out:
                         line, col = _mark(key_node)
-                        raise YamlError(Problem(path, line, col, f"duplicate key '{key}'"))
+                        raise YamlError(
+                            Problem(
+                                path,
+                                line,
+                                col,
+                                f"duplicate key '{key}' (the first is on line {first_line[key]}):"
+                                " a key may appear only once here; remove or rename one",
+                            )
+                        )
+                    first_line[key] = _mark(key_node)[0]
                     located.key_positions[where + (key,)] = _mark(key_node)
                     out[key] = build(value_node, where + (key,))
                 return out
             if isinstance(node, yaml.SequenceNode):
                 return [build(item, where + (i,)) for i, item in enumerate(node.value)]
-            value = loader.construct_object(node, deep=True)
-            return value
+            return scalar(node)
+
+        def scalar(node: yaml.Node) -> Any:
+            try:
+                return loader.construct_object(node, deep=True)
+            except yaml.constructor.ConstructorError:
+                line, col = _mark(node)
+                raise YamlError(
+                    Problem(
+                        path,
+                        line,
+                        col,
+                        f"unknown tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}': remove "
+                        "it (values need no '!' tags here)",
+                    )
+                ) from None
+            except (ValueError, TypeError, OverflowError):
+                line, col = _mark(node)
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                what = (
+                    "looks like a date but is not a valid one"
+                    if tag == "!!timestamp"
+                    else f"does not fit its tag '{tag}'"
+                )
+                raise YamlError(
+                    Problem(
+                        path,
+                        line,
+                        col,
+                        f"'{node.value}' {what}: put it in quotes if it is text",
+                    )
+                ) from None
 
         located.data = build(root, ())
         return located

@@ -6,7 +6,6 @@ Each problem comes with the position of the offending token, so loaders can repo
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from recommender.conditions.ast import (
     Condition,
     Contains,
     Count,
+    Field,
     In,
     ListLiteral,
     Literal,
@@ -30,7 +30,8 @@ from recommender.conditions.ast import (
     format_value,
 )
 from recommender.conditions.errors import ConditionProblem
-from recommender.conditions.evaluate import is_number
+from recommender.conditions.evaluate import is_number, walk
+from recommender.suggest import close_match
 
 KINDS = frozenset(
     {
@@ -83,9 +84,15 @@ class FieldSpec:
 
 
 class _Checker:
-    def __init__(self, fields: Mapping[str, FieldSpec], sets: Mapping[str, Sequence[Any]] | None):
+    def __init__(
+        self,
+        fields: Mapping[str, FieldSpec],
+        sets: Mapping[str, Sequence[Any]] | None,
+        sets_hint: str = "",
+    ):
         self.fields = fields
         self.sets = sets or {}
+        self.sets_hint = sets_hint
         self.problems: list[ConditionProblem] = []
 
     def report(self, node: Node, message: str) -> None:
@@ -94,8 +101,8 @@ class _Checker:
     def spec(self, name: str, node: Node) -> FieldSpec | None:
         spec = self.fields.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, list(self.fields), n=1, cutoff=0.75)
-            hint = f", did you mean '{close[0]}'?" if close else ""
+            close = close_match(name, self.fields, cutoff=0.75)
+            hint = f", did you mean '{close}'?" if close else ""
             self.report(node, f"unknown answer id '{name}'{hint}")
         return spec
 
@@ -215,9 +222,9 @@ class _Checker:
         if isinstance(values, ListLiteral):
             return list(values.items)
         if values.name not in self.sets:
-            close = difflib.get_close_matches(values.name, list(self.sets), n=1, cutoff=0.6)
-            hint = f", did you mean '@{close[0]}'?" if close else ""
-            self.report(values, f"unknown value set '@{values.name}'{hint}")
+            close = close_match(values.name, self.sets)
+            hint = f", did you mean '@{close}'?" if close else ""
+            self.report(values, f"unknown value set '@{values.name}'{hint}{self.sets_hint}")
             return []
         return [Literal(v, line=values.line, col=values.col) for v in self.sets[values.name]]
 
@@ -259,9 +266,9 @@ class _Checker:
     @staticmethod
     def unknown_option(name: str, value: str, options: Sequence[Any]) -> str:
         strings = [str(o) for o in options]
-        close = difflib.get_close_matches(value, strings, n=1, cutoff=0.6)
+        close = close_match(value, strings)
         if close:
-            return f"'{value}' is not an option of '{name}', did you mean '{close[0]}'?"
+            return f"'{value}' is not an option of '{name}', did you mean '{close}'?"
         listed = ", ".join(strings[:12]) + (", ..." if len(strings) > 12 else "")
         return f"'{value}' is not an option of '{name}' (options: {listed})"
 
@@ -270,8 +277,21 @@ def check(
     node: Condition,
     fields: Mapping[str, FieldSpec],
     sets: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    sets_hint: str = "",
 ) -> list[ConditionProblem]:
-    """Every problem of `node` against known answer ids (`fields`) and named sets."""
-    checker = _Checker(fields, sets)
+    """Every problem of `node` against known answer ids (`fields`) and named sets.
+
+    `sets_hint` is added to an unknown set's message (where the author declares sets)."""
+    checker = _Checker(fields, sets, sets_hint)
     checker.visit(node)
     return sorted(set(checker.problems), key=lambda p: (p.line, p.col, p.message))
+
+
+def field_positions(node: Condition) -> dict[str, tuple[int, int]]:
+    """Where each answer id or fact is first read in the condition: name -> (line, col)."""
+    out: dict[str, tuple[int, int]] = {}
+    for n in walk(node):
+        if isinstance(n, Field | Count | Answered | Truthy) and n.name not in out:
+            out[n.name] = (n.line, n.col)
+    return out

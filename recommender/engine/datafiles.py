@@ -7,7 +7,6 @@ at its position in the data file, as `path:line:col: message`.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -22,6 +21,8 @@ from recommender.engine.model import checksum
 from recommender.errors import Problem
 from recommender.questionnaire.countries import is_country
 from recommender.questionnaire.currencies import is_currency
+from recommender.schemawords import describe
+from recommender.suggest import did_you_mean
 from recommender.yamlpos import Located, YamlError, load_yaml
 
 if TYPE_CHECKING:
@@ -51,19 +52,19 @@ def _validator(kind: str) -> jsonschema.protocols.Validator | None:
     return cls(schema)
 
 
-_SCHEMA_CACHE: dict[tuple[str, str], list[tuple[tuple[Any, ...], str]]] = {}
+_SCHEMA_CACHE: dict[tuple[str, str], list[tuple[tuple[Any, ...], str, bool]]] = {}
 
 
-def _schema_errors(kind: str, text: str, data: Any) -> list[tuple[tuple[Any, ...], str]]:
-    """JSON Schema errors of a data file as (path, message); remembered per process by the
-    file's checksum (JSON Schema validation is most of the cost of loading a data file, and
-    every worker loads the same published files)."""
+def _schema_errors(kind: str, text: str, data: Any) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """JSON Schema errors of a data file as (path, message in words, at_key); remembered per
+    process by the file's checksum (JSON Schema validation is most of the cost of loading a
+    data file, and every worker loads the same published files)."""
     key = (kind, checksum(text))
     found = _SCHEMA_CACHE.get(key)
     if found is None:
         validator = _validator(kind)
         found = (
-            [(tuple(e.absolute_path), e.message) for e in validator.iter_errors(data)]
+            [d for e in validator.iter_errors(data) for d in describe(e, data)]
             if validator is not None
             else []
         )
@@ -92,11 +93,6 @@ def computed_field_specs(
         else:
             out[name] = FieldSpec(kind, label=name.replace("_", " "))
     return out
-
-
-def _did_you_mean(value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class DataLoader:
@@ -167,10 +163,10 @@ class DataLoader:
             return None
         errors = _schema_errors(kind, text, data)
         if errors:
-            for where, message in sorted(errors, key=lambda e: (located.pos(e[0]), e[1])):
-                shown = "/".join(str(p) for p in where)
-                prefix = f"{shown}: " if shown else ""
-                problems.append(located.problem(where, prefix + message))
+            found = {
+                located.problem(where, message, at_key=at_key) for where, message, at_key in errors
+            }
+            problems.extend(sorted(found))
             return None
         self.located[kind] = located
         before = len(problems)
@@ -196,7 +192,7 @@ class DataLoader:
                         located,
                         where + (i,),
                         f"unknown set '{item}' (declare it under sets: in the ruleset)"
-                        + _did_you_mean(item[1:], known),
+                        + did_you_mean(item[1:], known, prefix="@"),
                     )
             elif not is_country(item):
                 located_problem(
@@ -249,7 +245,7 @@ class DataLoader:
                     located,
                     ("methods", i, "id"),
                     f"unknown product '{mid}': a method must be a product of the ruleset's "
-                    "catalogue" + _did_you_mean(mid, catalogue),
+                    "catalogue" + did_you_mean(mid, catalogue),
                 )
             self.countries(located, ("methods", i, "account_countries"), row["account_countries"])
             self.countries(located, ("methods", i, "buyer_countries"), row["buyer_countries"])
@@ -268,7 +264,7 @@ class DataLoader:
                     self.builder,
                     located,
                     ("methods", i, "alternative"),
-                    f"unknown method '{alt}'" + _did_you_mean(alt, ids),
+                    f"unknown method '{alt}'" + did_you_mean(alt, ids),
                 )
             if offerings is not None:
                 for j, o in enumerate(row.get("prohibited_offerings", [])):
@@ -325,7 +321,7 @@ class DataLoader:
                             located,
                             ("markets", i, key, j),
                             f"unknown method '{mid}' (a method of payment_methods.yaml or "
-                            f"'{WALLETS}')" + _did_you_mean(mid, ids + [WALLETS]),
+                            f"'{WALLETS}')" + did_you_mean(mid, ids + [WALLETS]),
                         )
 
     def check_design(self, located: Located) -> None:

@@ -2,12 +2,14 @@
 
 Every problem is a `Problem(path, line, col, message)` located through `recommender.yamlpos`;
 `load_ruleset_text` raises `DefinitionError` with all of them, `check_ruleset_paths` returns
-them (the `recommender rules check` command prints them).
+them and the `structure_problems` of the rulesets that load (derived-fact loops, facts read
+but never derived); the `recommender rules check` command prints them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+from recommender.conditions.check import field_positions
 from recommender.conditions.positions import position_in_source
 from recommender.engine import cond as conditions
 from recommender.engine.cond import ConditionSyntaxError, FieldSpec
@@ -32,6 +35,8 @@ from recommender.engine.model import (
 )
 from recommender.engine.templates import template_problems
 from recommender.errors import DefinitionError, Problem
+from recommender.schemawords import schema_problems
+from recommender.suggest import did_you_mean
 from recommender.yamlpos import Located, YamlError, load_yaml
 
 if TYPE_CHECKING:
@@ -47,14 +52,6 @@ def _validator() -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    where = "/".join(str(p) for p in error.absolute_path)
-    prefix = f"{where}: " if where else ""
-    if error.validator == "anyOf" and list(error.absolute_path)[:1] == ["rules"]:
-        return f"{prefix}a rule needs at least one of recommend, flag, derive, exclude"
-    return f"{prefix}{error.message}"
 
 
 def load_ruleset(path: str | Path, questionnaire: Questionnaire | None = None) -> Ruleset:
@@ -115,8 +112,107 @@ def check_ruleset_paths(
                     problems.append(
                         located.problem(("questionnaire",), f"unknown questionnaire '{qid}'")
                     )
-        problems.extend(_load(text, path, questionnaire)[1])
+        ruleset, found = _load(text, path, questionnaire)
+        problems.extend(found)
+        if ruleset is not None:
+            problems.extend(structure_problems(ruleset))
     return sorted(set(problems))
+
+
+def structure_problems(ruleset: Ruleset) -> list[Problem]:
+    """Problems of how a loaded ruleset's rules fit together, reported by `rules check` and the
+    workbench (a ruleset with them still loads; the engine stops a chain that never settles):
+
+    - a derived fact that rules read but no rule derives (the conditions reading it never
+      hold as meant);
+    - derived facts that depend on themselves through rules (`when: not flip` deriving
+      `flip`, or a longer cycle), at the rule that closes the loop.
+    """
+    try:
+        located = load_yaml(ruleset.source, ruleset.path)
+    except YamlError:
+        return []
+    derived = set(ruleset.derived)
+    derivers: dict[str, list[Rule]] = {}
+    for rule in ruleset.rules:
+        for effect in rule.effects:
+            if effect.kind == "derive":
+                derivers.setdefault(effect.target, []).append(rule)
+    problems: list[Problem] = []
+
+    def at(rule: Rule, name: str, message: str) -> None:
+        line, col = field_positions(rule.condition).get(name, (1, 1))
+        fline, fcol = condition_position(
+            located, ruleset.source, ("rules", rule.index, "when"), line, col
+        )
+        problems.append(Problem(ruleset.path, fline, fcol, message))
+
+    for rule in ruleset.rules:
+        for name in sorted(rule.fields & derived):
+            if name not in derivers:
+                hint = did_you_mean(name, derivers)
+                at(
+                    rule,
+                    name,
+                    f"rule '{rule.id}' reads the derived fact '{name}', but no rule derives it "
+                    f"and no question asks it{hint}: add a rule with `derive: [{{fact: {name}, "
+                    "value: ...}]` or read another fact",
+                )
+    # Fact -> (fact it is derived from, the rule that does it): edges of the dependency graph.
+    feeds: dict[str, list[tuple[str, Rule]]] = {}
+    for fact, rules in derivers.items():
+        for rule in rules:
+            for source in sorted(rule.fields & derived):
+                feeds.setdefault(fact, []).append((source, rule))
+    reported: set[frozenset[str]] = set()
+    for start in sorted(feeds):
+        for cycle in _cycles_from(start, feeds):
+            key = frozenset(source for source, _ in cycle)
+            if key in reported:
+                continue
+            reported.add(key)
+            # Step k: rule k derives targets[k] from the fact it reads, sources[k].
+            targets = [start] + [source for source, _ in cycle[:-1]]
+            first = min(range(len(cycle)), key=lambda k: cycle[k][1].index)
+            order = list(range(first, len(cycle))) + list(range(first))
+            source, rule = cycle[first]
+            if len(cycle) == 1:
+                message = (
+                    f"rule '{rule.id}' reads '{source}' and derives '{source}' itself: a "
+                    "derived fact cannot depend on its own value (read the answers it comes "
+                    "from instead)"
+                )
+            else:
+                steps = "; ".join(
+                    f"rule '{cycle[k][1].id}' derives '{targets[k]}' from '{cycle[k][0]}'"
+                    for k in order
+                )
+                message = (
+                    f"derived facts depend on each other in a loop ({steps}): a derived fact "
+                    "cannot depend on its own value; read the answers they come from instead"
+                )
+            at(rule, source, message)
+    return sorted(set(problems))
+
+
+def _cycles_from(
+    start: str, feeds: Mapping[str, list[tuple[str, Rule]]]
+) -> list[list[tuple[str, Rule]]]:
+    """Loops through `start`, depth-first: each a list of (source, rule) steps where the first
+    rule derives `start` from its source, the next derives that source, and so on, the last
+    step's source being `start` again."""
+    out: list[list[tuple[str, Rule]]] = []
+
+    def visit(fact: str, path: list[tuple[str, Rule]], seen: set[str]) -> None:
+        for source, rule in feeds.get(fact, []):
+            step = path + [(source, rule)]
+            if source == start:
+                out.append(step)
+            elif source not in seen and len(out) < 20:
+                visit(source, step, seen | {source})
+
+    visit(start, [], {start})
+    return out
 
 
 def data_file_names(text: str, path: str = "<string>") -> dict[str, str]:
@@ -177,7 +273,7 @@ def _load(
         _validator().iter_errors(data), key=lambda e: (located.pos(e.absolute_path), e.message)
     )
     if errors:
-        return None, [located.problem(tuple(e.absolute_path), _schema_message(e)) for e in errors]
+        return None, schema_problems(located, errors)
     if data_files is None:
         data_files = _read_beside(data.get("data"), path) if Path(path).is_file() else {}
     return _Builder(located, text, questionnaire, data_files).build()
@@ -204,12 +300,17 @@ class _Builder:
         self.problems.append(self.located.problem(where, message))
 
     def unique(self, section: str) -> list[str]:
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         ids = []
         for i, item in enumerate(self.data.get(section, [])):
             if item["id"] in seen:
-                self.problem((section, i, "id"), f"duplicate {section[:-1]} id '{item['id']}'")
-            seen.add(item["id"])
+                first = self.located.pos((section, seen[item["id"]], "id"))[0]
+                self.problem(
+                    (section, i, "id"),
+                    f"duplicate {section[:-1]} id '{item['id']}' (the first is on line "
+                    f"{first}): give this one another id",
+                )
+            seen.setdefault(item["id"], i)
             ids.append(item["id"])
         return ids
 
@@ -298,7 +399,10 @@ class _Builder:
             for key in ("core", "products"):
                 for j, pid in enumerate(b[key]):
                     if pid not in products:
-                        self.problem(("bundles", i, key, j), f"unknown product '{pid}'")
+                        self.problem(
+                            ("bundles", i, key, j),
+                            f"unknown product '{pid}'" + _catalogue_hint(pid, products),
+                        )
             out.append(
                 Bundle(
                     b["id"],
@@ -339,7 +443,7 @@ class _Builder:
             for name, fact in derived.items():
                 fields[name] = FieldSpec("derived", options=fact.options)
             fields.update(computed_field_specs(self.market_data, self.tables_failed))
-        found = conditions.check(node, fields, sets)
+        found = conditions.check(node, fields, sets, sets_hint=_SETS_HINT)
         for p in found:
             self.at_condition(where, p.line, p.col, p.message)
         reason = None if found else conditions.unsatisfiable(node, fields)
@@ -353,6 +457,9 @@ class _Builder:
 
     def template(self, where: tuple[Any, ...], text: str, known: set[str] | None) -> None:
         for message, line in template_problems(text, known):
+            unknown = _UNKNOWN_TEMPLATE_NAME.match(message)
+            if unknown is not None and known is not None:
+                message += did_you_mean(unknown.group(1), known)
             vline, vcol = self.located.pos(where)
             self.problems.append(
                 Problem(self.located.path, vline + line - 1, vcol if line == 1 else 1, message)
@@ -377,9 +484,15 @@ class _Builder:
                 where = base + (kind, j)
                 target = e[_EFFECT_TARGET[kind]]
                 if kind in ("recommend", "exclude") and target not in products:
-                    self.problem(where + ("product",), f"unknown product '{target}'")
+                    self.problem(
+                        where + ("product",),
+                        f"unknown product '{target}'" + _catalogue_hint(target, products),
+                    )
                 elif kind == "flag" and target not in risks:
-                    self.problem(where + ("risk",), f"unknown risk '{target}'")
+                    self.problem(
+                        where + ("risk",),
+                        f"unknown risk '{target}'" + _catalogue_hint(target, risks, "risks"),
+                    )
                 elif kind == "derive":
                     self.derive_value(where, target, e["value"], derived)
                 if "because" in e:
@@ -405,8 +518,11 @@ class _Builder:
     ) -> None:
         spec = derived.get(fact)
         if spec is None:
+            hint = did_you_mean(fact, derived)
             self.problem(
-                where + ("fact",), f"unknown derived fact '{fact}' (declare it under derived:)"
+                where + ("fact",),
+                f"unknown derived fact '{fact}'{hint}: declare it under `derived:` (with its "
+                "type) before a rule derives it",
             )
             return
         ok = {
@@ -424,6 +540,17 @@ class _Builder:
             else:
                 message = f"derived fact '{fact}' is {spec.type}: {value!r} does not fit"
             self.problem(where + ("value",), message)
+
+
+_SETS_HINT = (
+    "; sets are declared under `sets:` at the top of the ruleset (e.g. `eea: [AT, BE, DE]`)"
+)
+_UNKNOWN_TEMPLATE_NAME = re.compile(r"template names unknown answer '([^']+)'$")
+
+
+def _catalogue_hint(value: str, known: Mapping[str, Any], section: str = "products") -> str:
+    """Did-you-mean for an unknown product or risk id, else where the ids are declared."""
+    return did_you_mean(value, known) or f" (declare it under `{section}:` first)"
 
 
 def _product(p: dict[str, Any]) -> Product:

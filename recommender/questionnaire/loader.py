@@ -34,6 +34,7 @@ from recommender.questionnaire.model import (
     Questionnaire,
     coerce_value,
 )
+from recommender.schemawords import schema_problems
 from recommender.yamlpos import Located, YamlError, load_yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "forms" / "questionnaire.schema.json"
@@ -47,36 +48,7 @@ def schema() -> dict[str, Any]:
 
 def _schema_problems(located: Located) -> list[Problem]:
     validator = jsonschema.Draft202012Validator(schema())
-    problems = []
-    for error in validator.iter_errors(located.data):
-        where = tuple(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = set(error.schema.get("properties", {}))
-            for key in error.instance:
-                if key not in allowed:
-                    problems.append(
-                        located.problem(where + (key,), f"unknown key '{key}'", at_key=True)
-                    )
-            continue
-        if error.validator == "required":
-            missing = re.findall(r"'([^']+)' is a required property", error.message)
-            name = missing[0] if missing else "a key"
-            problems.append(located.problem(where, f"missing required key '{name}'"))
-            continue
-        if error.validator == "enum":
-            choices = ", ".join(str(v) for v in error.validator_value)
-            problems.append(located.problem(where, f"'{error.instance}' is not one of: {choices}"))
-            continue
-        if error.validator == "pattern" and where and where[-1] in ("id",):
-            problems.append(
-                located.problem(
-                    where,
-                    f"'{error.instance}' is not a valid id: use lower-case letters, digits and _",
-                )
-            )
-            continue
-        problems.append(located.problem(where, error.message))
-    return problems
+    return schema_problems(located, validator.iter_errors(located.data))
 
 
 class _Checker:

@@ -77,8 +77,17 @@ def test_base_loads() -> None:
             "        default: many\n",
             "f.yaml:17:18: default does not fit the question: Enter a whole number",
         ),
-        ("        colour: red\n", "f.yaml:17:9: unknown key 'colour'"),
-        ("        type: integer\n", "f.yaml:17:9: duplicate key 'type'"),
+        (
+            "        colour: red\n",
+            "f.yaml:17:9: section 1 (`s1`), question 2 (`n`): unknown key `colour` (the keys "
+            "allowed here: id, label, help, type, required, options, min, max, pattern, default, "
+            "placeholder, show_if)",
+        ),
+        (
+            "        type: integer\n",
+            "f.yaml:17:9: duplicate key 'type' (the first is on line 16): a key may appear only "
+            "once here; remove or rename one",
+        ),
     ],
 )
 def test_question_problems(extra: str, expected: str) -> None:
@@ -99,13 +108,17 @@ def test_duplicate_ids_and_options() -> None:
 def test_schema_problems() -> None:
     text = BASE.replace("type: integer", "type: number").replace("    title: One\n", "")
     assert problems(text) == [
-        "f.yaml:5:5: missing required key 'title'",
-        "f.yaml:15:15: 'number' is not one of: single, multi, boolean, integer, money, percent, country, country_list, text, long_text, email",
+        "f.yaml:5:5: section 1 (`s1`): `title` is missing",
+        "f.yaml:15:15: section 1 (`s1`), question 2 (`n`): `type` must be one of single, multi, "
+        "boolean, integer, money, percent, country, country_list, text, long_text, email; got "
+        "'number'",
     ]
     assert problems("- 1\n") == [
         "f.yaml:1:1: a questionnaire file must be a mapping with id, version, title and sections"
     ]
-    assert problems("id: [\n")[0].startswith("f.yaml:2:1: YAML syntax error")
+    assert problems("id: [\n") == [
+        "f.yaml:1:5: this '[' is never closed: add a ']' at the end of the list"
+    ]
 
 
 def test_pattern_and_single_without_options() -> None:
@@ -122,7 +135,8 @@ def test_pattern_and_single_without_options() -> None:
 def test_bad_id_is_a_schema_problem() -> None:
     text = BASE + "      - {id: Bad, label: B, type: text}\n"
     assert problems(text) == [
-        "f.yaml:17:14: 'Bad' is not a valid id: use lower-case letters, digits and _"
+        "f.yaml:17:14: section 1 (`s1`), question 3 (`Bad`): id 'Bad' may only use lowercase "
+        "letters, digits and underscores, starting with a letter (like annual_volume)"
     ]
 
 
