@@ -12,7 +12,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import DBAPIError
 
-from recommender.errors import RecommenderError
+from recommender.errors import NotFound, RecommenderError
 
 DEMO_USERS = [
     ("sa@example.com", "demo-sa-pass", "sa", "Sam Architect"),
@@ -100,6 +100,35 @@ def users_create(email: str, role: str, name: str, password: str) -> None:
 
     user = create_user(email, password, role, name)
     click.echo(f"created {user.email} ({user.role})")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.password_option(envvar="RECOMMENDER_PASSWORD")
+@with_app
+def users_set_password(email: str, password: str) -> None:
+    """Reset a user's password (an admin's reset); every session of theirs ends."""
+    from recommender.services import users as user_service
+
+    user = user_service.get_by_email(email)
+    if user is None:
+        raise NotFound(f"There is no user with email {email}.")
+    ended = user_service.reset_password(user.id, password)
+    click.echo(f"password of {user.email} changed; {ended} session(s) ended")
+
+
+@users.command("sign-out")
+@click.argument("email")
+@with_app
+def users_sign_out(email: str) -> None:
+    """End every session of a user ("sign out everywhere")."""
+    from recommender.services import users as user_service
+
+    user = user_service.get_by_email(email)
+    if user is None:
+        raise NotFound(f"There is no user with email {email}.")
+    ended = user_service.sign_out_everywhere(user.id, None)
+    click.echo(f"{user.email}: {ended} session(s) ended")
 
 
 def _seed_definitions(app: Any) -> None:

@@ -50,6 +50,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A login ends after this long without a request (an SA's working day and more).
+        "SESSION_IDLE_MINUTES": float(env.get("SESSION_IDLE_MINUTES", 12 * 60)),
         "HSTS_MAX_AGE": int(env.get("HSTS_MAX_AGE", 31536000)),
         # Behind N reverse proxies that set X-Forwarded-For/-Proto (for the client address
         # in login throttling and for `request.is_secure`).
@@ -69,4 +71,6 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SHARE_RATE_LIMIT": env.get("SHARE_RATE_LIMIT", "30 per minute;300 per day"),
         # How often a worker checks whether a new ruleset version became active.
         "RULESET_REFRESH_SECONDS": float(env.get("RULESET_REFRESH_SECONDS", "0.5")),
+        # How often an open workspace tab asks for other people's changes (while visible).
+        "LIVE_POLL_SECONDS": float(env.get("LIVE_POLL_SECONDS", "3")),
     }

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from werkzeug.routing import IntegerConverter
 
 from recommender import create_app
 from recommender.extensions import make_engine
@@ -122,7 +123,7 @@ def test_every_other_page_requires_a_login(app: Any, client: Any) -> None:
         if rule.endpoint in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS:
             continue
         values = {
-            arg: 1 if type(conv).__name__ == "IntegerConverter" else "x"
+            arg: 1 if isinstance(conv, IntegerConverter) else "x"
             for arg, conv in rule._converters.items()
         }
         url = rule.build(values)[1] if values else rule.rule

@@ -291,6 +291,24 @@ class Lead(Base):
     __table_args__ = (Index("ix_leads_status_created", "status", "created_at"),)
 
 
+class UserSession(Base):
+    """A login: the browser's session cookie carries a random token whose hash is stored
+    here, so a session can be ended on the server (logout, a password change, an admin's
+    "sign out everywhere", idleness) and a copied cookie stops working."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: logout | password | signed_out | idle
+    ended_reason: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
 __all__ = [
     "ROLES",
     "Account",
@@ -307,4 +325,6 @@ __all__ = [
     "SectionNote",
     "ShareLink",
     "User",
+    "UserSession",
 ]
+

@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from recommender.errors import Conflict, InvalidInput
+from recommender.errors import Conflict, InvalidInput, NotFound
 from recommender.extensions import db
 from recommender.models import ROLES, AuditEntry, User
 from recommender.models.base import utcnow
@@ -80,3 +80,87 @@ def record_login(email: str, user: User | None, address: str, outcome: str) -> N
 
 def get_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def change_password(user_id: int, current: str, new: str, confirm: str, keep: str | None) -> int:
+    """Set a new password (the current one must be right); every other session of the user
+    ends. Returns how many ended. InvalidInput with per-field messages otherwise."""
+    from recommender.services import sessions
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise InvalidInput("There is no such user.")
+    errors: dict[str, str] = {}
+    if not check_password_hash(user.password_hash, current):
+        errors["current"] = "This is not your current password."
+    if len(new) < 8:
+        errors["new"] = "The new password must have at least 8 characters."
+    elif len(new) > 200:
+        errors["new"] = "The new password may have at most 200 characters."
+    elif new != confirm:
+        errors["confirm"] = "The two new passwords are not the same."
+    if errors:
+        raise InvalidInput("The password was not changed; see the messages.", errors)
+    with db.transaction() as session:
+        user.password_hash = generate_password_hash(new)
+        session.add(
+            AuditEntry(
+                at=utcnow(),
+                actor_id=user.id,
+                action="user.password_changed",
+                target_type="user",
+                target_id=str(user.id),
+                summary=user.email,
+            )
+        )
+    return sessions.end_all(user.id, "password", keep=keep)
+
+
+def reset_password(user_id: int, new: str) -> int:
+    """An admin's reset (no current password asked): every session of the user ends."""
+    from recommender.services import sessions
+
+    if not 8 <= len(new) <= 200:
+        raise InvalidInput("The password must have 8 to 200 characters.")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    with db.transaction() as session:
+        user.password_hash = generate_password_hash(new)
+        session.add(
+            AuditEntry(
+                at=utcnow(),
+                actor_id=None,
+                action="user.password_reset",
+                target_type="user",
+                target_id=str(user.id),
+                summary=user.email,
+            )
+        )
+    return sessions.end_all(user.id, "password")
+
+
+def sign_out_everywhere(user_id: int, actor: User | None) -> int:
+    """End every session of a user (an admin's action, or the user's own); how many."""
+    from recommender.services import sessions
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    ended = sessions.end_all(user.id, "signed_out")
+    with db.transaction() as session:
+        session.add(
+            AuditEntry(
+                at=utcnow(),
+                actor_id=actor.id if actor is not None else None,
+                action="user.signed_out_everywhere",
+                target_type="user",
+                target_id=str(user.id),
+                summary=f"{user.email}: {ended} session(s) ended",
+            )
+        )
+    return ended
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))

@@ -1,14 +1,16 @@
-"""Admin pages: the self-serve funnel (how many prospects reach each step)."""
+"""Admin pages: the self-serve funnel (how many prospects reach each step) and users (with
+"sign out everywhere")."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from recommender.models.base import utcnow
-from recommender.services import leads
+from recommender.services import leads, sessions, users
 from recommender.web.security import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -26,3 +28,19 @@ def funnel() -> Any:
     return render_template(
         "admin/funnel.html", stages=leads.funnel(since), period=period, periods=PERIODS
     )
+
+
+@bp.get("/users")
+@roles_required("admin")
+def user_list() -> Any:
+    idle = timedelta(minutes=float(current_app.config["SESSION_IDLE_MINUTES"]))
+    rows = [(user, sessions.live_count(user.id, idle)) for user in users.list_users()]
+    return render_template("admin/users.html", rows=rows)
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@roles_required("admin")
+def sign_out_user(user_id: int) -> Any:
+    ended = users.sign_out_everywhere(user_id, current_user)
+    flash(f"Signed out everywhere: {ended} session{'s' if ended != 1 else ''} ended.", "success")
+    return redirect(url_for("admin.user_list"))

@@ -16,6 +16,7 @@ NAV = [
     ("leads.index", "Leads", ("sa", "author", "admin")),
     ("authoring.index", "Rulesets", ("sa", "author", "admin")),
     ("admin.funnel", "Funnel", ("admin",)),
+    ("admin.user_list", "Users", ("admin",)),
 ]
 
 
