@@ -139,19 +139,36 @@ BINARY_FORMATS = {"pdf", "one-pager"}
     default=None,
     help="Write to this file instead of standard output (required for pdf and one-pager).",
 )
+@click.option(
+    "--why-not",
+    "why_not",
+    metavar="PRODUCT",
+    default=None,
+    help="Also explain why this product (catalogue id) is or is not recommended and which "
+    "single answer would make it appear (json: under `why_not`; markdown: a section).",
+)
 def evaluate(
-    answers_path: str, ruleset_path: str, forms_dir: str, fmt: str, output: str | None
+    answers_path: str,
+    ruleset_path: str,
+    forms_dir: str,
+    fmt: str,
+    output: str | None,
+    why_not: str | None,
 ) -> None:
     """Evaluate an answers JSON file (answer id -> value) with a ruleset file.
 
     json and markdown print the engine's result; html, pdf and one-pager render the readout
-    (the solution design), dated today."""
+    (the solution design), dated today. Exits 1 (after writing the output) when the result
+    holds errors (derived facts that do not settle, templates that fail), listed on
+    standard error."""
     from recommender.engine import compile_ruleset, load_ruleset
     from recommender.engine.loader import find_questionnaire, questionnaire_id_of
     from recommender.errors import DefinitionError, RecommenderError
 
     if fmt in BINARY_FORMATS and not output:
         raise click.UsageError(f"--format {fmt} writes a PDF file: give it with --output FILE")
+    if why_not is not None and fmt in READOUT_FORMATS:
+        raise click.UsageError("--why-not works with --format json or markdown")
     try:
         text = Path(ruleset_path).read_text(encoding="utf-8")
         answers_text = Path(answers_path).read_text(encoding="utf-8")
@@ -185,13 +202,25 @@ def evaluate(
     compiled = compile_ruleset(ruleset)
     try:
         result = compiled.evaluate(visible, questionnaire).to_dict()
+        explained = (
+            compiled.why_not(visible, why_not, questionnaire) if why_not is not None else None
+        )
     finally:
         compiled.close()
+    if explained is not None and explained["status"] == "unknown":
+        click.echo(f"error: {explained['summary']}", err=True)
+        sys.exit(2)
     if fmt not in READOUT_FORMATS:
         if fmt == "json":
+            if explained is not None:
+                result["why_not"] = explained
             _emit(json.dumps(result, indent=2, ensure_ascii=False) + "\n", output)
         else:
-            _emit(_markdown(result, questionnaire), output)
+            text = _markdown(result, questionnaire)
+            if explained is not None:
+                text += "\n" + _why_not_markdown(explained)
+            _emit(text, output)
+        _exit_on_result_errors(result)
         return
     try:
         readout = _readout(ruleset, ruleset_path, visible, result, questionnaire)
@@ -199,6 +228,48 @@ def evaluate(
     except RecommenderError as exc:  # RenderError, a design file that fails its checks
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
+    _exit_on_result_errors(result)
+
+
+def _exit_on_result_errors(result: dict[str, Any]) -> None:
+    """Exit 1 with each of the result's errors on standard error (the output is written)."""
+    errors = result.get("errors") or []
+    if not errors:
+        return
+    for err in errors:
+        where = f" (rule {err['rule']})" if err.get("rule") else ""
+        click.echo(
+            f"error: {err.get('kind', 'engine')}{where}: {err.get('message', err)}", err=True
+        )
+    sys.exit(1)
+
+
+def _why_not_markdown(explained: dict[str, Any]) -> str:
+    """The "why not" explanation as a markdown section."""
+    lines = [f"## Why not {explained['name']}? ({explained['status'].replace('_', ' ')})", ""]
+    lines += [explained["summary"], ""]
+    if explained["recommending_rules"]:
+        lines.append("Rules that recommend it:")
+        for r in explained["recommending_rules"]:
+            mark = "fired" if r["fired"] else "did not fire"
+            lines.append(
+                f"- `{r['rule']}` ({mark}){': ' + r['description'] if r['description'] else ''}"
+            )
+            lines += [f"  - false: {f}" for f in r["failed"]]
+            lines += [
+                f"  - not answered: {u['label']} (`{u['question']}`)" for u in r["unanswered"]
+            ]
+    if explained["exclusions"]:
+        lines += ["", "Rules that exclude it:"]
+        for e in explained["exclusions"]:
+            mark = "fired" if e["fired"] else "did not fire"
+            lines.append(f"- `{e['rule']}` ({mark}){': ' + e['reason'] if e['reason'] else ''}")
+    if explained["would_appear_if"]:
+        lines += ["", "It would appear with:"]
+        for a in explained["would_appear_if"]:
+            values = "; ".join(v["label"] for v in a["values"])
+            lines.append(f"- {a['label']} (`{a['question']}`): {values}. {a['note']}".rstrip())
+    return "\n".join(lines) + "\n"
 
 
 def _design(ruleset: Any, ruleset_path: str) -> dict[str, Any]:

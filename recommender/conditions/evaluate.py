@@ -135,16 +135,19 @@ def evaluate3(
     facts: Mapping[str, Any],
     unknown: Collection[str],
     sets: Sets | None = None,
+    maybe_absent: Collection[str] = (),
 ) -> bool | None:
     """Kleene evaluation: None when the result depends on an id in `unknown`.
 
     An unknown id may still get any value or stay unanswered, so every atom about it is
-    unknown (its entry in `facts`, if any, is ignored).
+    unknown (its entry in `facts`, if any, is ignored). An id in `maybe_absent` keeps its
+    value in `facts` or loses it (a question that another answer could hide): an atom about
+    it is known when it has the same value both ways.
     """
     if isinstance(node, And):
         result: bool | None = True
         for operand in node.operands:
-            r = evaluate3(operand, facts, unknown, sets)
+            r = evaluate3(operand, facts, unknown, sets, maybe_absent)
             if r is False:
                 return False
             if r is None:
@@ -153,14 +156,14 @@ def evaluate3(
     if isinstance(node, Or):
         result = False
         for operand in node.operands:
-            r = evaluate3(operand, facts, unknown, sets)
+            r = evaluate3(operand, facts, unknown, sets, maybe_absent)
             if r is True:
                 return True
             if r is None:
                 result = None
         return result
     if isinstance(node, Not):
-        r = evaluate3(node.operand, facts, unknown, sets)
+        r = evaluate3(node.operand, facts, unknown, sets, maybe_absent)
         return None if r is None else not r
     name = node.subject.name if isinstance(node, Compare | In | Contains) else node.name
     if name in unknown:
@@ -168,7 +171,21 @@ def evaluate3(
         if isinstance(node, In | Contains):
             resolve_values(node.values, sets)
         return None
+    if name in maybe_absent:
+        return atom_either_way(node, facts, name, sets)
     return _atom(node, facts, sets)
+
+
+def atom_either_way(
+    node: Condition, facts: Mapping[str, Any], name: str, sets: Sets | None = None
+) -> bool | None:
+    """An atom about `name` with `name` as in `facts` and with it unanswered: the common
+    value, or None when the two differ."""
+    present = _atom(node, facts, sets)
+    if name not in facts:
+        return present
+    absent = _atom(node, {k: v for k, v in facts.items() if k != name}, sets)
+    return present if present == absent else None
 
 
 def subject_name(node: Compare | In | Contains | Answered | Truthy) -> str:

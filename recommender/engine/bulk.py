@@ -21,6 +21,7 @@ from typing import Any
 from recommender.engine.compiler import compile_ruleset
 from recommender.engine.durable import normalise_facts
 from recommender.engine.model import Ruleset
+from recommender.engine.result import drop_unanswered
 
 # (products, risks, fired rule ids), or the error message.
 Outcome = tuple[frozenset[str], frozenset[str], frozenset[str]] | str
@@ -43,7 +44,9 @@ def _outcome(compiled: Any, answers: Mapping[str, Any], clean: Mapping[str, Any]
 def _outcomes(
     compiled: Sequence[Any], answers: Mapping[str, Any], want: Sequence[bool]
 ) -> tuple[Outcome | None, ...]:
-    """The outcome under each wanted compiled ruleset; the answers are validated once."""
+    """The outcome under each wanted compiled ruleset; the answers are validated once (a
+    `None` value is unanswered)."""
+    answers = drop_unanswered(answers)
     try:
         clean = normalise_facts(answers)
     except Exception as exc:  # FactError: the same for every ruleset

@@ -6,10 +6,10 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from recommender.engine import cond
+from recommender.engine import cond, whynot
 from recommender.engine.durable import RuleShards, fact_body, normalise_facts
 from recommender.engine.model import Ruleset
-from recommender.engine.result import Fire, Result, ResultBuilder, Summary
+from recommender.engine.result import Fire, Result, ResultBuilder, Summary, drop_unanswered
 
 if TYPE_CHECKING:
     from recommender.questionnaire import Questionnaire
@@ -103,8 +103,10 @@ class CompiledRuleset:
         return self.ruleset.version
 
     def fire(self, facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
-        """Indexes of the rules whose condition holds for `facts` (typed answers + derived);
-        only among the rules that read derived facts when `dependent_only`."""
+        """Indexes of the rules whose condition holds for `facts` (typed answers + derived;
+        a `None` value is unanswered); only among the rules that read derived facts when
+        `dependent_only`."""
+        facts = drop_unanswered(facts)
         return self._fire_clean(facts, normalise_facts(facts), dependent_only)
 
     def _fire_clean(
@@ -146,9 +148,21 @@ class CompiledRuleset:
         *,
         open_questions: bool = True,
     ) -> Result:
-        """Evaluate typed, visible answers (FactError for values the engine must not see)."""
+        """Evaluate typed, visible answers (a `None` value is unanswered; FactError for
+        values the engine must not see)."""
         answers = self.builder.augment(answers)
         return self.builder.build(answers, self._fire_for(answers), questionnaire, open_questions)
+
+    def why_not(
+        self,
+        answers: Mapping[str, Any],
+        product_id: str,
+        questionnaire: Questionnaire | None = None,
+    ) -> dict[str, Any]:
+        """Why `product_id` is or is not recommended for these typed, visible answers, and
+        which single answers would make it appear (docs/engine.md, "Why not X?"). An id that
+        is not in the catalogue gives status "unknown" (never a KeyError)."""
+        return whynot.why_not(self.builder, answers, product_id, questionnaire, self._fire_for)
 
     def summarize(self, answers: Mapping[str, Any]) -> Summary:
         """Only which products and risks the answers get, and which rules fired: the same
@@ -160,7 +174,9 @@ class CompiledRuleset:
 
     def summarize_normalised(self, answers: Mapping[str, Any], clean: Mapping[str, Any]) -> Summary:
         """`summarize` when `clean` is `normalise_facts(answers)` already (one answer set
-        summarised under several rulesets is validated once)."""
+        summarised under several rulesets is validated once; both without `None` values,
+        see `drop_unanswered`)."""
+        answers = drop_unanswered(answers)
         augmented = self.builder.augment(answers)
         if augmented is not answers:  # only the facts computed from the data are new
             extra = {k: v for k, v in augmented.items() if k not in answers}

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from recommender.conditions.ast import (
     And,
+    Answered,
     Compare,
+    Condition,
     Contains,
+    Count,
     Field,
     In,
     ListLiteral,
@@ -16,6 +19,7 @@ from recommender.conditions.ast import (
     Not,
     Or,
     SetRef,
+    Truthy,
 )
 from recommender.conditions.check import FieldSpec, check
 from recommender.conditions.compile import to_durable
@@ -26,8 +30,11 @@ from recommender.conditions.unsat import unsatisfiable
 
 __all__ = [
     "And",
+    "Answered",
     "Compare",
+    "Condition",
     "Contains",
+    "Count",
     "Field",
     "In",
     "ListLiteral",
@@ -35,6 +42,7 @@ __all__ = [
     "Not",
     "Or",
     "SetRef",
+    "Truthy",
     "ConditionError",
     "ConditionSyntaxError",
     "FieldSpec",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from recommender.engine import cond
+from recommender.engine import cond, whynot
 from recommender.engine.model import Ruleset
-from recommender.engine.result import Result, ResultBuilder
+from recommender.engine.result import Fire, Result, ResultBuilder, drop_unanswered
 
 if TYPE_CHECKING:
     from recommender.questionnaire import Questionnaire
@@ -20,6 +20,7 @@ class ReferenceEvaluator:
         self.builder = ResultBuilder(ruleset)
 
     def fire(self, facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
+        facts = drop_unanswered(facts)
         sets = self.ruleset.sets
         dependent = self.builder.dependent
         return [
@@ -37,6 +38,18 @@ class ReferenceEvaluator:
     ) -> Result:
         answers = self.builder.augment(answers)
         return self.builder.build(answers, self.fire, questionnaire, open_questions)
+
+    def why_not(
+        self,
+        answers: Mapping[str, Any],
+        product_id: str,
+        questionnaire: Questionnaire | None = None,
+    ) -> dict[str, Any]:
+        """`CompiledRuleset.why_not` with plain-Python rule matching."""
+        return whynot.why_not(self.builder, answers, product_id, questionnaire, self._fire_for)
+
+    def _fire_for(self, answers: Mapping[str, Any]) -> Fire:
+        return self.fire
 
 
 def evaluate(

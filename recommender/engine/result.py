@@ -10,22 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from recommender.engine import cond
-from recommender.engine.cond import (
-    And,
-    Compare,
-    Contains,
-    Field,
-    In,
-    ListLiteral,
-    Literal,
-    Not,
-    Or,
-    SetRef,
-)
+from recommender.engine import asknext
 from recommender.engine.data import COMPUTED_FACTS, FACT_INPUTS
 from recommender.engine.model import SEVERITIES, Effect, Rule, Ruleset
 from recommender.engine.templates import TemplateRenderer
+from recommender.engine.whatif import Visibility, atoms_by_field, string_atoms
 
 if TYPE_CHECKING:
     from recommender.questionnaire import Questionnaire
@@ -142,6 +131,17 @@ def run_chain(
 
 
 _MISSING = object()
+
+
+def drop_unanswered(answers: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The answers without ids whose value is `None`: a stored null means unanswered on
+    every path (engine, reference, summaries), as in docs/conditions.md. The same mapping
+    when there is none."""
+    if any(v is None for v in answers.values()):
+        return {k: v for k, v in answers.items() if v is not None}
+    return answers
+
+
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
@@ -185,9 +185,25 @@ class ResultBuilder:
             )
             for r in ruleset.rules
         ]
+        # Per product / risk: the rules that recommend, exclude or flag it (ascending).
+        self.recommending: dict[str, list[int]] = {}
+        self.excluding: dict[str, list[int]] = {}
+        self.flagging: dict[str, list[int]] = {}
+        for rule in ruleset.rules:
+            rec, exc, flag = self.targets[rule.index]
+            for table, ids in (
+                (self.recommending, rec),
+                (self.excluding, exc),
+                (self.flagging, flag),
+            ):
+                for target in dict.fromkeys(ids):
+                    table.setdefault(target, []).append(rule.index)
         # Per rule: the derived facts it sets (followed by the open-question analysis).
         self.derives = [tuple(e.target for e in r.effects_of("derive")) for r in ruleset.rules]
         self.string_atoms = string_atoms(ruleset)
+        self.atoms_by_field = atoms_by_field(ruleset)
+        # id(questionnaire) -> (that questionnaire, its show_if index), like `renderers`.
+        self.visibilities: dict[int, tuple[Questionnaire, Visibility]] = {}
         self.market_data = ruleset.market_data
         self.computed_names = tuple(COMPUTED_FACTS) if self.market_data is not None else ()
         self.computed_by_input: dict[str, tuple[str, ...]] = {}
@@ -196,7 +212,9 @@ class ResultBuilder:
                 self.computed_by_input[name] = (*self.computed_by_input.get(name, ()), fact)
 
     def augment(self, answers: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The answers plus the facts computed from the ruleset's data tables."""
+        """The answers (a `None` value is unanswered: dropped) plus the facts computed from
+        the ruleset's data tables."""
+        answers = drop_unanswered(answers)
         if self.market_data is None:
             return answers
         computed = self.market_data.compute(answers)
@@ -228,6 +246,29 @@ class ResultBuilder:
             if len(self.renderers) > 16:
                 self.renderers.pop(next(iter(self.renderers)))
         return entry[1]
+
+    def visibility(self, questionnaire: Questionnaire) -> Visibility:
+        """The questionnaire's show_if conditions indexed for the what-if analysis (one per
+        questionnaire, at most 16 kept)."""
+        key = id(questionnaire)
+        entry = self.visibilities.get(key)
+        if entry is None or entry[0] is not questionnaire:
+            entry = self.visibilities[key] = (questionnaire, Visibility(questionnaire))
+            if len(self.visibilities) > 16:
+                self.visibilities.pop(next(iter(self.visibilities)))
+        return entry[1]
+
+    def texts(
+        self,
+        answers: Mapping[str, Any],
+        facts: Mapping[str, Any],
+        questionnaire: Questionnaire | None,
+    ) -> Callable[[str], tuple[str, str | None]]:
+        """Render `because:` texts for one evaluation: text -> (output, error or None)."""
+        variables: Mapping[str, Any] = facts
+        if self.market_data is not None:
+            variables = {**facts, **self.market_data.template_values(answers)}
+        return self.renderer(questionnaire).session(variables)
 
     def summarize(self, answers: Mapping[str, Any], fire: Fire) -> Summary:
         """Products, risks and fired rules as `build` finds them, and nothing else."""
@@ -263,10 +304,7 @@ class ResultBuilder:
             result.errors.append(
                 {"kind": "chain", "message": str(chain_error), "facts": chain_error.facts}
             )
-        variables: Mapping[str, Any] = facts
-        if self.market_data is not None:
-            variables = {**facts, **self.market_data.template_values(answers)}
-        render_text = self.renderer(questionnaire).session(variables)
+        render_text = self.texts(answers, facts, questionnaire)
         fired_set = set(fired)
         rules = rs.rules
 
@@ -389,206 +427,10 @@ class ResultBuilder:
                 {pid: p.name for pid, p in rs.products.items()},
             )
         if open_questions and questionnaire is not None:
-            result.open_questions = self.open_questions(
-                questionnaire, answers, facts, fired_set, kept_set, set(flagged)
+            result.open_questions = asknext.open_questions(
+                self, questionnaire, answers, facts, fired_set, kept_set, set(flagged)
             )
         return result
-
-    def open_questions(
-        self,
-        questionnaire: Questionnaire,
-        answers: Mapping[str, Any],
-        facts: Mapping[str, Any],
-        fired: set[int],
-        recommended: set[str],
-        flagged: set[str],
-    ) -> list[dict[str, Any]]:
-        """Visible unanswered questions ranked by how many products/risks they could change.
-
-        One question at a time is unknown (conditions.evaluate3); a rule whose status becomes
-        unknown could add (not fired now) or remove (fired now) its effects. A derived fact
-        set by such a rule becomes unknown too, so its dependants are followed.
-        """
-        rs = self.ruleset
-        rules_by_field, derives = self.rules_by_field, self.derives
-        out = []
-        # Atoms about known answers have the same value for every question: decided once.
-        atoms: dict[int, bool] = {}
-        fast = self.string_atoms
-        # A rule's three-valued status depends only on which of the ids it reads are
-        # unknown: decided once per (rule, those ids) across all the questions.
-        status: dict[tuple[int, frozenset[str]], bool | None] = {}
-        rule_fields = [r.fields for r in rs.rules]
-        computed_by_input = self.computed_by_input
-        for order, qid in enumerate(questionnaire.visible_question_ids(dict(answers))):
-            if qid in answers or (qid not in rules_by_field and qid not in computed_by_input):
-                continue
-            unknown = {qid}
-            uncertain: set[int] = set()
-            frontier = [qid]
-            facts_of = self.computed_by_input.get(qid)
-            if facts_of:
-                # Facts computed from the data that read this answer are unknown too.
-                unknown.update(facts_of)
-                frontier.extend(facts_of)
-            while frontier:
-                name = frontier.pop()
-                for i in rules_by_field.get(name, ()):
-                    if i in uncertain:
-                        continue
-                    key = (i, rule_fields[i] & unknown)
-                    if key in status:
-                        value = status[key]
-                    else:
-                        condition = rs.rules[i].condition
-                        value = status[key] = _evaluate3(
-                            condition, facts, unknown, rs.sets, atoms, fast
-                        )
-                    if value is None:
-                        uncertain.add(i)
-                        for target in derives[i]:
-                            if target not in unknown:
-                                unknown.add(target)
-                                frontier.append(target)
-            if not uncertain:
-                continue
-            change: dict[str, set[str]] = {
-                "add_products": set(),
-                "remove_products": set(),
-                "add_risks": set(),
-                "remove_risks": set(),
-            }
-            for i in uncertain:
-                rule = rs.rules[i]
-                now = i in fired
-                for e in rule.effects:
-                    if e.kind == "recommend":
-                        if now and e.target in recommended:
-                            change["remove_products"].add(e.target)
-                        elif not now and e.target not in recommended:
-                            change["add_products"].add(e.target)
-                    elif e.kind == "exclude":
-                        if not now and e.target in recommended:
-                            change["remove_products"].add(e.target)
-                    elif e.kind == "flag":
-                        if now:
-                            change["remove_risks"].add(e.target)
-                        elif e.target not in flagged:
-                            change["add_risks"].add(e.target)
-            score = sum(len(v) for v in change.values())
-            if score == 0:
-                continue
-            question = questionnaire.questions[qid]
-            out.append(
-                {
-                    "id": qid,
-                    "label": getattr(question, "label", qid),
-                    "could_change": {k: sorted(v) for k, v in change.items()},
-                    "score": score,
-                    "_order": order,
-                }
-            )
-        out.sort(key=lambda q: (-q["score"], q["_order"]))  # type: ignore[operator]
-        for q in out:
-            del q["_order"]
-        return out
-
-
-# An `in` / `contains...` atom over a plain answer and string constants only:
-# (answer id, "in" | "one" | "any" | "all", the constants, negated).
-StringAtom = tuple[str, str, frozenset[str], bool]
-
-
-def string_atoms(ruleset: Ruleset) -> dict[int, StringAtom]:
-    """The ruleset's `in` / `contains...` atoms whose constants are all strings (option
-    values, countries, `@sets` of them), by node id, for `string_atom`."""
-    out: dict[int, StringAtom] = {}
-    for rule in ruleset.rules:
-        stack: list[Any] = [rule.condition]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, And | Or):
-                stack.extend(node.operands)
-            elif isinstance(node, Not):
-                stack.append(node.operand)
-            elif isinstance(node, In | Contains) and type(node.subject) is Field:
-                values = node.values
-                if isinstance(values, Literal):
-                    items = [values.value]
-                elif isinstance(values, ListLiteral):
-                    items = [item.value for item in values.items]
-                elif isinstance(values, SetRef) and values.name in ruleset.sets:
-                    items = list(ruleset.sets[values.name])
-                else:
-                    continue
-                strings = [v for v in items if type(v) is str]
-                if items and len(strings) == len(items):
-                    if isinstance(node, In):
-                        out[id(node)] = (node.subject.name, "in", frozenset(strings), node.negated)
-                    else:
-                        out[id(node)] = (node.subject.name, node.mode, frozenset(strings), False)
-    return out
-
-
-def string_atom(atom: StringAtom, facts: Mapping[str, Any]) -> bool:
-    """`conditions.evaluate` of such an atom with set lookups instead of pairwise typed
-    comparisons (`same_value` equates a string only with an equal string).
-    tests/engine/test_rulesets.py compares the two."""
-    name, kind, values, negated = atom
-    value = facts.get(name)
-    if value is None:  # unanswered: every comparison is false
-        return False
-    if kind == "in":
-        return (isinstance(value, str) and value in values) != negated
-    if not isinstance(value, list):
-        return False
-    if kind == "all":
-        return values <= {item for item in value if isinstance(item, str)}
-    return any(isinstance(item, str) and item in values for item in value)
-
-
-def _evaluate3(
-    node: Any,
-    facts: Mapping[str, Any],
-    unknown: set[str],
-    sets: Mapping[str, Any],
-    atoms: dict[int, bool],
-    fast: Mapping[int, StringAtom],
-) -> bool | None:
-    """`conditions.evaluate3` with the value of each atom about a known answer remembered in
-    `atoms` (by node id; only valid for one `facts`). Same Kleene logic; atoms are decided
-    by `string_atom` when in `fast`, else by `conditions.evaluate3`/`evaluate` themselves."""
-    if isinstance(node, And):
-        result: bool | None = True
-        for operand in node.operands:
-            r = _evaluate3(operand, facts, unknown, sets, atoms, fast)
-            if r is False:
-                return False
-            if r is None:
-                result = None
-        return result
-    if isinstance(node, Or):
-        result = False
-        for operand in node.operands:
-            r = _evaluate3(operand, facts, unknown, sets, atoms, fast)
-            if r is True:
-                return True
-            if r is None:
-                result = None
-        return result
-    if isinstance(node, Not):
-        r = _evaluate3(node.operand, facts, unknown, sets, atoms, fast)
-        return None if r is None else not r
-    name = node.subject.name if isinstance(node, Compare | In | Contains) else node.name
-    if name in unknown:
-        return cond.evaluate3(node, facts, unknown, sets)
-    key = id(node)
-    value = atoms.get(key)
-    if value is None:
-        spec = fast.get(key)
-        value = string_atom(spec, facts) if spec else cond.evaluate(node, facts, sets)
-        atoms[key] = value
-    return value
 
 
 def _option_labels(questionnaire: Questionnaire | None) -> dict[str, dict[str, str]]:

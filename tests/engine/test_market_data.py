@@ -273,51 +273,88 @@ def test_pix_for_a_brazilian_account_comes_with_the_invitation_caveat(ruleset: A
 
 
 def _brute_open_questions(ruleset: Any, form: Any, answers: dict[str, Any]) -> dict[str, Any]:
-    """The open-question analysis without any caching: every rule, conditions.evaluate3."""
+    """The open-question analysis without any caching or index: every rule and every
+    question's show_if, conditions.evaluate3, the outcome rules of docs/engine.md."""
     from recommender.conditions import evaluate3
-    from recommender.engine.data import FACT_INPUTS
+    from recommender.engine.data import FACT_INPUTS, INPUTS
+    from recommender.questionnaire.model import CONDITION_SETS
 
     evaluator = ReferenceEvaluator(ruleset)
     result = evaluator.evaluate(answers, form)
     facts = dict(evaluator.builder.augment(answers))
     facts.update({d["fact"]: d["value"] for d in result.derived})
-    fired = set(result.fired)
+    fired = {r.id for r in ruleset.rules if r.id in result.fired}
     recommended = set(result.product_ids)
     flagged = set(result.risk_ids)
     out: dict[str, Any] = {}
     for qid in form.visible_question_ids(answers):
         if qid in answers:
             continue
-        unknown = {qid} | {f for f, inputs in FACT_INPUTS.items() if qid in inputs}
+        hidden: set[str] = set()
         changed = True
+        while changed:
+            changed = False
+            for other, question in form.questions.items():
+                if other == qid or other in hidden or other not in answers:
+                    continue
+                conditions = [form.section(question.section).condition, question.condition]
+                if any(
+                    evaluate3(c, answers, {qid}, CONDITION_SETS, hidden) is None
+                    for c in conditions
+                    if c is not None
+                ):
+                    hidden.add(other)
+                    changed = True
+        changing = {qid} | hidden
+        unknown = {qid} | {f for f, inputs in FACT_INPUTS.items() if changing & set(inputs)}
         uncertain: set[str] = set()
+        changed = True
         while changed:
             changed = False
             for rule in ruleset.rules:
-                if rule.id in uncertain or not (rule.fields & unknown):
+                if rule.id in uncertain:
                     continue
-                if evaluate3(rule.condition, facts, unknown, ruleset.sets) is None:
+                if evaluate3(rule.condition, facts, unknown, ruleset.sets, hidden) is None:
                     uncertain.add(rule.id)
+                    changed = True
                     for e in rule.effects_of("derive"):
-                        if e.target not in unknown:
-                            unknown.add(e.target)
-                            changed = True
-        score = 0
-        for rule in ruleset.rules:
-            if rule.id not in uncertain:
-                continue
-            now = rule.id in fired
-            for e in rule.effects:
-                if e.kind == "recommend":
-                    score += (now and e.target in recommended) or (
-                        not now and e.target not in recommended
-                    )
-                elif e.kind == "exclude":
-                    score += not now and e.target in recommended
-                elif e.kind == "flag":
-                    score += now or e.target not in flagged
-        if score:
-            out[qid] = uncertain
+                        unknown.add(e.target)
+
+        status = {r.id: None if r.id in uncertain else r.id in fired for r in ruleset.rules}
+
+        def by(kind: str, target: str, status: dict[str, bool | None] = status) -> list[Any]:
+            return [
+                status[r.id]
+                for r in ruleset.rules
+                if any(e.kind == kind and e.target == target for e in r.effects)
+            ]
+
+        change: dict[str, set[str]] = {
+            "add_products": set(),
+            "remove_products": set(),
+            "add_risks": set(),
+            "remove_risks": set(),
+            "change_facts": {d for d in unknown if d in ruleset.derived},
+        }
+        for pid in ruleset.products:
+            rec, exc = by("recommend", pid), by("exclude", pid)
+            if pid in recommended:
+                if all(s is not True for s in rec) or any(s is not False for s in exc):
+                    change["remove_products"].add(pid)
+            elif any(s is not False for s in rec) and all(s is not True for s in exc):
+                change["add_products"].add(pid)
+        for rid in ruleset.risks:
+            flags = by("flag", rid)
+            if rid in flagged and all(s is not True for s in flags):
+                change["remove_risks"].add(rid)
+            elif rid not in flagged and any(s is not False for s in flags):
+                change["add_risks"].add(rid)
+        if changing & set(INPUTS) and (
+            "customer_countries" in answers or qid == "customer_countries"
+        ):
+            change["change_facts"].add("markets")
+        if any(change.values()):
+            out[qid] = {k: sorted(v) for k, v in change.items()}
     return out
 
 
@@ -328,8 +365,8 @@ def test_open_questions_agree_with_an_uncached_analysis(ruleset: Any, form: Any)
     evaluator = ReferenceEvaluator(ruleset)
     for _ in range(40):
         answers = random_answers(form, rnd)
-        got = {q["id"] for q in evaluator.evaluate(answers, form).open_questions}
-        assert got == set(_brute_open_questions(ruleset, form, answers))
+        got = {q["id"]: q["could_change"] for q in evaluator.evaluate(answers, form).open_questions}
+        assert got == _brute_open_questions(ruleset, form, answers)
 
 
 def test_a_question_that_only_feeds_the_data_facts_is_asked(ruleset: Any, form: Any) -> None:

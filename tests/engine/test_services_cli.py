@@ -53,6 +53,35 @@ def test_import_directory_is_idempotent_and_activates_new_versions(
         assert old.version == 1
 
 
+def test_why_not_service_uses_the_published_version_and_404s_unknown_products(
+    app_config: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from recommender.errors import NotFound
+    from recommender.services import evaluation, rulesets
+    from recommender.services.questionnaires import latest, load_directory, questionnaire_for
+
+    app_config["RULES_DIR"] = str(_rules_dir(tmp_path))
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        load_directory()
+        rulesets.import_directory()
+        q = questionnaire_for(latest("prequalification"))
+        answers = {"channels": ["web"], "dev_capacity": "small", "annual_volume_usd": None}
+        got = evaluation.why_not(q, answers, "terminal", "prequalification")
+        assert got["status"] == "not_recommended"
+        assert "channels contains in_person" in got["summary"]
+        channels = next(e for e in got["would_appear_if"] if e["question"] == "channels")
+        assert channels["values"][0]["value"] == ["web", "in_person"]
+        same = evaluation.why_not(q, answers, "terminal", "prequalification", version=1)
+        assert same == got
+        recommended = evaluation.why_not(q, answers, "checkout", "prequalification")
+        assert recommended["status"] == "recommended"
+        with pytest.raises(NotFound, match="no product 'terminl'.*Did you mean terminal"):
+            evaluation.why_not(q, answers, "terminl", "prequalification")
+        with pytest.raises(NotFound, match="has no version 9"):
+            evaluation.why_not(q, answers, "terminal", "prequalification", version=9)
+
+
 def test_rules_check_reports_locations_and_exit_codes(tmp_path: Path, app: Any) -> None:
     from click.testing import CliRunner
 
