@@ -32,14 +32,7 @@ def build_readout(
     `design`: the parsed rules/solution_design.yaml (None: the file shipped in rules/);
     `notes`: the call notes marked for the readout; `report_date`: day 0 of the roadmap.
     """
-    ctx = Context(
-        answers=dict(answers),
-        result=result,
-        design=Design(design if design is not None else shipped_design()),
-        report_date=report_date,
-        questionnaire=questionnaire,
-        company=company,
-    )
+    ctx = _context(answers, result, design, questionnaire, report_date, company)
     design_section = design_part.build(ctx)  # first: decides the products of the design
     arch = architecture.build(ctx)
     plan = roadmap.build(ctx)
@@ -56,6 +49,45 @@ def build_readout(
         "notes": [{k: str(n.get(k, "")) for k in NOTE_KEYS} for n in notes],
         "appendix": appendix.build(ctx),
     }
+
+
+def brief(
+    *,
+    answers: Mapping[str, Any],
+    result: Mapping[str, Any],
+    design: Mapping[str, Any] | None,
+    questionnaire: Any = None,
+    report_date: date,
+) -> dict[str, Any]:
+    """What the live panel shows of the readout, built by the same steps: the summary's
+    `solution` paragraph and `go_live` line, and `readiness` (the key questions per area)."""
+    ctx = _context(answers, result, design, questionnaire, report_date, None)
+    design_section = design_part.build(ctx)
+    arch = architecture.build(ctx)
+    plan = roadmap.build(ctx)
+    return {
+        "solution": summary.solution(ctx, design_section, arch),
+        "go_live": summary.go_live(ctx, plan),
+        "readiness": summary.readiness(ctx),
+    }
+
+
+def _context(
+    answers: Mapping[str, Any],
+    result: Mapping[str, Any],
+    design: Mapping[str, Any] | None,
+    questionnaire: Any,
+    report_date: date,
+    company: str | None,
+) -> Context:
+    return Context(
+        answers=dict(answers),
+        result=result,
+        design=Design(design if design is not None else shipped_design()),
+        report_date=report_date,
+        questionnaire=questionnaire,
+        company=company,
+    )
 
 
 def meta(ctx: Context) -> dict[str, Any]:

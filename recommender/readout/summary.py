@@ -141,24 +141,38 @@ def go_live(ctx: Context, roadmap: Roadmap) -> dict:
     }
 
 
-def missing(ctx: Context) -> list[dict]:
-    """Key questions not answered (only those the questionnaire would show, when given)."""
+def readiness(ctx: Context) -> list[dict]:
+    """The key questions per design area (`key_questions:` of the design data) that apply now:
+    shown by the questionnaire (when given) and with their `when:` holding; each with
+    `answered`. The live panel shows this; `missing` lists the unanswered ones."""
     q = ctx.questionnaire
     visible = set(q.visible_question_ids(ctx.answers)) if q is not None else None
-    out: list[dict] = []
-    seen: set[str] = set()
+    areas: list[dict] = []
     for area in ctx.design.data["key_questions"]:
+        questions = []
         for question in area["questions"]:
             qid = question["id"]
-            if qid in seen or qid in ctx.answers:
-                continue
             if visible is not None and qid not in visible:
                 continue
             if not ctx.holds(question.get("when")):
                 continue
-            seen.add(qid)
             label = q.questions[qid].label if q is not None else question["label"]
-            out.append({"id": qid, "label": str(label)})
+            questions.append({"id": qid, "label": str(label), "answered": qid in ctx.answers})
+        areas.append({"area": area["area"], "title": area["title"], "questions": questions})
+    return areas
+
+
+def missing(ctx: Context, areas: list[dict] | None = None) -> list[dict]:
+    """Key questions not answered (only those the questionnaire would show, when given),
+    each once, in the order of the areas."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    for area in readiness(ctx) if areas is None else areas:
+        for question in area["questions"]:
+            if question["answered"] or question["id"] in seen:
+                continue
+            seen.add(question["id"])
+            out.append({"id": question["id"], "label": question["label"]})
     return out
 
 

@@ -29,29 +29,18 @@ from recommender.models import (
     User,
 )
 from recommender.models.base import utcnow
-from recommender.questionnaire.forms import section_question_ids
 from recommender.readout import build_readout
-from recommender.services import discoveries, evaluation, questionnaires, rulesets
+from recommender.readout.build import brief as readout_brief
+from recommender.services import copilot, discoveries, evaluation, questionnaires, rulesets
 
 SEVERITIES = ("high", "medium", "low")
 SEVERITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
 #: How many "ask next" questions the panel shows.
-ASK_NEXT_LIMIT = 5
+ASK_NEXT_LIMIT = copilot.ASK_NEXT_LIMIT
+AskNext = copilot.AskNext
 
 
 # ---------------------------------------------------------------------------- view models
-
-
-@dataclass(frozen=True)
-class AskNext:
-    """An unanswered question whose answer could change the recommendation."""
-
-    question_id: str
-    label: str
-    section_id: str | None
-    section_title: str
-    #: e.g. "could change 2 products and 1 risk"
-    hint: str
 
 
 @dataclass
@@ -64,6 +53,18 @@ class Panel:
     ask_next: list[AskNext]
     snapshot_count: int
     errors: list[str] = field(default_factory=list)
+    #: The co-pilot's analysis (left empty when it is turned off).
+    last_change: copilot.LastChange | None = None
+    #: The readout summary's solution paragraph and go-live line ("" when none).
+    solution: str = ""
+    go_live: str = ""
+    readiness: list[copilot.AreaReadiness] = field(default_factory=list)
+    #: Catalogue products not recommended: the "Why not …?" choices.
+    why_not_choices: list[copilot.Named] = field(default_factory=list)
+
+    @property
+    def key_questions_open(self) -> int:
+        return sum(a.total - a.answered for a in self.readiness)
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,21 @@ class ReportIndex:
 # ---------------------------------------------------------------------------- panel
 
 
-def panel(discovery_id: int) -> Panel:
-    """Evaluate the discovery's current answers with the active ruleset, for the panel."""
+@dataclass(frozen=True)
+class _Evaluated:
+    """A discovery's current answers evaluated with the active ruleset."""
+
+    discovery: Discovery
+    questionnaire: Any
+    answers: dict[str, Any]
+    result: dict[str, Any]
+    problems: list[str]
+    #: The published version that produced `result` (None when no ruleset is active).
+    version_id: int | None
+    catalogue: copilot.Catalogue
+
+
+def _evaluate(discovery_id: int) -> _Evaluated:
     discovery = discoveries.get_discovery(discovery_id)
     q = _questionnaire_by_id(discovery.questionnaire_version_id)
     answers = q.visible_answers(discoveries.answers_of(discovery_id))
@@ -89,17 +103,113 @@ def panel(discovery_id: int) -> Panel:
         # No active ruleset (yet): the panel says so rather than failing silently in htmx.
         result = _empty_result(evaluation.DEFAULT_RULESET)
         problems.append(exc.message)
+    ruleset = result.get("ruleset") or {}
+    version_id = None
+    catalogue = copilot.Catalogue()
+    if ruleset.get("version") is not None:
+        version_id = _ruleset_version_id(str(ruleset["name"]), int(ruleset["version"]))
+        compiled = _compiled(version_id)
+        if compiled is not None:
+            catalogue = copilot.Catalogue.of(compiled)
+    return _Evaluated(discovery, q, answers, result, problems, version_id, catalogue)
+
+
+def panel(
+    discovery_id: int,
+    previous: Mapping[str, Any] | None = None,
+    *,
+    copilot_on: bool = True,
+) -> Panel:
+    """Evaluate the discovery's current answers with the active ruleset, for the panel.
+
+    `previous`: the request's `prev_products`, `prev_risks` (what the panel showed before)
+    and `changed` (the question just answered), for "changed by your last answer".
+    `copilot_on=False` leaves out the co-pilot's extra analysis (what changed, the design
+    summary, readiness, the "why not" choices): the panel as it was, for comparison."""
+    ev = _evaluate(discovery_id)
     count = db.session.scalar(
         select(func.count(ReportSnapshot.id)).where(ReportSnapshot.discovery_id == discovery_id)
     )
-    return Panel(
-        discovery=discovery,
-        result=result,
-        risk_groups=risk_groups(result),
-        ask_next=ask_next(q, result)[:ASK_NEXT_LIMIT],
+    out = Panel(
+        discovery=ev.discovery,
+        result=ev.result,
+        risk_groups=risk_groups(ev.result),
+        ask_next=copilot.ask_next(ev.questionnaire, ev.result, ev.catalogue),
         snapshot_count=int(count or 0),
-        errors=problems + error_messages(result),
+        errors=ev.problems + error_messages(ev.result),
     )
+    if not copilot_on:
+        return out
+    out.last_change = copilot.last_change(previous, ev.result, ev.catalogue, ev.questionnaire)
+    out.why_not_choices = ev.catalogue.not_recommended(ev.result)
+    if ev.version_id is not None:
+        brief = _brief(ev)
+        out.solution = str(brief["solution"])
+        out.go_live = str((brief.get("go_live") or {}).get("message") or "")
+        out.readiness = copilot.readiness(brief["readiness"], ev.questionnaire)
+    return out
+
+
+def _brief(ev: _Evaluated) -> dict[str, Any]:
+    """The readout's summary parts for the panel (recommender.readout.build.brief)."""
+    return readout_brief(
+        answers=ev.answers,
+        result=ev.result,
+        design=_design(ev.version_id),
+        questionnaire=ev.questionnaire,
+        report_date=utcnow().date(),
+    )
+
+
+def readiness_of(discovery_id: int) -> list[copilot.AreaReadiness]:
+    """The key questions per design area for the discovery's current answers (empty when no
+    ruleset is active: nothing to be ready for)."""
+    ev = _evaluate(discovery_id)
+    if ev.version_id is None:
+        return []
+    return copilot.readiness(_brief(ev)["readiness"], ev.questionnaire)
+
+
+def why_not_now(discovery_id: int, product: Any) -> copilot.WhyNot:
+    """Explain "why not <product>?" against the discovery's current answers and the active ruleset."""
+    ev = _evaluate(discovery_id)
+    ruleset = ev.result.get("ruleset") or {}
+    if ruleset.get("version") is None:
+        raise NotFound(ev.problems[0] if ev.problems else "There is no active ruleset.")
+    return copilot.why_not(
+        ev.questionnaire,
+        ev.answers,
+        product,
+        ev.catalogue,
+        str(ruleset["name"]),
+        int(ruleset["version"]),
+        discovery_id,
+    )
+
+
+def why_not_in_snapshot(snapshot_id: int, product: Any) -> copilot.WhyNot:
+    """Explain "why not <product>?" against a readout's stored answers and its ruleset version."""
+    snapshot = get_snapshot(snapshot_id)
+    compiled = _compiled(snapshot.ruleset_version_id)
+    catalogue = copilot.Catalogue.of(compiled) if compiled is not None else copilot.Catalogue()
+    return copilot.why_not(
+        _questionnaire(snapshot),
+        dict(snapshot.answers),
+        product,
+        catalogue,
+        snapshot.ruleset_name,
+        snapshot.ruleset_version,
+        snapshot.discovery_id,
+        snapshot_id=snapshot.id,
+    )
+
+
+def snapshot_why_not_choices(snapshot: ReportSnapshot) -> list[copilot.Named]:
+    """Catalogue products the readout does not recommend (its "Why not …?" choices)."""
+    compiled = _compiled(snapshot.ruleset_version_id)
+    if compiled is None:
+        return []
+    return copilot.Catalogue.of(compiled).not_recommended(snapshot.result)
 
 
 def risk_groups(result: Mapping[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -123,27 +233,9 @@ def error_messages(result: Mapping[str, Any]) -> list[str]:
 
 
 def ask_next(q: Any, result: Mapping[str, Any]) -> list[AskNext]:
-    """The result's open questions with the section each one is asked in."""
-    section_of: dict[str, tuple[str, str]] = {}
-    for section in q.sections:
-        for qid in section_question_ids(q, section.id):
-            section_of[qid] = (section.id, getattr(section, "title", "") or section.id)
-    items = []
-    for open_q in result.get("open_questions", []):
-        qid = str(open_q.get("id", ""))
-        question = q.questions.get(qid)
-        section_id, section_title = section_of.get(qid, (None, ""))
-        label = open_q.get("label") or (getattr(question, "label", "") if question else "") or qid
-        items.append(
-            AskNext(
-                question_id=qid,
-                label=str(label),
-                section_id=section_id,
-                section_title=section_title,
-                hint=_change_hint(open_q.get("could_change")),
-            )
-        )
-    return items
+    """Every open question of the result with the section it is asked in (no names: the
+    panel's own list, with product names, comes from copilot.ask_next)."""
+    return copilot.ask_next(q, result, limit=None)
 
 
 # ---------------------------------------------------------------------------- snapshots
@@ -334,13 +426,21 @@ def _company(answers: Mapping[str, Any], discovery: Discovery) -> str:
     return company if isinstance(company, str) and company.strip() else discovery.account.name
 
 
-def _design(ruleset_version_id: int | None) -> dict[str, Any] | None:
-    """The solution design data published with a ruleset version (None: the shipped file,
-    for versions published before rulesets carried it)."""
+def _compiled(ruleset_version_id: int | None) -> Any:
+    """A published ruleset version compiled (cached per process), None when unknown."""
     row = db.session.get(RulesetVersion, ruleset_version_id) if ruleset_version_id else None
     if row is None or row.version is None:
         return None
-    data = rulesets.compiled_version(row).ruleset.data
+    return rulesets.compiled_version(row)
+
+
+def _design(ruleset_version_id: int | None) -> dict[str, Any] | None:
+    """The solution design data published with a ruleset version (None: the shipped file,
+    for versions published before rulesets carried it)."""
+    compiled = _compiled(ruleset_version_id)
+    if compiled is None:
+        return None
+    data = compiled.ruleset.data
     design = data.get("solution_design") if isinstance(data, Mapping) else None
     return dict(design) if isinstance(design, Mapping) else None
 
@@ -380,19 +480,6 @@ def _ruleset_version_id(name: str, version: int) -> int | None:
 def _empty_result(ruleset_name: str) -> dict[str, Any]:
     keys = ("products", "bundles", "risks", "exclusions", "derived", "open_questions", "trace")
     return {"ruleset": {"name": ruleset_name, "version": None}, **{k: [] for k in keys}}
-
-
-def _change_hint(change: Any) -> str:
-    if not isinstance(change, Mapping):
-        return ""
-    products = len(set(change.get("add_products", [])) | set(change.get("remove_products", [])))
-    risks = len(set(change.get("add_risks", [])) | set(change.get("remove_risks", [])))
-    parts = [
-        f"{n} {word}{'' if n == 1 else 's'}"
-        for n, word in ((products, "product"), (risks, "risk"))
-        if n
-    ]
-    return f"could change {' and '.join(parts)}" if parts else ""
 
 
 def _json(data: Any) -> Any:

@@ -24,7 +24,7 @@ from flask_login import current_user
 from recommender.readout.errors import RenderError
 from recommender.readout.render import render_html, render_markdown
 from recommender.readout.render.fmt import month_label
-from recommender.services import compare, readout_pdf, reports, sharing
+from recommender.services import compare, copilot, readout_pdf, reports, sharing
 from recommender.web.security import roles_required
 
 bp = Blueprint("reports", __name__)
@@ -33,6 +33,8 @@ ROLES = ("sa", "author", "admin")
 #: Who may create and revoke customer links (authors read readouts, they do not share them).
 SHARE_ROLES = ("sa", "admin")
 NEW_LINK_KEY = "new_share_link"
+#: The X-Requested-With value static/js/panel.js sends for a fragment.
+FRAGMENT_HEADER = "fragment"
 #: The framed readout document runs no scripts and loads nothing: a tight policy.
 DOCUMENT_CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -68,30 +70,62 @@ def discovery_url(discovery_id: int) -> str:
     return url_for("workspace.discovery", discovery_id=discovery_id)
 
 
-def question_url(discovery_id: int, item: reports.AskNext) -> str:
-    """Where the workspace asks an "ask next" question (its section, scrolled to it)."""
-    if item.section_id is None:
+def question_url(discovery_id: int, item: Any, section_id: str | None = None) -> str:
+    """Where the workspace asks a question (its section, scrolled to it): `item` is an
+    "ask next" item or a key question (with `section_id`), or a question id with
+    `section_id` given."""
+    if isinstance(item, str):
+        question_id = item
+    else:
+        question_id = getattr(item, "question_id", None) or item.id
+        section_id = item.section_id
+    if section_id is None:
         return discovery_url(discovery_id)
     return url_for(
         "workspace.section",
         discovery_id=discovery_id,
-        section_id=item.section_id,
-        _anchor=f"q-{item.question_id}",
+        section_id=section_id,
+        _anchor=f"q-{question_id}",
     )
 
 
 @bp.get("/discoveries/<int:discovery_id>/recommendation")
 @roles_required(*ROLES)
 def panel(discovery_id: int) -> Any:
-    """The live recommendation panel: an HTML fragment for the workspace's aside."""
-    return render_template("reports/_panel.html", panel=reports.panel(discovery_id))
+    """The live recommendation panel: an HTML fragment for the workspace's aside. The
+    parameters `prev_products`, `prev_risks` and `changed` (sent by static/js/panel.js) say
+    what the panel showed before the last answer; `PANEL_COPILOT = False` turns the
+    co-pilot's extra analysis off."""
+    return render_template(
+        "reports/_panel.html",
+        panel=reports.panel(
+            discovery_id,
+            request.args,
+            copilot_on=bool(current_app.config.get("PANEL_COPILOT", True)),
+        ),
+    )
 
 
 @bp.post("/discoveries/<int:discovery_id>/reports")
 @roles_required(*ROLES)
 def create(discovery_id: int) -> Any:
+    """Create a readout; while key questions are unanswered, first the confirmation page
+    that lists them (its "Create anyway" posts again with confirm=1)."""
+    if request.form.get("confirm") != "1" and any(
+        not area.done for area in reports.readiness_of(discovery_id)
+    ):
+        return redirect(url_for("reports.confirm_create", discovery_id=discovery_id), code=303)
     snapshot = reports.create_snapshot(discovery_id, current_user)
     return redirect(url_for("reports.show", snapshot_id=snapshot.id), code=303)
+
+
+@bp.get("/discoveries/<int:discovery_id>/reports/new")
+@roles_required(*ROLES)
+def confirm_create(discovery_id: int) -> Any:
+    """The key questions still unanswered, by area, before a readout is created."""
+    index = reports.report_index(discovery_id)
+    areas = copilot.unanswered(reports.readiness_of(discovery_id))
+    return render_template("reports/confirm_create.html", discovery=index.discovery, areas=areas)
 
 
 @bp.get("/discoveries/<int:discovery_id>/reports")
@@ -122,6 +156,7 @@ def show(snapshot_id: int) -> Any:
         expiry_days=sharing.EXPIRY_DAYS,
         default_days=sharing.DEFAULT_EXPIRY_DAYS,
         can_share=current_user.has_role(*SHARE_ROLES),
+        why_not_choices=reports.snapshot_why_not_choices(page.snapshot),
     )
 
 
@@ -177,6 +212,44 @@ def json_download(snapshot_id: int) -> Any:
     return _download(
         body + "\n", "application/json; charset=utf-8", _filename(page, "readout", "json")
     )
+
+
+# ---------------------------------------------------------------------------- why not
+
+
+@bp.get("/discoveries/<int:discovery_id>/why-not")
+@roles_required(*ROLES)
+def why_not(discovery_id: int) -> Any:
+    """Explain "why not <product>?" against the current answers: a panel fragment when
+    fetched by static/js/panel.js, a page of its own otherwise."""
+    return _why_not(reports.why_not_now(discovery_id, request.args.get("product")))
+
+
+@bp.get("/discoveries/<int:discovery_id>/why-not.json")
+@roles_required(*ROLES)
+def why_not_json(discovery_id: int) -> Any:
+    explained = reports.why_not_now(discovery_id, request.args.get("product"))
+    return current_app.json.response(explained.explanation)
+
+
+@bp.get("/reports/<int:snapshot_id>/why-not")
+@roles_required(*ROLES)
+def snapshot_why_not(snapshot_id: int) -> Any:
+    """Explain "why not <product>?" against a readout's stored answers and ruleset version."""
+    return _why_not(reports.why_not_in_snapshot(snapshot_id, request.args.get("product")))
+
+
+@bp.get("/reports/<int:snapshot_id>/why-not.json")
+@roles_required(*ROLES)
+def snapshot_why_not_json(snapshot_id: int) -> Any:
+    explained = reports.why_not_in_snapshot(snapshot_id, request.args.get("product"))
+    return current_app.json.response(explained.explanation)
+
+
+def _why_not(explained: copilot.WhyNot) -> Any:
+    if request.headers.get("X-Requested-With") == FRAGMENT_HEADER:
+        return render_template("reports/_why_not.html", w=explained)
+    return render_template("reports/why_not.html", w=explained)
 
 
 # ---------------------------------------------------------------------------- sharing

@@ -113,7 +113,8 @@ def _unmarked(sa: FlaskClient, journey: dict[str, Any], text: str, section: str)
 
 @when("I create the readout")
 def _create(sa: FlaskClient, journey: dict[str, Any]) -> None:
-    resp = sa.post(f"/discoveries/{journey['discovery_id']}/reports")
+    # confirm=1: "Create anyway" past the list of unanswered key questions (copilot.feature)
+    resp = sa.post(f"/discoveries/{journey['discovery_id']}/reports", data={"confirm": "1"})
     assert resp.status_code == 303
     snapshot_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     journey["readouts"].append(snapshot_id)

@@ -95,8 +95,10 @@ RESULT: dict[str, Any] = {
                 "remove_products": [],
                 "add_risks": [],
                 "remove_risks": [],
+                "change_facts": [],
             },
             "score": 1,
+            "summary": "could change 1 product",
         },
         {
             "id": "dispute_rate_pct",
@@ -106,8 +108,10 @@ RESULT: dict[str, Any] = {
                 "remove_products": [],
                 "add_risks": ["high_dispute_rate"],
                 "remove_risks": [],
+                "change_facts": ["segment"],
             },
-            "score": 2,
+            "score": 3,
+            "summary": "could change 1 product, 1 risk and the customer segment",
         },
     ],
     "trace": [

@@ -32,7 +32,9 @@ def test_ask_next_knows_each_questions_section_and_what_it_could_change(
         ("dispute_rate_pct", "systems", "Systems"),
     ]
     assert items[0].hint == "could change 1 product"
-    assert items[1].hint == "could change 1 product and 1 risk"
+    assert items[1].hint == "could change 1 product, 1 risk and the customer segment"
+    # No catalogue given: products by id (the panel passes the ruleset's names)
+    assert (items[1].adds, items[1].removes) == ("radar fraud teams", "")
 
 
 def test_error_messages_name_the_rule(result: dict[str, Any]) -> None:
@@ -65,9 +67,9 @@ def test_panel_fragment_escapes_and_links_questions(
         < html.index('data-severity="low"')
     )
     assert "Tokenise with Checkout." in html
-    assert '<details class="rec-exclusions">' in html  # collapsed
+    assert '<details class="rec-fold rec-exclusions" data-remember="exclusions">' in html
     assert 'href="/discoveries/5/sections/systems#q-erp"' in html
-    assert "could change 1 product and 1 risk" in html
+    assert "could change 1 product, 1 risk and the customer segment" in html
     assert 'action="/discoveries/5/reports"' in html
     assert "Readouts (2)" in html
     assert "Create readout" in html
