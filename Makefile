@@ -42,6 +42,7 @@ test: venv browser system-deps
 lint: venv
 	$(BIN)/ruff check recommender tests bench
 	$(BIN)/mypy
+	$(PY) scripts/audit_deps.py
 
 ## Benchmarks (not tests): figures are recorded in docs/performance.md.
 bench: venv system-deps
