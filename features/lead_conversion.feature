@@ -21,3 +21,20 @@ Feature: SA converts a self-serve lead into a discovery
     When I convert the lead into the existing account "Acme Cloud Inc"
     Then a discovery for "Acme Cloud Inc" exists and is linked to the lead
     And the discovery has the prospect's answers prefilled
+
+  Scenario: Converting into a new account whose name is taken changes nothing
+    Given an account "Acme Cloud" exists
+    When I open the lead
+    Then the form offers the existing account "Acme Cloud"
+    When I try to convert the lead into a new account "ACME Cloud"
+    Then I am told an account named "Acme Cloud" already exists
+    And the form offers the existing account "Acme Cloud"
+    And the lead is still open
+    When I convert the lead into the existing account "Acme Cloud"
+    Then a discovery for "Acme Cloud" exists and is linked to the lead
+
+  Scenario: Converting a lead twice does not start a second discovery
+    When I convert the lead into a new account "Acme Cloud"
+    And I try to convert the lead into a new account "Acme Cloud 2"
+    Then I am told the lead already has its discovery, with a link to it
+    And a discovery for "Acme Cloud" exists and is linked to the lead

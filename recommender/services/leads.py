@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from recommender.errors import Conflict, InvalidInput, NotFound
 from recommender.extensions import db
@@ -60,6 +60,22 @@ class LinkExpired(NotFound):
     """A resume link that was valid but is older than TOKEN_TTL."""
 
     status = 410
+
+
+class AccountExists(InvalidInput):
+    """A new account was asked for under a name an account already has (`account_id`)."""
+
+    def __init__(self, message: str, account_id: int) -> None:
+        super().__init__(message, {"account_name": message})
+        self.account_id = account_id
+
+
+class AlreadyConverted(Conflict):
+    """The lead already has a discovery (`discovery_id`): open it instead of a second one."""
+
+    def __init__(self, message: str, discovery_id: int) -> None:
+        super().__init__(message)
+        self.discovery_id = discovery_id
 
 
 # ---------------------------------------------------------------------------- read models
@@ -134,6 +150,8 @@ class LeadDetail:
     answers: list[AnswerLine]
     risks: list[dict[str, Any]]
     total_steps: int
+    #: The account named like the lead's company (case-insensitive), offered for conversion.
+    matching_account: Account | None = None
 
 
 @dataclass(frozen=True)
@@ -452,7 +470,45 @@ def lead_detail(lead_id: int) -> LeadDetail:
         if qid in answers
     ]
     risks = list((lead.result or {}).get("risks", []))
-    return LeadDetail(view=_view(lead), answers=lines, risks=risks, total_steps=len(q.sections))
+    return LeadDetail(
+        view=_view(lead),
+        answers=lines,
+        risks=risks,
+        total_steps=len(q.sections),
+        matching_account=account_named(lead.company or ""),
+    )
+
+
+def account_named(name: str) -> Account | None:
+    """The account whose name is `name`, ignoring case and extra spaces (names are unique so)."""
+    from recommender.services.accounts import normalise_name
+
+    name = normalise_name(name)
+    if not name:
+        return None
+    return db.session.scalar(
+        select(Account).where(func.lower(Account.name) == name.lower()).limit(1)
+    )
+
+
+def conversion_title(lead_id: int) -> str:
+    return f"From self-serve lead #{lead_id}"
+
+
+def discovery_from_lead(lead_id: int, account_id: int) -> Discovery | None:
+    """The account's discovery started from this lead: linked to it, or left by an earlier
+    conversion that failed before linking (it carries the conversion's title)."""
+    title = conversion_title(lead_id)
+    return db.session.scalar(
+        select(Discovery)
+        .where(
+            Discovery.account_id == account_id,
+            (Discovery.lead_id == lead_id)
+            | (Discovery.lead_id.is_(None) & (Discovery.title == title)),
+        )
+        .order_by(Discovery.id)
+        .limit(1)
+    )
 
 
 def convert_lead(
@@ -464,49 +520,93 @@ def convert_lead(
     """Turn a lead into a discovery for an existing account (`account_id`) or a new one
     (`account_name`), prefilling every answer the SA questionnaire shares with the lead.
 
-    The lead is claimed first (status -> converted) so two SAs cannot both convert it;
-    if anything fails afterwards the claim is released.
+    Refused before anything changes when the new name is taken (`AccountExists`, naming the
+    account to convert into instead) or when the lead already has a discovery, or the account
+    one from this lead (`AlreadyConverted`). The lead is claimed first (status -> converted)
+    so two SAs cannot both convert it; if anything fails afterwards the claim is released and
+    what this conversion created (account, discovery) is removed, so a failed conversion
+    leaves everything as it was.
     """
     from recommender.services import accounts, discoveries
 
     lead = get_lead(lead_id)
+    lead_id = lead.id
+    if lead.status == "converted" and lead.discovery_id is not None:
+        raise AlreadyConverted(
+            f"This lead was already converted into discovery #{lead.discovery_id}.",
+            lead.discovery_id,
+        )
     if account_id is None and not (account_name or "").strip():
         message = "Choose an existing account or enter a name for a new one."
         raise InvalidInput(message, {"account": message})
     if account_id is not None:
-        accounts.get_account(account_id)
+        account = accounts.get_account(account_id)
+        earlier = discovery_from_lead(lead_id, account.id)
+        if earlier is not None:
+            raise AlreadyConverted(
+                f"{account.name} already has discovery #{earlier.id} from this lead;"
+                " open it instead of starting a second one.",
+                earlier.id,
+            )
+    else:
+        taken = account_named(account_name or "")
+        if taken is not None:
+            raise AccountExists(
+                f"An account named '{taken.name}' already exists. It is chosen below under"
+                " Existing account: convert into it, or enter another name.",
+                taken.id,
+            )
     previous = lead.status
     with db.transaction() as session:
         claimed = _rowcount(
             session.execute(
                 update(Lead)
-                .where(Lead.id == lead.id, Lead.status.in_(("draft", "submitted")))
+                .where(Lead.id == lead_id, Lead.status.in_(("draft", "submitted")))
                 .values(status="converted", updated_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
         )
     if claimed != 1:
         raise Conflict("This lead was already converted into a discovery.")
+    created_account: int | None = None
+    created_discovery: int | None = None
     try:
         if account_id is None:
-            account: Account = accounts.create_account(account_name or "", user)
+            account = accounts.create_account(account_name or "", user)
+            created_account = account.id
         else:
             account = accounts.get_account(account_id)
-        title = f"From self-serve lead #{lead.id}"
-        discovery = discoveries.start_discovery(account.id, user, title)
+        discovery = discoveries.start_discovery(account.id, user, conversion_title(lead_id))
+        created_discovery = discovery.id
         copied, skipped = _prefill(discovery, lead, user)
     except BaseException:
-        with db.transaction() as session:
-            session.execute(
-                update(Lead)
-                .where(Lead.id == lead.id)
-                .values(status=previous)
-                .execution_options(synchronize_session=False)
-            )
+        _undo_conversion(lead_id, previous, created_account, created_discovery)
         raise
     db.session.refresh(lead)
     db.session.refresh(discovery)
     return Conversion(discovery=discovery, copied=copied, skipped=skipped)
+
+
+def _undo_conversion(
+    lead_id: int, previous: str, account_id: int | None, discovery_id: int | None
+) -> None:
+    """Release the claim and remove what a failed conversion created. Only plain ids are
+    used here: reading an attribute of an expired object would reload the claimed status
+    into the session, and the page would show "converted" although nothing was."""
+    db.session.rollback()
+    with db.transaction() as session:
+        session.execute(
+            update(Lead)
+            .where(Lead.id == lead_id)
+            .values(status=previous, discovery_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        if discovery_id is not None:
+            session.execute(delete(Answer).where(Answer.discovery_id == discovery_id))
+            session.execute(delete(Discovery).where(Discovery.id == discovery_id))
+        if account_id is not None:
+            session.execute(delete(Account).where(Account.id == account_id))
+    db.session.expire_all()
 
 
 def _prefill(discovery: Discovery, lead: Lead, user: User) -> tuple[list[str], dict[str, str]]:
@@ -567,8 +667,12 @@ def _prefill(discovery: Discovery, lead: Lead, user: User) -> tuple[list[str], d
     return copied, skipped
 
 
-def account_choices(limit: int = 500) -> list[Account]:
-    return list(db.session.scalars(select(Account).order_by(func.lower(Account.name)).limit(limit)))
+def account_choices(limit: int = 500, include: Account | None = None) -> list[Account]:
+    """Accounts to convert into, by name; `include` (the preselected one) is always there."""
+    rows = list(db.session.scalars(select(Account).order_by(func.lower(Account.name)).limit(limit)))
+    if include is not None and all(a.id != include.id for a in rows):
+        rows.append(include)
+    return rows
 
 
 # ---------------------------------------------------------------------------- funnel
@@ -604,6 +708,8 @@ __all__ = [
     "FORM_ID",
     "RULESET",
     "TOKEN_TTL",
+    "AccountExists",
+    "AlreadyConverted",
     "Conversion",
     "FunnelStage",
     "LeadDetail",
@@ -611,6 +717,7 @@ __all__ = [
     "LinkExpired",
     "StepOutcome",
     "StepState",
+    "account_named",
     "convert_lead",
     "funnel",
     "hash_token",

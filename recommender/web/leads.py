@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -56,6 +57,14 @@ def convert(lead_id: int) -> Any:
         conversion = leads.convert_lead(
             lead_id, current_user, account_id=account_id, account_name=name
         )
+    except leads.AccountExists as exc:
+        # Offer the account that has the name: the form comes back with it chosen.
+        chosen = {**request.form, "target": "existing", "account_id": str(exc.account_id)}
+        return _render_detail(lead_id, error=exc.message, status=400, form=chosen)
+    except leads.AlreadyConverted as exc:
+        return _render_detail(
+            lead_id, error=exc.message, status=409, existing_discovery=exc.discovery_id
+        )
     except InvalidInput as exc:
         return _render_detail(lead_id, error=exc.message, status=400)
     skipped = ", ".join(f"{qid} ({why})" for qid, why in conversion.skipped.items())
@@ -69,14 +78,32 @@ def convert(lead_id: int) -> Any:
     return redirect(url_for("leads.detail", lead_id=lead_id))
 
 
-def _render_detail(lead_id: int, error: str | None, status: int) -> Any:
+def _render_detail(
+    lead_id: int,
+    error: str | None,
+    status: int,
+    form: Mapping[str, str] | None = None,
+    existing_discovery: int | None = None,
+) -> Any:
+    """The lead page; the conversion form shows what was posted (`form`), or on a first
+    visit the account named like the lead's company, when there is one."""
     detail = leads.lead_detail(lead_id)
+    if form is None and request.method == "POST":
+        form = request.form
+    if form is None:
+        match = detail.matching_account
+        form = (
+            {"target": "existing", "account_id": str(match.id)}
+            if match is not None
+            else {"target": "new"}
+        )
     return render_template(
         "leads/detail.html",
         detail=detail,
         lead=detail.view.lead,
-        accounts=leads.account_choices(),
+        accounts=leads.account_choices(include=detail.matching_account),
         error=error,
-        form=request.form if request.method == "POST" else {},
+        form=form,
+        existing_discovery=existing_discovery,
         has_workspace="workspace.discovery" in current_app.view_functions,
     ), status

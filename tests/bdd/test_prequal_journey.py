@@ -312,3 +312,49 @@ def marked_converted(loaded: Flask, sa: FlaskClient) -> None:
     assert lead.status == "converted"
     html = sa.get("/leads?status=converted").get_data(as_text=True)
     assert "Acme Cloud" in html
+
+
+@when("I open the lead")
+def open_lead(sa: FlaskClient, loaded: Flask, page: dict[str, Any]) -> None:
+    page["resp"] = sa.get(f"/leads/{_only_lead(loaded).id}")
+    assert page["resp"].status_code == 200
+
+
+@then(parsers.parse('the form offers the existing account "{name}"'))
+def offers_existing(page: dict[str, Any], name: str) -> None:
+    html = page["resp"].get_data(as_text=True)
+    assert re.search(r'id="target-existing" name="target" value="existing"\s+checked', html)
+    assert re.search(rf'<option value="\d+"\s+selected>{re.escape(name)}</option>', html)
+
+
+@when(parsers.parse('I try to convert the lead into a new account "{name}"'))
+def try_convert_new(sa: FlaskClient, loaded: Flask, page: dict[str, Any], name: str) -> None:
+    lead = _only_lead(loaded)
+    page["resp"] = sa.post(
+        f"/leads/{lead.id}/convert", data={"target": "new", "account_name": name}
+    )
+
+
+@then(parsers.parse('I am told an account named "{name}" already exists'))
+def told_exists(page: dict[str, Any], name: str) -> None:
+    assert page["resp"].status_code == 400
+    assert f"An account named &#39;{name}&#39; already exists" in page["resp"].get_data(
+        as_text=True
+    )
+
+
+@then("the lead is still open")
+def still_open(loaded: Flask, page: dict[str, Any]) -> None:
+    lead = _only_lead(loaded)
+    assert (lead.status, lead.discovery_id) == ("submitted", None)
+    html = page["resp"].get_data(as_text=True)
+    assert '<span class="badge">submitted</span>' in html and "Converted into" not in html
+
+
+@then("I am told the lead already has its discovery, with a link to it")
+def told_converted(loaded: Flask, page: dict[str, Any]) -> None:
+    lead = _only_lead(loaded)
+    html = page["resp"].get_data(as_text=True)
+    assert page["resp"].status_code == 409
+    assert f"already converted into discovery #{lead.discovery_id}" in html
+    assert f'href="/discoveries/{lead.discovery_id}"' in html

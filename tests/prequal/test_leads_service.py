@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from recommender.errors import Conflict, InvalidInput, NotFound
 from recommender.extensions import db
@@ -133,6 +133,92 @@ def test_failed_conversion_releases_the_lead(
         lead = db.session.get(Lead, submitted_lead.id)
         assert lead is not None and lead.status == "submitted" and lead.discovery_id is None
         assert db.session.scalar(select(Discovery.id)) is None
+
+
+def test_a_taken_account_name_leaves_the_lead_as_it_was_and_names_the_account(
+    loaded: Flask, submitted_lead: Any, sa_discovery_form: Any, make_user: Callable[..., Any]
+) -> None:
+    """The lead seen in the same session (what the page renders after the failed POST) is
+    not "converted"; the error names the account to convert into instead."""
+    from recommender.models import Account
+    from recommender.services import accounts
+
+    user = make_user("sa")
+    with loaded.app_context():
+        sa = db.session.get(User, user.id)
+        taken = accounts.create_account("Acme Cloud", sa)
+        with pytest.raises(InvalidInput) as info:
+            leads.convert_lead(submitted_lead.id, sa, account_name="  acme   CLOUD ")
+        lead = leads.get_lead(submitted_lead.id)
+        assert (lead.status, lead.discovery_id) == ("submitted", None)
+        assert leads.lead_detail(submitted_lead.id).view.lead.status == "submitted"
+        assert isinstance(info.value, leads.AccountExists)
+        assert info.value.account_id == taken.id and "Acme Cloud" in info.value.message
+        assert leads.lead_detail(submitted_lead.id).matching_account == taken  # offered
+        assert db.session.scalar(select(Discovery.id)) is None
+        assert list(db.session.scalars(select(Account.name))) == ["Acme Cloud"]
+
+
+def test_a_failure_after_the_claim_releases_it_and_removes_what_it_created(
+    loaded: Flask,
+    submitted_lead: Any,
+    sa_discovery_form: Any,
+    make_user: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from recommender.models import Account
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(leads, "_prefill", broken)
+    user = make_user("sa")
+    with loaded.app_context():
+        sa = db.session.get(User, user.id)
+        with pytest.raises(RuntimeError):
+            leads.convert_lead(submitted_lead.id, sa, account_name="Fresh Co")
+        lead = leads.get_lead(submitted_lead.id)
+        assert (lead.status, lead.discovery_id) == ("submitted", None)
+        assert db.session.scalar(select(Discovery.id)) is None
+        assert db.session.scalar(select(Account.id)) is None
+    monkeypatch.undo()
+    with loaded.app_context():  # and it can be converted afterwards
+        sa = db.session.get(User, user.id)
+        conversion = leads.convert_lead(submitted_lead.id, sa, account_name="Fresh Co")
+        assert leads.get_lead(submitted_lead.id).discovery_id == conversion.discovery.id
+
+
+def test_an_account_with_a_discovery_from_this_lead_is_not_given_a_second_one(
+    loaded: Flask, submitted_lead: Any, sa_discovery_form: Any, make_user: Callable[..., Any]
+) -> None:
+    """A discovery an earlier, interrupted conversion left in the account (it carries the
+    conversion's title but no link) is named instead of starting a second one; once the lead
+    is converted, converting again names its discovery."""
+    from recommender.services import accounts, discoveries
+
+    user = make_user("sa")
+    with loaded.app_context():
+        sa = db.session.get(User, user.id)
+        account = accounts.create_account("Acme Holdings", sa)
+        other = accounts.create_account("Other Co", sa)
+        accounts_discovery = discoveries.start_discovery(account.id, sa, "Renewal")
+        left = discoveries.start_discovery(
+            account.id, sa, leads.conversion_title(submitted_lead.id)
+        )
+        with pytest.raises(leads.AlreadyConverted) as info:
+            leads.convert_lead(submitted_lead.id, sa, account_id=account.id)
+        assert info.value.discovery_id == left.id != accounts_discovery.id
+        assert f"#{left.id}" in info.value.message and "Acme Holdings" in info.value.message
+        assert leads.get_lead(submitted_lead.id).status == "submitted"
+
+        conversion = leads.convert_lead(submitted_lead.id, sa, account_id=other.id)
+        with pytest.raises(leads.AlreadyConverted) as again:
+            leads.convert_lead(submitted_lead.id, sa, account_id=other.id)
+        assert again.value.discovery_id == conversion.discovery.id
+        count = db.session.scalar(
+            select(func.count(Discovery.id)).where(Discovery.account_id == other.id)
+        )
+        assert count == 1
 
 
 def test_converted_lead_cannot_be_changed_by_the_prospect(

@@ -408,3 +408,88 @@ def test_after_conversion_the_steps_lead_to_the_result(
     assert "has picked up your answers" in html and "Change my answers" not in html
     (lead,) = all_leads()
     assert lead.answers["industry"] == "software"
+
+
+def _badges(html: str) -> list[str]:
+    return re.findall(r'<span class="badge">([^<]*)</span>', html)
+
+
+def test_lead_page_offers_the_account_named_like_the_company(
+    client: FlaskClient,
+    journey: Callable[..., Any],
+    all_leads: Callable[[], list[Any]],
+    make_user: Callable[..., Any],
+    login: Callable[..., Any],
+    app: Flask,
+) -> None:
+    journey(client)  # company "Acme Cloud"
+    (lead,) = all_leads()
+    sa = app.test_client()
+    login(make_user("sa"), the_client=sa)
+    sa.post("/accounts", data={"name": "Zeta Co"})
+    html = sa.get(f"/leads/{lead.id}").get_data(as_text=True)
+    assert re.search(r'id="target-new" name="target" value="new"\s+checked', html)
+    sa.post("/accounts", data={"name": "ACME cloud"})
+    html = sa.get(f"/leads/{lead.id}").get_data(as_text=True)
+    assert re.search(r'id="target-existing" name="target" value="existing"\s+checked', html)
+    assert re.search(r'<option value="\d+"\s+selected>ACME cloud</option>', html)
+    assert "“ACME cloud” already exists" in html
+
+
+def test_converting_into_a_taken_name_changes_nothing_and_offers_that_account(
+    client: FlaskClient,
+    journey: Callable[..., Any],
+    all_leads: Callable[[], list[Any]],
+    make_user: Callable[..., Any],
+    login: Callable[..., Any],
+    app: Flask,
+) -> None:
+    """The page after the failed POST shows the lead as it was (no "converted" badge, the form
+    still there) with the account that has the name chosen; converting into it works."""
+    journey(client)
+    (lead,) = all_leads()
+    sa = app.test_client()
+    login(make_user("sa"), the_client=sa)
+    sa.post("/accounts", data={"name": "Acme Cloud"})
+    resp = sa.post(
+        f"/leads/{lead.id}/convert", data={"target": "new", "account_name": "acme cloud"}
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert _badges(html) == ["submitted"]
+    assert "An account named &#39;Acme Cloud&#39; already exists" in html
+    assert "Converted into discovery" not in html
+    assert re.search(r'id="target-existing" name="target" value="existing"\s+checked', html)
+    match = re.search(r'<option value="(\d+)"\s+selected>Acme Cloud</option>', html)
+    assert match
+    (lead,) = all_leads()
+    assert (lead.status, lead.discovery_id) == ("submitted", None)
+    resp = sa.post(
+        f"/leads/{lead.id}/convert", data={"target": "existing", "account_id": match.group(1)}
+    )
+    assert resp.status_code == 302
+    (lead,) = all_leads()
+    assert lead.status == "converted" and lead.discovery_id is not None
+
+
+def test_converting_again_names_the_discovery_and_links_to_it(
+    client: FlaskClient,
+    journey: Callable[..., Any],
+    all_leads: Callable[[], list[Any]],
+    make_user: Callable[..., Any],
+    login: Callable[..., Any],
+    app: Flask,
+) -> None:
+    """A second POST (another tab, a double click) does not start a second discovery."""
+    journey(client)
+    (lead,) = all_leads()
+    sa = app.test_client()
+    login(make_user("sa"), the_client=sa)
+    assert sa.post(f"/leads/{lead.id}/convert", data={"account_name": "Acme"}).status_code == 302
+    (lead,) = all_leads()
+    resp = sa.post(f"/leads/{lead.id}/convert", data={"account_name": "Acme Two"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert f"already converted into discovery #{lead.discovery_id}" in html
+    assert f'href="/discoveries/{lead.discovery_id}"' in html
+    assert "Acme Two" not in sa.get("/accounts").get_data(as_text=True)
