@@ -152,6 +152,39 @@ def test_evaluate3_agrees_with_evaluate_when_unknown_is_empty_and_bounds_it() ->
                 assert evaluate(node, filled) is r
 
 
+def test_evaluate3_maybe_absent_is_known_only_when_both_ways_agree() -> None:
+    """An id in `maybe_absent` keeps its value or loses it: a definite answer holds both
+    ways, and None means the two ways differ for some atom (here: for the whole condition
+    when it reads only that id once)."""
+    node = parse("(a == 1 or b) and not (c contains DE and a != 2)")
+    values: dict[str, list[Any]] = {
+        "a": [None, 1, 2],
+        "b": [None, True, False],
+        "c": [None, [], ["DE"]],
+    }
+    for combo in itertools.product(*values.values()):
+        facts = {k: v for k, v in zip(values, combo, strict=True) if v is not None}
+        for absent in ({"a"}, {"c"}, {"a", "b"}):
+            r = evaluate3(node, facts, set(), None, absent)
+            for dropped in itertools.product((False, True), repeat=len(absent)):
+                gone = {name for name, d in zip(sorted(absent), dropped, strict=True) if d}
+                kept = {k: v for k, v in facts.items() if k not in gone}
+                if r is not None:
+                    assert evaluate(node, kept) is r, (facts, absent, gone)
+    assert evaluate3(parse("b"), {"b": True}, set(), None, {"b"}) is None
+    assert evaluate3(parse("b"), {"b": False}, set(), None, {"b"}) is False
+    assert evaluate3(parse("b"), {}, set(), None, {"b"}) is False
+    assert evaluate3(parse("unanswered(b)"), {"b": 1}, set(), None, {"b"}) is None
+    assert evaluate3(parse("a == 1"), {"a": 1}, {"a"}, None, {"a"}) is None  # unknown wins
+
+
+def test_a_null_value_is_unanswered() -> None:
+    for text in ("a == 1", "a != 1", "answered(a)", "unanswered(a)", "count(a) > 0", "a"):
+        node = parse(text)
+        assert evaluate(node, {"a": None}) is evaluate(node, {})
+        assert evaluate3(node, {"a": None}, set()) is evaluate3(node, {}, set())
+
+
 def test_referenced_fields_and_sets() -> None:
     node = parse("a == 1 and count(b) > 1 or answered(c) or d or e contains_any @eea or f in @x")
     assert referenced_fields(node) == {"a", "b", "c", "d", "e", "f"}
