@@ -122,8 +122,11 @@
   function apply(data) {
     renderPresence(Array.isArray(data.presence) ? data.presence : []);
     if (typeof data.revision !== "number") { return; }
-    since = data.revision;
-    if (!data.changed) { retryDeferred(null); return; }
+    if (!data.changed) {
+      since = data.revision;
+      retryDeferred(null);
+      return;
+    }
     var entries = Array.isArray(data.answers) ? data.answers : [];
     entries.forEach(function (a) { delete deferred[a.question_id]; });
     var applied = false;
@@ -132,6 +135,8 @@
     if (!applied) { applyVisibility(data.visible); }
     applyProgress(data.progress);
     applyNote(data.note);
+    // Only now: had anything above failed, the next poll asks for the same changes again.
+    since = data.revision;
     if (entries.length) {
       var detail = {};
       Object.keys(data).forEach(function (k) { detail[k] = data[k]; });
@@ -164,7 +169,14 @@
       deferred[qid] = a;
       return false;
     }
-    ws.applyRemote(qid, a.value, a.version, a.who, Array.isArray(visible) ? visible : undefined);
+    try {
+      ws.applyRemote(qid, a.value, a.version, a.who, Array.isArray(visible) ? visible : undefined);
+    } catch (err) {
+      // One field that cannot take the value must not hold up the others: say so there.
+      if (window.console) { window.console.error(err); }
+      notice(w, a);
+      return false;
+    }
     refreshHistory(qid);
     return true;
   }
