@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 
 from recommender.errors import Problem
-from recommender.suggest import did_you_mean
+from recommender.suggest import close_match, did_you_mean
 from recommender.yamlpos import Located
 
 PathT = tuple[Any, ...]
@@ -153,7 +153,8 @@ def describe(error: jsonschema.ValidationError, root: Any) -> list[tuple[PathT, 
         for key in instance:
             if key in allowed:
                 continue
-            hint = did_you_mean(key, allowed)
+            close = close_match(key, allowed)
+            hint = f" (did you mean `{close}`?)" if close else ""
             if not hint and allowed:
                 hint = f" (the keys allowed here: {', '.join(allowed)})"
             inside = f"{item}, `{field}`" if item and field else item or subject
@@ -181,7 +182,7 @@ def _message(validator: Any, value: Any, instance: Any, subject: str, field: str
         noun = (field or "value").rsplit(".", 1)[-1]
         return f"{noun} {_shown(instance)} {rule}"
     if validator == "enum":
-        choices = [str(v) for v in value]
+        choices = [v if isinstance(v, str) else _shown(v) for v in value]
         hint = did_you_mean(instance, choices) if isinstance(instance, str) else ""
         return f"{subject} must be one of {', '.join(choices)}; got {_shown(instance)}{hint}"
     if validator == "const":
@@ -217,14 +218,39 @@ def _message(validator: Any, value: Any, instance: Any, subject: str, field: str
     return f"{subject} has a value that is not allowed here ({_shown(instance)})"
 
 
+def described(
+    errors: Iterable[jsonschema.ValidationError], root: Any
+) -> list[tuple[PathT, str, bool]]:
+    """Every error as (path, message, at_key), in words. A misspelt key is reported once: as
+    an unknown key with its did-you-mean, not also as the required key it was meant to be."""
+    errors = list(errors)
+    meant: set[tuple[PathT, str]] = set()
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = list(error.schema.get("properties", {}))
+            for key in error.instance:
+                close = close_match(key, allowed) if key not in allowed else None
+                if close is not None:
+                    meant.add((tuple(error.absolute_path), close))
+    out: list[tuple[PathT, str, bool]] = []
+    for error in errors:
+        if error.validator == "required" and isinstance(error.instance, dict):
+            path = tuple(error.absolute_path)
+            missing = [k for k in error.validator_value if k not in error.instance]
+            if missing and all((path, k) in meant for k in missing):
+                continue
+        for found in describe(error, root):
+            if found not in out:
+                out.append(found)
+    return out
+
+
 def schema_problems(
     located: Located, errors: Iterable[jsonschema.ValidationError]
 ) -> list[Problem]:
     """Every error as a located Problem, in words (one per unknown key), without repeats."""
-    out: list[Problem] = []
-    for error in errors:
-        for path, message, at_key in describe(error, located.data):
-            problem = located.problem(path, message, at_key=at_key)
-            if problem not in out:
-                out.append(problem)
-    return sorted(out)
+    found = {
+        located.problem(path, message, at_key=at_key)
+        for path, message, at_key in described(errors, located.data)
+    }
+    return sorted(found)

@@ -117,6 +117,14 @@ class _Source:
         return None
 
 
+_DASH = "put a space after '-' (a list item is written '- key: value')"
+
+
+def _dash_without_space(ln: _Line) -> bool:
+    c = ln.content
+    return len(c) > 1 and c[0] == "-" and c[1] not in " -"
+
+
 def _open_bracket(src: _Source, line: int, col: int) -> tuple[int, int, str] | None:
     """The innermost '[' or '{' still open at (line, col), as (line, col, bracket)."""
     stack: list[tuple[int, int, str]] = []
@@ -164,6 +172,8 @@ def _indentation(src: _Source, line: int, col: int) -> tuple[int, int, str] | No
     if above is None or not here.content:
         return None
     start = (line, here.indent + 1)
+    if _dash_without_space(here):
+        return (*start, _DASH)
     if here.indent > above.indent:
         where = _columns(src, line, here.is_item, nearest=True)
         return (
@@ -208,12 +218,8 @@ def _mapping_value(src: _Source, line: int, col: int) -> tuple[int, int, str]:
     above = src.previous(line)
     if above is not None:
         c = above.content
-        if c.startswith("-") and not c.startswith("- ") and c != "-":
-            return (
-                above.number,
-                above.indent + 1,
-                "put a space after '-' (a list item is written '- key: value')",
-            )
+        if _dash_without_space(above):
+            return (above.number, above.indent + 1, _DASH)
         if above.key is None and not above.is_item and c[:1] not in _QUOTES + "[{|>":
             word, _, rest = c.partition(" ")
             fix = f"{word}: {rest}" if rest else f"{word}: ..."

@@ -223,8 +223,12 @@ class _Checker:
             return list(values.items)
         if values.name not in self.sets:
             close = close_match(values.name, self.sets)
-            hint = f", did you mean '@{close}'?" if close else ""
-            self.report(values, f"unknown value set '@{values.name}'{hint}{self.sets_hint}")
+            if self.sets_hint:
+                hint = f" (did you mean '@{close}'?)" if close else ""
+                hint += f": {self.sets_hint}"
+            else:
+                hint = f", did you mean '@{close}'?" if close else ""
+            self.report(values, f"unknown value set '@{values.name}'{hint}")
             return []
         return [Literal(v, line=values.line, col=values.col) for v in self.sets[values.name]]
 

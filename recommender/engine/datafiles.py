@@ -21,7 +21,7 @@ from recommender.engine.model import checksum
 from recommender.errors import Problem
 from recommender.questionnaire.countries import is_country
 from recommender.questionnaire.currencies import is_currency
-from recommender.schemawords import describe
+from recommender.schemawords import described
 from recommender.suggest import did_you_mean
 from recommender.yamlpos import Located, YamlError, load_yaml
 
@@ -63,11 +63,7 @@ def _schema_errors(kind: str, text: str, data: Any) -> list[tuple[tuple[Any, ...
     found = _SCHEMA_CACHE.get(key)
     if found is None:
         validator = _validator(kind)
-        found = (
-            [d for e in validator.iter_errors(data) for d in describe(e, data)]
-            if validator is not None
-            else []
-        )
+        found = described(validator.iter_errors(data), data) if validator is not None else []
         if len(_SCHEMA_CACHE) > 64:
             _SCHEMA_CACHE.clear()
         _SCHEMA_CACHE[key] = found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -460,6 +460,7 @@ class _Builder:
             unknown = _UNKNOWN_TEMPLATE_NAME.match(message)
             if unknown is not None and known is not None:
                 message += did_you_mean(unknown.group(1), known)
+            message = template_words(message)
             vline, vcol = self.located.pos(where)
             self.problems.append(
                 Problem(self.located.path, vline + line - 1, vcol if line == 1 else 1, message)
@@ -543,9 +544,89 @@ class _Builder:
 
 
 _SETS_HINT = (
-    "; sets are declared under `sets:` at the top of the ruleset (e.g. `eea: [AT, BE, DE]`)"
+    "declare it under `sets:` at the top of the ruleset (e.g. `eea: [AT, BE, DE]`) or use one "
+    "of the sets there"
 )
 _UNKNOWN_TEMPLATE_NAME = re.compile(r"template names unknown answer '([^']+)'$")
+
+
+_TEMPLATE_TAGS = ("if", "elif", "else", "endif", "for", "endfor", "set")
+_TEMPLATE_WORDS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(r"unexpected end of template, expected 'end of print statement'"),
+        lambda m: "a '{{' is not closed: add '}}' after the name",
+    ),
+    (
+        re.compile(r"expected token 'end of print statement', got '([^']*)'"),
+        lambda m: (
+            f"'{m.group(1)}' cannot follow the name inside {{{{ }}}}: one name (with "
+            "'| filter' after it) goes between '{{' and '}}'"
+        ),
+    ),
+    (
+        re.compile(r"unexpected end of template, expected 'end of statement block'"),
+        lambda m: "a '{%' is not closed: add '%}'",
+    ),
+    (
+        re.compile(
+            r"Unexpected end of template\. Jinja was looking for the following tags: .*"
+            r"The innermost block that needs to be closed is '(\w+)'"
+        ),
+        lambda m: f"the '{{% {m.group(1)} %}}' is never closed: add '{{% end{m.group(1)} %}}'",
+    ),
+    (
+        re.compile(
+            r"Encountered unknown tag '(\w+)'\. Jinja was looking for the following tags: .*"
+            r"The innermost block that needs to be closed is '(\w+)'"
+        ),
+        lambda m: (
+            f"'{{% {m.group(1)} %}}' does not close the open '{{% {m.group(2)} %}}': write "
+            f"'{{% end{m.group(2)} %}}'"
+        ),
+    ),
+    (
+        re.compile(r"Encountered unknown tag '(\w+)'\.?"),
+        lambda m: (
+            f"unknown tag '{{% {m.group(1)} %}}'"
+            + (did_you_mean(m.group(1), _TEMPLATE_TAGS) or " (tags: if, elif, else, endif, set)")
+        ),
+    ),
+    (
+        re.compile(r"unexpected char (['\"])(.)\1 at \d+"),
+        lambda m: (
+            f"a quote ({m.group(2)}) inside {{{{ }}}} or {{% %}} is not closed"
+            if m.group(2) in "'\""
+            else f"'{m.group(2)}' cannot be used inside {{{{ }}}} or {{% %}}"
+        ),
+    ),
+    (
+        re.compile(r"unexpected end of template"),
+        lambda m: "a '{{' or '{%' is not closed: end it with '}}' or '%}'",
+    ),
+    (
+        re.compile(r"unexpected '\}'"),
+        lambda m: "a '}' does not close anything: write '}}' to close a '{{'",
+    ),
+]
+_UNKNOWN_FILTER = re.compile(r"template uses an unknown filter '([^']+)'$")
+
+
+def template_words(message: str) -> str:
+    """A `because:` template problem in the author's words (Jinja's own wording otherwise)."""
+    prefix = "template syntax error: "
+    if message.startswith(prefix):
+        detail = message[len(prefix) :]
+        for pattern, words in _TEMPLATE_WORDS:
+            found = pattern.search(detail)
+            if found is not None:
+                return f"{prefix}{words(found)}"
+    unknown = _UNKNOWN_FILTER.match(message)
+    if unknown is not None:
+        filters = ("money", "number", "percent", "country", "countries", "list", "option", "within")
+        return message + (
+            did_you_mean(unknown.group(1), filters) or f" (filters: {', '.join(filters)})"
+        )
+    return message
 
 
 def _catalogue_hint(value: str, known: Mapping[str, Any], section: str = "products") -> str:

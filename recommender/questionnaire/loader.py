@@ -69,12 +69,16 @@ class _Checker:
 
     def run(self) -> Questionnaire | None:
         data = self.located.data
-        section_ids: set[str] = set()
+        section_ids: dict[str, int] = {}
         question_where: dict[str, tuple[Any, ...]] = {}
         for si, section in enumerate(data["sections"]):
             if section["id"] in section_ids:
-                self.add(("sections", si, "id"), f"duplicate section id '{section['id']}'")
-            section_ids.add(section["id"])
+                line = self.located.pos(("sections", section_ids[section["id"]], "id"))[0]
+                self.add(
+                    ("sections", si, "id"),
+                    f"duplicate section id '{section['id']}' (first used on line {line})",
+                )
+            section_ids.setdefault(section["id"], si)
             for qi, question in enumerate(section["questions"]):
                 where = ("sections", si, "questions", qi)
                 if question["id"] in question_where:
@@ -131,17 +135,21 @@ class _Checker:
                 "options are only allowed on single and multi questions",
                 at_key=True,
             )
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for oi, option in enumerate(options or []):
             value = option["value"]
             if value in seen:
-                self.add(where + ("options", oi, "value"), f"duplicate option value '{value}'")
+                line = self.located.pos(where + ("options", seen[value], "value"))[0]
+                self.add(
+                    where + ("options", oi, "value"),
+                    f"duplicate option value '{value}' (first used on line {line})",
+                )
             if value in KEYWORDS:
                 self.add(
                     where + ("options", oi, "value"),
                     f"'{value}' is a condition keyword and cannot be an option value",
                 )
-            seen.add(value)
+            seen.setdefault(value, oi)
         for key in ("min", "max"):
             if key in question and kind not in NUMBER_TYPES | TEXT_TYPES:
                 self.add(

@@ -99,8 +99,8 @@ def test_duplicate_ids_and_options() -> None:
         "- id: s1\n  title: Again\n  questions:\n    - {id: kind, label: K, type: boolean}\n", "  "
     )
     assert problems(text) == [
-        "f.yaml:13:21: duplicate option value 'a'",
-        "f.yaml:17:9: duplicate section id 's1'",
+        "f.yaml:13:21: duplicate option value 'a' (first used on line 12)",
+        "f.yaml:17:9: duplicate section id 's1' (first used on line 5)",
         "f.yaml:20:14: duplicate question id 'kind' (first used on line 8)",
     ]
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recommender.engine import compile_ruleset, load_ruleset_text
-from recommender.engine.loader import find_questionnaire
+from recommender.engine.loader import find_questionnaire, structure_problems
 from recommender.engine.model import bundle_checksum
 from recommender.errors import (
     DefinitionError,
@@ -176,6 +176,7 @@ def _check_and_load(
     ruleset = None
     try:
         ruleset = load_ruleset_text(source, path, questionnaire, dict(data_files or {}))
+        problems.extend(structure_problems(ruleset))  # loops, facts read but never derived
     except DefinitionError as exc:
         problems.extend(exc.problems)
     return sorted(set(problems)), ruleset
