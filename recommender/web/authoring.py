@@ -353,15 +353,7 @@ def impact(name: str) -> Any:
     except DefinitionError as exc:
         error = exc.message
     if request.args.get("format") == "json" and report is not None:
-        return jsonify(
-            {
-                "active_version": report.active_version,
-                "evaluated": report.evaluated,
-                "changed": [item.__dict__ for item in report.items],
-                "edits": report.edits.__dict__,
-                "errors": report.errors,
-            }
-        )
+        return jsonify(_impact_json(report))
     return render_template(
         "authoring/impact.html",
         ruleset=authoring.get_ruleset(name),
@@ -371,6 +363,22 @@ def impact(name: str) -> Any:
         stale=authoring.draft_is_stale(name, draft),
         tab="impact",
     )
+
+
+def _impact_json(report: Any) -> dict[str, Any]:
+    """The impact report as JSON, each row with the address of its discovery or lead."""
+    out: dict[str, Any] = report.to_dict()
+    for row in out["changed"]:
+        row["url"] = subject_url(row["kind"], row["id"])
+    return out
+
+
+@bp.app_template_global("subject_url")
+def subject_url(kind: str, subject_id: int) -> str:
+    """The page of a saved discovery or lead (impact rows link to it)."""
+    if kind == "lead":
+        return url_for("leads.detail", lead_id=subject_id)
+    return url_for("workspace.discovery", discovery_id=subject_id)
 
 
 @bp.route("/<name>/lint")

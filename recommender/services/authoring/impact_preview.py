@@ -3,6 +3,7 @@ draft, and the differences."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -12,17 +13,32 @@ from typing import Any
 
 from flask import current_app
 
+from recommender.engine import compile_ruleset
 from recommender.engine.bulk import Outcome, summarize_all
+from recommender.services import rulesets
 from recommender.services.authoring import data_files as authoring_data
+from recommender.services.authoring import impact_details as details
+from recommender.services.authoring.impact_details import ValueChange
 from recommender.services.authoring.sources import _located, load_checked, rules_of, with_version
 from recommender.services.authoring.subjects import Subject, saved_subjects
 from recommender.services.authoring.versions import active_version
+from recommender.services.reports import ASK_NEXT_LIMIT
 from recommender.yamlpos import Located
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question entering or leaving a discovery's ask-next list."""
+
+    id: str
+    label: str
 
 
 @dataclass
 class ImpactItem:
-    kind: str
+    """One saved discovery or lead the draft would change (ids; the report has the names)."""
+
+    kind: str  # discovery | lead
     id: int
     label: str
     products_added: list[str]
@@ -30,6 +46,10 @@ class ImpactItem:
     risks_added: list[str]
     risks_removed: list[str]
     rules: list[str]  # edited rules responsible
+    severities: list[ValueChange] = field(default_factory=list)  # risks flagged by both
+    facts: list[ValueChange] = field(default_factory=list)  # derived facts (segment ...)
+    ask_next_added: list[Question] = field(default_factory=list)  # entering the ask-next list
+    ask_next_removed: list[Question] = field(default_factory=list)  # leaving it
 
 
 @dataclass
@@ -54,6 +74,21 @@ class Impact:
     errors: list[str]
     seconds: float
     unchanged_sources: bool = False
+    product_names: dict[str, str] = field(default_factory=dict)  # both versions' catalogues
+    risk_names: dict[str, str] = field(default_factory=dict)
+    ask_next_evaluated: int = 0  # answer sets whose ask-next list was compared
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for `?format=json` (rows under `changed`)."""
+        return {
+            "active_version": self.active_version,
+            "evaluated": self.evaluated,
+            "changed": [dataclasses.asdict(item) for item in self.items],
+            "edits": dataclasses.asdict(self.edits),
+            "errors": self.errors,
+            "product_names": self.product_names,
+            "risk_names": self.risk_names,
+        }
 
 
 def rule_edits(
@@ -78,9 +113,14 @@ def rule_edits(
     return edits
 
 
-def _effect_ids(rule: dict[str, Any]) -> set[str]:
+def _effect_ids(rule: dict[str, Any], derived: bool = False) -> set[str]:
+    """The products and risks a rule (as written) recommends, excludes or flags; with
+    `derived`, the facts it derives too."""
     ids: set[str] = set()
-    for key, attr in (("recommend", "product"), ("exclude", "product"), ("flag", "risk")):
+    kinds = [("recommend", "product"), ("exclude", "product"), ("flag", "risk")]
+    if derived:
+        kinds.append(("derive", "fact"))
+    for key, attr in kinds:
         for effect in rule.get(key) or []:
             if isinstance(effect, dict) and isinstance(effect.get(attr), str):
                 ids.add(effect[attr])
@@ -117,21 +157,31 @@ def _evaluator(compiled: Any) -> Callable[[Subject], Summary]:
     return run
 
 
-# Outcomes of the active version by answer set (canonical JSON) for the last loaded active
-# ruleset: a pure function of (loaded ruleset, answers), so repeated previews against the
-# same active version evaluate only the draft. Per process; bounded.
+# Outcomes (and ask-next lists) of the active version by answer set (canonical JSON) for
+# the last loaded active ruleset: a pure function of (loaded ruleset, answers[, questionnaire
+# version]), so repeated previews against the same active version evaluate only the draft.
+# Per process; bounded.
 ACTIVE_OUTCOMES_SIZE = 100_000
-_ACTIVE_OUTCOMES: list[tuple[Any, dict[str, Outcome]]] = []
 
 
-def _active_outcomes(ruleset: Any) -> dict[str, Outcome]:
-    """The remembered outcomes of this loaded ruleset (a fresh store for another one)."""
+@dataclass
+class _Memory:
+    ruleset: Any
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    ask_next: dict[str, list[Question]] = field(default_factory=dict)
+
+
+_ACTIVE_OUTCOMES: list[_Memory] = []
+
+
+def _active_memory(ruleset: Any) -> _Memory:
+    """What is remembered about this loaded ruleset (a fresh store for another one)."""
     with _ACTIVE_OUTCOMES_LOCK:
-        if _ACTIVE_OUTCOMES and _ACTIVE_OUTCOMES[0][0] is ruleset:
-            return _ACTIVE_OUTCOMES[0][1]
-        store: dict[str, Outcome] = {}
-        _ACTIVE_OUTCOMES[:] = [(ruleset, store)]
-        return store
+        if _ACTIVE_OUTCOMES and _ACTIVE_OUTCOMES[0].ruleset is ruleset:
+            return _ACTIVE_OUTCOMES[0]
+        memory = _Memory(ruleset)
+        _ACTIVE_OUTCOMES[:] = [memory]
+        return memory
 
 
 _ACTIVE_OUTCOMES_LOCK = threading.Lock()
@@ -158,9 +208,15 @@ def impact(
     data_files: Mapping[str, str] | None = None,
 ) -> Impact:
     """Re-evaluate every saved discovery and lead with the draft (its source and data
-    files) and with the active version; list those whose products or risks change and the
-    rule edits responsible (a change that only data edits explain names the rules whose
-    firing changed and the data files edited)."""
+    files) and with the active version; list those whose products, risks, risk
+    severities, derived facts (the segment ...) or ask-next list change, and the rule edits
+    responsible (a change that only data edits explain names the rules whose firing changed
+    and the data files edited).
+
+    Products, risks, severities and derived facts come from the bulk summaries (see
+    `impact_details`); the ask-next list is compared with a full evaluation only for the
+    answer sets where it can differ.
+    """
     started = time.perf_counter()
     active = active_version(name)
     active_files = dict(active.data_files or {})
@@ -173,63 +229,104 @@ def impact(
     errors: list[str] = []
     old_ruleset, _ = load_checked(active.source, name, active_files)
     new_ruleset, _ = load_checked(draft_source, name, draft_files)
+    product_names = {pid: p.name for pid, p in old_ruleset.products.items()}
+    product_names.update({pid: p.name for pid, p in new_ruleset.products.items()})
+    risk_names = {rid: r.title for rid, r in old_ruleset.risks.items()}
+    risk_names.update({rid: r.title for rid, r in new_ruleset.risks.items()})
     # Identical answer sets are evaluated once; each distinct one with both versions, but
     # with the active version only when this process has not evaluated it before.
     distinct: dict[str, dict[str, Any]] = {}
     for subj in subjects:
         distinct.setdefault(subj.answers_key, subj.answers)
     keys = list(distinct)
-    known = _active_outcomes(old_ruleset)
+    known = _active_memory(old_ruleset)
     evaluated = summarize_all(
         [old_ruleset, new_ruleset],
         [distinct[k] for k in keys],
         impact_processes(),
-        wanted=[(k not in known, True) for k in keys],
+        wanted=[(k not in known.outcomes, True) for k in keys],
     )
     outcomes: dict[str, tuple[Outcome, Outcome]] = {}
     for k, (old, new) in zip(keys, evaluated, strict=True):
         if old is None:
-            old = known[k]
-        elif len(known) < ACTIVE_OUTCOMES_SIZE:
-            known[k] = old
+            old = known.outcomes[k]
+        elif len(known.outcomes) < ACTIVE_OUTCOMES_SIZE:
+            known.outcomes[k] = old
         assert new is not None
         outcomes[k] = (old, new)
-    for subj in subjects:
-        old, new = outcomes[subj.answers_key]
-        if isinstance(old, str) or isinstance(new, str):  # one bad record is reported
-            errors.append(f"{subj.kind} {subj.id}: {old if isinstance(old, str) else new}")
-            continue
-        old_p, old_r, old_f = old
-        new_p, new_r, new_f = new
-        if old_p == new_p and old_r == new_r:
-            continue
-        changed_ids = (old_p ^ new_p) | (old_r ^ new_r)
-        responsible = sorted(
-            rid
-            for rid in edits.all
-            if ((rid in old_f) != (rid in new_f))
-            or (
-                (rid in old_f or rid in new_f)
-                and _effect_ids(draft_rules.get(rid) or active_rules.get(rid) or {}) & changed_ids
+    old_facts, new_facts = details.Facts(old_ruleset), details.Facts(new_ruleset)
+    touched = details.Touched(old_ruleset, new_ruleset)
+    ask_next = _AskNext(active, old_ruleset, new_ruleset, known)
+    try:
+        for subj in subjects:
+            old, new = outcomes[subj.answers_key]
+            if isinstance(old, str) or isinstance(new, str):  # one bad record is reported
+                errors.append(f"{subj.kind} {subj.id}: {old if isinstance(old, str) else new}")
+                continue
+            old_p, old_r, old_f = old
+            new_p, new_r, new_f = new
+            old_derived, old_sev = old_facts.of(old_f)
+            new_derived, new_sev = new_facts.of(new_f)
+            differs = (
+                old_p != new_p or old_r != new_r or old_derived != new_derived or old_sev != new_sev
             )
-        )
-        if not responsible and edits.data:
-            via = ", ".join(edits.data)
-            responsible = [f"{rid} (via {via})" for rid in sorted(old_f ^ new_f)]
-        if not responsible:
-            responsible = [f"({', '.join(edits.other + edits.data) or 'catalogue'} changed)"]
-        items.append(
-            ImpactItem(
-                subj.kind,
-                subj.id,
-                subj.label,
-                sorted(new_p - old_p),
-                sorted(old_p - new_p),
-                sorted(new_r - old_r),
-                sorted(old_r - new_r),
-                responsible,
+            asked_before: list[Question] = []
+            asked_after: list[Question] = []
+            if differs or touched.may_change(subj.questionnaire, subj.answers, old_derived):
+                asked_before, asked_after = ask_next.both(subj)
+            before_ids = {q.id for q in asked_before}
+            after_ids = {q.id for q in asked_after}
+            if not differs and before_ids == after_ids:
+                continue
+            facts = details.fact_changes(old_derived, new_derived, old_ruleset, new_ruleset)
+            severities = details.severity_changes(old_sev, new_sev, risk_names)
+            entering = [q for q in asked_after if q.id not in before_ids]
+            leaving = [q for q in asked_before if q.id not in after_ids]
+            changed_ids = (
+                (old_p ^ new_p)
+                | (old_r ^ new_r)
+                | {c.id for c in facts}
+                | {c.id for c in severities}
             )
-        )
+            responsible = sorted(
+                rid
+                for rid in edits.all
+                if ((rid in old_f) != (rid in new_f))
+                or (
+                    (rid in old_f or rid in new_f)
+                    and _effect_ids(draft_rules.get(rid) or active_rules.get(rid) or {}, derived=True)
+                    & changed_ids
+                )
+            )
+            if not responsible and (entering or leaving):
+                # Only the ask-next list changed: the edited rules that read those questions.
+                asked = {q.id for q in entering + leaving}
+                responsible = sorted(
+                    rid for rid in edits.all if _rule_fields(rid, old_ruleset, new_ruleset) & asked
+                ) or sorted(edits.all)
+            if not responsible and edits.data:
+                via = ", ".join(edits.data)
+                responsible = [f"{rid} (via {via})" for rid in sorted(old_f ^ new_f)]
+            if not responsible:
+                responsible = [f"({', '.join(edits.other + edits.data) or 'catalogue'} changed)"]
+            items.append(
+                ImpactItem(
+                    subj.kind,
+                    subj.id,
+                    subj.label,
+                    sorted(new_p - old_p),
+                    sorted(old_p - new_p),
+                    sorted(new_r - old_r),
+                    sorted(old_r - new_r),
+                    responsible,
+                    severities=severities,
+                    facts=facts,
+                    ask_next_added=entering,
+                    ask_next_removed=leaving,
+                )
+            )
+    finally:
+        ask_next.close()
     return Impact(
         active_version=active.version,
         evaluated=len(subjects),
@@ -239,4 +336,62 @@ def impact(
         seconds=time.perf_counter() - started,
         unchanged_sources=with_version(draft_source, 0) == with_version(active.source, 0)
         and not edits.data,
+        product_names=product_names,
+        risk_names=risk_names,
+        ask_next_evaluated=ask_next.evaluated,
     )
+
+
+def _rule_fields(rule_id: str, old: Any, new: Any) -> set[str]:
+    """The answers and facts a rule of either version reads."""
+    out: set[str] = set()
+    for ruleset in (old, new):
+        for rule in ruleset.rules:
+            if rule.id == rule_id:
+                out |= {f.removesuffix("__count") for f in rule.fields}
+    return out
+
+
+class _AskNext:
+    """The ask-next list (as the recommendation panel shows it) of a saved discovery or lead
+    under the active version and the draft, by a full evaluation with its questionnaire.
+    The active version's lists are remembered like its outcomes; the draft is compiled on
+    first use and freed by `close`."""
+
+    def __init__(self, active: Any, old: Any, new: Any, memory: _Memory) -> None:
+        self.active, self.old, self.new, self.memory = active, old, new, memory
+        self._old_compiled: Any = None
+        self._new_compiled: Any = None
+        self.evaluated = 0
+
+    def both(self, subj: Subject) -> tuple[list[Question], list[Question]]:
+        q = subj.questionnaire
+        if q is None:
+            return [], []
+        self.evaluated += 1
+        key = f"{q.id}@{q.version}|{subj.answers_key}"
+        before = self.memory.ask_next.get(key)
+        if before is None:
+            if self._old_compiled is None:
+                self._old_compiled = rulesets.compiled_version(self.active)
+            before = _asked(self._old_compiled, subj)
+            if len(self.memory.ask_next) < ACTIVE_OUTCOMES_SIZE:
+                self.memory.ask_next[key] = before
+        if self._new_compiled is None:
+            self._new_compiled = compile_ruleset(self.new)
+        return before, _asked(self._new_compiled, subj)
+
+    def close(self) -> None:
+        if self._new_compiled is not None:
+            self._new_compiled.close()
+
+
+def _asked(compiled: Any, subj: Subject) -> list[Question]:
+    try:
+        result = compiled.evaluate(subj.answers, subj.questionnaire)
+    except Exception:  # EngineError: reported with the outcomes already
+        return []
+    return [
+        Question(str(q["id"]), str(q.get("label") or q["id"]))
+        for q in result.open_questions[:ASK_NEXT_LIMIT]
+    ]
