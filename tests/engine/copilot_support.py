@@ -1,8 +1,9 @@
 """A small questionnaire and ruleset for the co-pilot tests (ask next, why not), and a
 brute-force enumerator of a question's possible answers (tests only).
 
-The ruleset exercises what the analysis must follow: a derived fact (segment), an exclusion
-that can stop firing (b2b -> no Klarna), show_if gating (answering `b2b` hides
+The ruleset exercises what the analysis must follow: a derived fact (segment), exclusions
+that can stop firing (b2b -> no Klarna; Tap to Pay is excluded until a store country where it
+is offered is answered), show_if gating (answering `b2b` hides
 `manual_review`, which flags a risk; `self_serve` is read by no rule, only by the show_if of
 `phone_orders`), list counts and numeric thresholds.
 """
@@ -87,6 +88,7 @@ products:
   - {id: terminal, name: Terminal, family: payments}
   - {id: moto, name: MOTO, family: payments}
   - {id: multi_currency, name: Multi-currency, family: payments}
+  - {id: tap_to_pay, name: Tap to Pay, family: payments}
 risks:
   - {id: tax_reg, title: Register for tax, severity: low, mitigation: Register first.}
   - {id: fraud_ops, title: Manual review load, severity: medium, mitigation: Use Radar rules.}
@@ -118,6 +120,13 @@ rules:
   - id: terminal-unavailable
     when: store_countries contains BR and not (store_countries contains_any [DE, US])
     exclude: [{product: terminal, because: "No Terminal in Brazil."}]
+  - id: tap-to-pay
+    when: channels contains in_person
+    recommend: [{product: tap_to_pay}]
+  - id: tap-to-pay-countries
+    description: Tap to Pay needs a store country where it is offered.
+    when: channels contains in_person and not (store_countries contains_any [DE, FR, NL, US])
+    exclude: [{product: tap_to_pay, because: "Tap to Pay is not offered in the store countries."}]
   - id: manual-review
     when: manual_review
     flag: [{risk: fraud_ops}]
@@ -157,10 +166,16 @@ def numbers_for(ruleset: Any, qid: str) -> list[float]:
     return sorted(out)
 
 
-def every_answer(question: Any, ruleset: Any, countries: list[str] | None = None) -> Iterator[Any]:
+def every_answer(
+    question: Any,
+    ruleset: Any,
+    countries: list[str] | None = None,
+    max_subsets: int = MAX_SUBSETS,
+) -> Iterator[Any]:
     """Every answer a question can take, as far as the rules can tell them apart: every
-    option, every subset of options (at most MAX_SUBSETS), true/false, numbers around every
-    threshold the rules compare it with, countries from a pool (single ones and pairs)."""
+    option, every subset of options (smallest first, at most `max_subsets`), true/false,
+    numbers around every threshold the rules compare it with, countries from a pool (none,
+    one or two of them, or three of its first six)."""
     kind = question.type
     options = [o.value for o in question.options]
     if kind == "boolean":
@@ -171,7 +186,7 @@ def every_answer(question: Any, ruleset: Any, countries: list[str] | None = None
         n = 0
         for size in range(0, len(options) + 1):
             for combo in itertools.combinations(options, size):
-                if n >= MAX_SUBSETS:
+                if n >= max_subsets:
                     return
                 n += 1
                 yield list(combo)
@@ -182,7 +197,7 @@ def every_answer(question: Any, ruleset: Any, countries: list[str] | None = None
         yield []
         yield from ([c] for c in pool)
         yield from (list(p) for p in itertools.combinations(pool, 2))
-        yield from (list(p) for p in itertools.combinations(pool, 3))
+        yield from (list(p) for p in itertools.combinations(pool[:6], 3))
     elif kind in ("integer", "money", "percent"):
         for v in numbers_for(ruleset, question.id):
             if kind in ("money", "percent") and v < 0:
