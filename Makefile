@@ -50,6 +50,7 @@ bench: venv system-deps
 	$(PY) -m bench.impact
 	$(PY) bench/preview.py
 	$(PY) bench/readout.py
+	$(PY) -m bench.load
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
