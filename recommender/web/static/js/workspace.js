@@ -453,6 +453,8 @@
     if (next) { leaveTo(next.getAttribute("data-target"), true); } else { flushAll(); }
   }
   form.addEventListener("keydown", function (ev) {
+    // Taken already (a country box added what was typed, and keeps the cursor).
+    if (ev.defaultPrevented) { return; }
     if (ev.key !== "Enter" || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) { return; }
     var t = ev.target;
     var isSelect = t.tagName === "SELECT" && !t.multiple;  // a closed drop-down (an open one keeps its keys)
@@ -460,109 +462,46 @@
     var w = wrapperOf(t);
     if (!w) { return; }
     ev.preventDefault();
-    if (t.hasAttribute("data-typeahead-input") && t.value.trim() !== "") { return; } // handled by the type-ahead
     var e = entry(keyOf(w));
     if (e.timer) { save(w); }
     moveOn(w);
   });
 
-  // ------------------------------------------------------------------ country type-ahead
+  // ------------------------------------------------------------------ country lists
+  // Chips + type-ahead from countries.js (shared with /start). Enter adds and keeps the cursor
+  // in the box; the form's Enter handler above only moves on from an empty box.
+  var countryBoxes = {};   // question id -> the box (applyRemote re-renders its chips)
   function enhanceCountryList(w) {
     var select = w.querySelector("select[multiple]");
-    if (!select) { return; }
+    if (!select || !window.recommenderCountryBox) { return; }
     var qid = w.getAttribute("data-question");
-    var matcher = window.recommenderCountryMatcher(select, qid + "-countries");
-    var options = matcher.options;
-    var datalist = matcher.datalist;
-    var chips = document.createElement("ul");
-    chips.className = "ws-chips";
-    chips.setAttribute("aria-label", "Selected countries");
-    var input = document.createElement("input");
-    input.type = "text";
-    input.id = qid + "-search";
-    input.setAttribute("list", datalist.id);
-    input.setAttribute("autocomplete", "off");
-    input.setAttribute("data-ws-ignore", "");
-    input.setAttribute("data-typeahead-input", "");
-    input.placeholder = "Type a country, then Enter";
-    var described = select.getAttribute("aria-describedby");
-    if (described) { input.setAttribute("aria-describedby", described); }
-    var label = w.querySelector("label[for='" + qid + "']");
-    if (label) { label.setAttribute("for", input.id); }
-    select.hidden = true;
-    select.setAttribute("tabindex", "-1");
-    select.setAttribute("data-ws-ignore", "");
-    select.parentNode.insertBefore(chips, select);
-    select.parentNode.insertBefore(input, select);
-    select.parentNode.insertBefore(datalist, select);
-
-    function render() {
-      chips.textContent = "";
-      options.forEach(function (o) {
-        if (!o.selected) { return; }
-        var li = document.createElement("li");
-        li.appendChild(document.createTextNode(o.text));
-        var remove = document.createElement("button");
-        remove.type = "button";
-        remove.textContent = "×";
-        remove.setAttribute("aria-label", "Remove " + o.text);
-        remove.addEventListener("click", function () {
-          o.selected = false;
-          render();
-          input.focus();
-          schedule(w);
-        });
-        li.appendChild(remove);
-        chips.appendChild(li);
-      });
-    }
-    var match = matcher.match;  // see countries.js
-    // A message about the text in the search box (not about the saved answer): it goes
-    // away as soon as that text changes, restoring the field's save state.
+    // A message about the text in the box (not about the saved answer): it goes away as
+    // soon as that text changes, restoring the field's save state.
     var typedError = false;
     var stateBeforeError = "idle";
-    function flagTyped(message) {
-      var e = entry(qid);
-      if (!typedError) { stateBeforeError = e.state === "invalid" ? "idle" : e.state; }
-      typedError = true;
-      setFieldState(w, "invalid", message);
-    }
-    function clearTyped() {
-      if (!typedError) { return; }
-      typedError = false;
-      var e = entry(qid);
-      setFieldState(w, e.inflight ? "saving" : (e.timer ? "pending" : stateBeforeError));
-    }
-    function add(exactOnly) {
-      var o = match(input.value, exactOnly);
-      if (!o) { return false; }
-      clearTyped();
-      if (!o.selected) { o.selected = true; render(); schedule(w); }
-      input.value = "";
-      return true;
-    }
-    input.addEventListener("input", function (ev) {
-      clearTyped();
-      // Picking from the datalist inserts the whole "Name (CC)" text: take it at once.
-      if (ev.inputType === undefined || ev.inputType === "insertReplacementText") { add(true); }
-    });
-    // Leaving the box with text in it: an exact name or code is added (and saved); anything
-    // else is flagged at the field, never silently dropped.
-    input.addEventListener("change", function () {
-      var text = input.value.trim();
-      if (text === "" || add(true)) { return; }
-      flagTyped("“" + text + "” was not added: press Enter in the box to add the first match, or pick one from the list.");
-    });
-    input.addEventListener("keydown", function (ev) {
-      if (ev.key === "Enter" && input.value.trim() !== "") {
-        ev.preventDefault();
-        if (!add()) { flagTyped("No country matches “" + input.value.trim() + "”; pick one from the list."); }
-      } else if (ev.key === "Backspace" && input.value === "") {
-        var selected = options.filter(function (o) { return o.selected; });
-        if (selected.length) { selected[selected.length - 1].selected = false; render(); schedule(w); }
+    var box = window.recommenderCountryBox(select, {
+      inputId: qid + "-search",
+      label: w.querySelector("label[for='" + qid + "']"),
+      chipsClass: "ws-chips",
+      chipsLabel: "Selected countries",
+      statusClass: "visually-hidden",
+      inputAttributes: { "data-ws-ignore": "", "data-typeahead-input": "" },
+      onChange: function () { schedule(w); },
+      onFlag: function (message) {
+        var e = entry(qid);
+        if (!typedError) { stateBeforeError = e.state === "invalid" ? "idle" : e.state; }
+        typedError = true;
+        setFieldState(w, "invalid", message);
+      },
+      onUnflag: function () {
+        if (!typedError) { return; }
+        typedError = false;
+        var e = entry(qid);
+        setFieldState(w, e.inflight ? "saving" : (e.timer ? "pending" : stateBeforeError));
       }
     });
-    render();
+    select.setAttribute("data-ws-ignore", "");
+    countryBoxes[qid] = box;
   }
   form.querySelectorAll("[data-type=country_list]").forEach(enhanceCountryList);
 
