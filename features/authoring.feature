@@ -18,13 +18,21 @@ Feature: Rule author's journey
     Then all 2 scenarios pass
     When I preview the impact
     Then only "Mid Co" would change, gaining radar_fraud_teams because of enterprise-volume
+    And the impact row of "Mid Co" links to it and shows its segment becoming "Enterprise"
     When I publish the draft with the note "lower the enterprise bar"
     Then version 2 is active
     And the next evaluation of "Mid Co" uses version 2 and recommends radar_fraud_teams
     And the audit log shows the publish with the changed threshold
-    When I roll back to version 1
+    When I ask to roll back to version 1
+    Then the confirmation shows version 2 active, version 1 to go back to, and "Mid Co" losing its segment
+    When I confirm the rollback without a note
+    Then the rollback is refused with "Write a note" and version 2 stays active
+    When I roll back to version 1 with the note "the fraud team is not ready"
     Then version 3 is active
     And the next evaluation of "Mid Co" uses version 3 and does not recommend radar_fraud_teams
+    And the version history and the audit log show the note "the fraud team is not ready"
+    When I roll back to version 1 with the note "clicked twice"
+    Then I am told version 1 is already active and version 3 stays active
 
   Scenario: A failing scenario blocks publishing
     When I save the rules with "when: channels contains web" changed to "when: channels contains no_code"

@@ -167,6 +167,9 @@ def rollback_cmd(name: str, to_version: int, note: str, as_email: str | None) ->
 
     try:
         row = authoring.rollback(name, to_version, _actor(as_email), note)
+    except authoring.AlreadyActive as exc:  # nothing to do: not a failure
+        click.echo(f"{name}: {exc.message}")
+        return
     except DefinitionError as exc:
         _fail_with_problems(exc)
         return

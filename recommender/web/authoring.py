@@ -429,14 +429,48 @@ def publish(name: str) -> Any:
     return redirect(url_for("authoring.ruleset", name=name))
 
 
+@bp.route("/<name>/rollback/<int:version>")
+@roles_required(*EDITORS)
+def rollback_confirm(name: str, version: int) -> Any:
+    """Confirm a rollback: the active version, the one to go back to, the impact of going
+    back, and a note (required)."""
+    return _rollback_page(name, version, note="", error=None)
+
+
+def _rollback_page(name: str, version: int, note: str, error: str | None, status: int = 200) -> Any:
+    return (
+        render_template(
+            "authoring/rollback.html",
+            ruleset=authoring.get_ruleset(name),
+            plan=authoring.rollback_plan(name, version),
+            note=note,
+            error=error,
+            note_max=authoring.NOTE_MAX,
+            user_name=authoring.user_name,
+            tab="overview",
+        ),
+        status,
+    )
+
+
 @bp.route("/<name>/rollback", methods=["POST"])
 @roles_required(*EDITORS)
 def rollback(name: str) -> Any:
+    """Roll back (from the confirmation page): a note is required; a second submit for a
+    version that is already active publishes nothing and says so."""
     to = request.form.get("to", type=int)
     if to is None:
         raise InvalidInput("Choose the version to roll back to.")
+    note = request.form.get("note", "")
     try:
-        row = authoring.rollback(name, to, current_user, request.form.get("note", ""))
+        row = authoring.rollback(name, to, current_user, note, note_required=True)
+    except authoring.AlreadyActive as exc:
+        flash(exc.message, "info")
+        return redirect(url_for("authoring.ruleset", name=name))
+    except InvalidInput as exc:
+        if "note" not in (exc.errors or {}):
+            raise
+        return _rollback_page(name, to, note, exc.message, 400)
     except (DefinitionError, authoring.ScenariosFailed) as exc:
         flash(f"Rollback refused: version {to} no longer passes its checks or scenarios: {exc.message}", "error")
         return redirect(url_for("authoring.ruleset", name=name))

@@ -171,7 +171,7 @@ def test_impact_publish_versions_and_rollback_show_the_data_change(
     version = _page(author_client.get("/rulesets/shop/versions/2"))
     assert f"Data file <code>{PM}</code>" in version and "account_countries: [BR, US]" in version
 
-    resp = author_client.post("/rulesets/shop/rollback", data={"to": "1"})
+    resp = author_client.post("/rulesets/shop/rollback", data={"to": "1", "note": "back to v1"})
     assert resp.status_code == 302
     with app.app_context():
         active = authoring.active_version("shop")

@@ -85,7 +85,7 @@ def test_author_changes_threshold_previews_impact_and_publishes(
     assert author_client.get("/rulesets/demo/active.json").json["version"] == 2
     page = author_client.get("/rulesets/demo").get_data(as_text=True)
     assert "lower bar" in page and "d-add" in page
-    resp = author_client.post("/rulesets/demo/rollback", data={"to": "1"})
+    resp = author_client.post("/rulesets/demo/rollback", data={"to": "1", "note": "back to the 10M bar"})
     assert resp.status_code == 302
     assert author_client.get("/rulesets/demo/active.json").json["version"] == 3
 

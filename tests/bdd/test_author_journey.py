@@ -208,8 +208,73 @@ def audit_shows(client: FlaskClient) -> None:
     assert "+    when: annual_volume_usd >= 5_000_000" in body
 
 
-@when(parsers.parse("I roll back to version {n:d}"))
-def roll_back(client: FlaskClient, n: int) -> None:
-    resp = client.post("/rulesets/demo/rollback", data={"to": str(n)})
+@then(parsers.parse('the impact row of "{label}" links to it and shows its segment becoming "{value}"'))
+def impact_row(app: Flask, page: dict[str, Any], label: str, value: str) -> None:
+    (row,) = [c for c in page["impact"]["changed"] if c["label"] == label]
+    assert row["url"] == f"/discoveries/{row['id']}"
+    assert [(f["id"], f["after"]) for f in row["facts"]] == [("segment", value)]
+    body = _text(page["resp"])
+    assert f'href="/discoveries/{row["id"]}"' in body and f"Segment: not set → <strong>{value}</strong>" in body
+
+
+@when(parsers.parse("I ask to roll back to version {n:d}"))
+def ask_roll_back(client: FlaskClient, page: dict[str, Any], n: int) -> None:
+    page["resp"] = client.get(f"/rulesets/demo/rollback/{n}")
+    assert page["resp"].status_code == 200
+
+
+@then(
+    parsers.parse(
+        'the confirmation shows version {active:d} active, version {target:d} to go back to, '
+        'and "{label}" losing its segment'
+    )
+)
+def confirmation(page: dict[str, Any], active: int, target: int, label: str) -> None:
+    body = html.unescape(_text(page["resp"]))
+    assert re.search(rf"Active now</th>\s*<td><a [^>]*>v{active}</a>", body), body[:3000]
+    assert re.search(rf"Going back to</th>\s*<td><a [^>]*>v{target}</a>", body)
+    assert label in body and "Segment: Enterprise → <strong>not set</strong>" in body
+    assert 'name="note"' in body and "required" in body
+
+
+@when("I confirm the rollback without a note")
+def roll_back_without_note(client: FlaskClient, page: dict[str, Any]) -> None:
+    page["resp"] = client.post("/rulesets/demo/rollback", data={"to": "1", "note": "  "})
+
+
+@then(parsers.parse('the rollback is refused with "{message}" and version {n:d} stays active'))
+def rollback_refused(app: Flask, client: FlaskClient, page: dict[str, Any], message: str, n: int) -> None:
+    assert page["resp"].status_code == 400
+    assert message in _text(page["resp"])
+    version_active(app, client, n)
+
+
+@when(parsers.parse('I roll back to version {n:d} with the note "{note}"'))
+def roll_back(client: FlaskClient, page: dict[str, Any], n: int, note: str) -> None:
+    resp = client.post("/rulesets/demo/rollback", data={"to": str(n), "note": note})
     assert resp.status_code == 302
-    assert f"Version {n} is active again" in _text(client.get(resp.headers["Location"]))
+    page["resp"] = client.get(resp.headers["Location"])
+
+
+@then(parsers.parse('the version history and the audit log show the note "{note}"'))
+def note_shown(app: Flask, page: dict[str, Any], note: str) -> None:
+    from recommender.services import authoring
+
+    body = html.unescape(_text(page["resp"]))
+    assert "is active again as version" in body
+    with app.app_context():
+        assert authoring.active_version("demo").note == note
+        entry = authoring.audit_log("demo")[0]
+        assert entry.action == "rollback" and entry.summary.endswith(f"— {note}")
+    assert f"<td>{note}</td>" in body and f"— {note}</summary>" in body
+
+
+@then(parsers.parse("I am told version {n:d} is already active and version {active:d} stays active"))
+def already_active(app: Flask, client: FlaskClient, page: dict[str, Any], n: int, active: int) -> None:
+    from recommender.services import authoring
+
+    body = _text(page["resp"])
+    assert f"Version {n} is already active (as version {active}); nothing was published." in body
+    version_active(app, client, active)
+    with app.app_context():
+        assert [r.version for r in authoring.history("demo")][0] == active

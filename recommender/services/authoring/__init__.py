@@ -61,10 +61,15 @@ from recommender.services.authoring.impact_preview import (
 )
 from recommender.services.authoring.linting import LintFinding, lint
 from recommender.services.authoring.publishing import (
+    NOTE_MAX,
+    AlreadyActive,
+    RollbackPlan,
     _publish_source,
+    check_note,
     import_file,
     publish,
     rollback,
+    rollback_plan,
 )
 from recommender.services.authoring.sandbox_eval import parse_sandbox_answers, sandbox
 from recommender.services.authoring.scenario_runs import (
@@ -108,6 +113,11 @@ from recommender.services.rulesets import features_dir, seed_scenarios
 
 __all__ = [
     "ACTIVE_OUTCOMES_SIZE",
+    "NOTE_MAX",
+    "AlreadyActive",
+    "RollbackPlan",
+    "check_note",
+    "rollback_plan",
     "SCENARIOS_PATH",
     "Coverage",
     "Impact",

@@ -4,6 +4,7 @@ version made active in one locked, audited transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from recommender.models.base import utcnow
 from recommender.services import rulesets
 from recommender.services.authoring import data_files as authoring_data
 from recommender.services.authoring.drafts import draft_for, save_draft
+from recommender.services.authoring.impact_preview import Impact, impact
 from recommender.services.authoring.scenario_runs import ScenariosFailed, run_scenarios
 from recommender.services.authoring.sources import (
     _check_and_load,
@@ -38,8 +40,53 @@ from recommender.services.authoring.sources import (
     check_source,
     with_version,
 )
-from recommender.services.authoring.versions import get_version
+from recommender.services.authoring.versions import active_version, get_version
 from recommender.services.rulesets import seed_scenarios
+
+# A publish or rollback note: one line or a short paragraph, shown in the history and audit log.
+NOTE_MAX = 500
+
+
+class AlreadyActive(Conflict):
+    """A rollback to a version whose rules, scenarios and data files are already active (a
+    second click, or two authors rolling back to the same version): nothing is published."""
+
+    def __init__(self, name: str, to_version: int, active: int | None) -> None:
+        self.to_version, self.active = to_version, active
+        same = (
+            f"Version {to_version} is already active"
+            if active == to_version
+            else f"Version {to_version} is already active (as version {active})"
+        )
+        super().__init__(f"{same}; nothing was published.")
+
+
+def check_note(note: str, *, required: bool = False) -> str:
+    """The note stripped; InvalidInput when it is missing (and `required`) or too long."""
+    note = (note or "").strip()
+    if required and not note:
+        raise InvalidInput(
+            "Write a note: why you roll back (it is kept in the version history and the audit log).",
+            {"note": "required"},
+        )
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(
+            f"The note is {len(note)} characters long; keep it under {NOTE_MAX}.",
+            {"note": "too long"},
+        )
+    return note
+
+
+def same_content(
+    row: RulesetVersion, source: str, scenarios: str, data_files: Mapping[str, str] | None
+) -> bool:
+    """True when a version holds these rules (whatever their `version:` line), scenarios and
+    data files."""
+    return (
+        with_version(row.source, 0) == with_version(source, 0)
+        and (row.scenarios or "") == (scenarios or "")
+        and dict(row.data_files or {}) == authoring_data.published_files(source, data_files or {})
+    )
 
 
 def _lock_ruleset(session: Session, ruleset_id: int) -> Ruleset:
@@ -71,8 +118,11 @@ def _publish_source(
     summary: str,
     draft_id: int | None = None,
     draft_checksum: str | None = None,
+    rollback_to: int | None = None,
 ) -> RulesetVersion:
-    """Insert the next immutable version and make it active, atomically, with an audit entry."""
+    """Insert the next immutable version and make it active, atomically, with an audit entry.
+    With `rollback_to`, AlreadyActive when the active version already holds this content
+    (decided under the lock, so a double submit publishes once)."""
     session = _session()
     session.rollback()  # start a fresh transaction whose first statement is the lock
     actor_id = actor.id if actor is not None else None
@@ -90,6 +140,12 @@ def _publish_source(
             if ruleset.active_version_id
             else None
         )
+        if (
+            rollback_to is not None
+            and previous is not None
+            and same_content(previous, source, scenarios, data_files)
+        ):
+            raise AlreadyActive(ruleset.name, rollback_to, previous.version)
         latest = session.scalar(
             select(func.max(RulesetVersion.version)).where(RulesetVersion.ruleset_id == ruleset.id)
         )
@@ -183,13 +239,21 @@ def publish(name: str, actor: User | None, note: str = "") -> RulesetVersion:
     )
 
 
-def rollback(name: str, to_version: int, actor: User | None, note: str = "") -> RulesetVersion:
+def rollback(
+    name: str, to_version: int, actor: User | None, note: str = "", *, note_required: bool = False
+) -> RulesetVersion:
     """Publish a copy of version `to_version` (rules, scenarios and data files) as the
-    newest version (history is kept)."""
+    newest version (history is kept). AlreadyActive, publishing nothing, when that content
+    is active already (a second click); InvalidInput for a missing (`note_required`) or
+    overlong note."""
+    note = check_note(note, required=note_required)
     old = get_version(name, to_version)
     if old.status != "published":
         raise InvalidInput(f"Version {to_version} was never published.")
     data_files = dict(old.data_files or {})
+    current = active_version(name)
+    if same_content(current, old.source, old.scenarios, data_files):
+        raise AlreadyActive(name, to_version, current.version)
     _verify_publishable(name, old.source, old.scenarios, data_files)
     return _publish_source(
         old.ruleset_id,
@@ -198,9 +262,38 @@ def rollback(name: str, to_version: int, actor: User | None, note: str = "") -> 
         actor,
         data_files=data_files,
         action="rollback",
-        note=note.strip(),
+        note=note,
         summary=f"rolled back to version {to_version} as version {{version}} (previous: {{previous}})",
+        rollback_to=to_version,
     )
+
+
+@dataclass
+class RollbackPlan:
+    """What a rollback to `target` would do, for its confirmation page."""
+
+    active: RulesetVersion
+    target: RulesetVersion
+    already_active: bool  # the target's content is what is active now
+    impact: Impact | None  # active -> target over the saved discoveries and leads
+    error: str | None = None  # why the target cannot be previewed (nor published) now
+
+
+def rollback_plan(name: str, to_version: int) -> RollbackPlan:
+    """The active version, the one to go back to, and the impact of going back (the
+    impact preview with the target in place of a draft)."""
+    target = get_version(name, to_version)
+    if target.status != "published":
+        raise InvalidInput(f"Version {to_version} was never published.")
+    current = active_version(name)
+    files = dict(target.data_files or {})
+    if same_content(current, target.source, target.scenarios, files):
+        return RollbackPlan(current, target, True, None)
+    try:
+        preview = impact(name, target.source, data_files=files)
+    except DefinitionError as exc:
+        return RollbackPlan(current, target, False, None, exc.message)
+    return RollbackPlan(current, target, False, preview)
 
 
 def import_file(path: str | Path, actor: User | None = None, *, publish_now: bool = False) -> tuple[RulesetVersion, bool]:
