@@ -395,3 +395,64 @@ def test_the_service_refuses_a_bad_since_and_an_unknown_discovery(
         with pytest.raises(NotFound):
             collaboration.live_state(424242, 0, None, sa_user)
         assert collaboration.changes_since(discovery_id, 0, sa_user) == []
+
+
+# ---------------------------------------------------------------------------- concurrency
+
+
+def test_simultaneous_saves_each_get_their_own_revision_in_the_audit(
+    app: Flask, sa_user: Any, ana: Any, discovery_id: int
+) -> None:
+    """Saves racing on one discovery (threads, own sessions; the configured backend): every
+    change's audit entry carries the revision its save made, so "changed since r" is exact."""
+    import threading
+
+    from recommender.extensions import db
+    from recommender.models import AuditEntry, Discovery
+    from recommender.services import collaboration, discoveries
+
+    questions = {
+        "go_live_months": lambda r: str(r + 1),
+        "annual_volume_usd": lambda r: str(1000 * (r + 1)),
+        "dispute_rate_pct": lambda r: str(r + 1) + "%",
+        "contact_email": lambda r: f"cfo{r}@example.com",
+    }
+    users = [sa_user, ana, sa_user, ana]
+    rounds = 3
+    errors: list[BaseException] = []
+
+    def worker(qid: str, user: Any) -> None:
+        for r in range(rounds):
+            barrier.wait()
+            try:
+                with app.app_context():
+                    discoveries.save_answer(discovery_id, qid, questions[qid](r), r, user)
+            except BaseException as exc:  # surfaced below
+                errors.append(exc)
+
+    barrier = threading.Barrier(len(questions))
+    threads = [
+        threading.Thread(target=worker, args=(qid, user))
+        for qid, user in zip(questions, users, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    with app.app_context():
+        final = db.session.scalar(sa.select(Discovery.revision).where(Discovery.id == discovery_id))
+        revisions = db.session.scalars(
+            sa.select(AuditEntry.revision).where(AuditEntry.target_id == str(discovery_id))
+        ).all()
+        assert final == len(questions) * rounds
+        assert sorted(revisions) == list(range(1, final + 1))  # one each, none shared
+        for since in range(final + 1):
+            changed = collaboration.changes_since(discovery_id, since, sa_user)
+            assert all(a.revision > since for a in changed)
+            later = db.session.execute(
+                sa.select(AuditEntry.summary).where(
+                    AuditEntry.target_id == str(discovery_id), AuditEntry.revision > since
+                )
+            ).scalars()
+            assert {a.question_id for a in changed} == set(later)
