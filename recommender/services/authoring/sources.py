@@ -133,7 +133,10 @@ def check_source(
 ) -> list[Problem]:
     """Every problem of a ruleset source and its data files (`path:line:col: message`, a
     data file's problems at their place in that file); [] when they are valid."""
-    return _check_and_load(source, name, path, data_files=_files(name, data_files))[0]
+    problems, ruleset = _check_and_load(source, name, path, data_files=_files(name, data_files))
+    if ruleset is not None:  # loops, facts read but never derived (the ruleset still loads)
+        problems = sorted(set(problems) | set(structure_problems(ruleset)))
+    return problems
 
 
 def source_path(name: str | None) -> str:
@@ -176,7 +179,6 @@ def _check_and_load(
     ruleset = None
     try:
         ruleset = load_ruleset_text(source, path, questionnaire, dict(data_files or {}))
-        problems.extend(structure_problems(ruleset))  # loops, facts read but never derived
     except DefinitionError as exc:
         problems.extend(exc.problems)
     return sorted(set(problems)), ruleset
