@@ -40,3 +40,4 @@ Feature: Rule author's journey
     When I run the scenarios
     Then the scenario "A web seller gets Checkout" fails
     And publishing is refused and version 1 stays active
+    And the refusal lists the scenario "A web seller gets Checkout" of "Demo ruleset" with a link to its line

@@ -402,8 +402,28 @@ def lint(name: str) -> Any:
 @roles_required(*EDITORS)
 def publish(name: str) -> Any:
     if request.method == "GET":
-        draft = authoring.get_or_create_draft(name, current_user)
-        return render_template(
+        return _publish_page(name)
+    note = request.form.get("note", "")
+    try:
+        row = authoring.publish(name, current_user, note)
+    except DefinitionError as exc:
+        flash(f"Publishing refused: the draft has {len(exc.problems)} check error(s). Fix them first.", "error")
+        return redirect(url_for("authoring.edit", name=name))
+    except authoring.ScenariosFailed as exc:
+        # Say which scenarios fail (and which lines do not parse), linked to their lines.
+        return _publish_page(name, refused=exc.report, note=note, status=422)
+    except RecommenderError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("authoring.ruleset", name=name))
+    flash(f"Published version {row.version}; it is active now.", "success")
+    return redirect(url_for("authoring.ruleset", name=name))
+
+
+def _publish_page(name: str, refused: Any = None, note: str = "", status: int = 200) -> Any:
+    """The publish page; with `refused`, the scenario run that refused the publish."""
+    draft = authoring.get_or_create_draft(name, current_user)
+    return (
+        render_template(
             "authoring/publish.html",
             ruleset=authoring.get_ruleset(name),
             draft=draft,
@@ -412,21 +432,12 @@ def publish(name: str) -> Any:
                 authoring.check_source(draft.source, name, data_files=draft.data_files or {})
             ),
             stale=authoring.draft_is_stale(name, draft),
+            refused=refused,
+            note=note,
             tab="publish",
-        )
-    try:
-        row = authoring.publish(name, current_user, request.form.get("note", ""))
-    except DefinitionError as exc:
-        flash(f"Publishing refused: the draft has {len(exc.problems)} check error(s). Fix them first.", "error")
-        return redirect(url_for("authoring.edit", name=name))
-    except authoring.ScenariosFailed:
-        flash("Publishing refused: some scenarios fail or do not parse. Run them to see which.", "error")
-        return redirect(url_for("authoring.scenarios", name=name))
-    except RecommenderError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("authoring.ruleset", name=name))
-    flash(f"Published version {row.version}; it is active now.", "success")
-    return redirect(url_for("authoring.ruleset", name=name))
+        ),
+        status,
+    )
 
 
 @bp.route("/<name>/rollback/<int:version>")

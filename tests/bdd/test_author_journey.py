@@ -113,16 +113,32 @@ def no_errors(page: dict[str, Any]) -> None:
 
 
 @then("publishing is refused and version 1 stays active")
-def publish_refused(app: Flask, client: FlaskClient) -> None:
+def publish_refused(app: Flask, client: FlaskClient, page: dict[str, Any]) -> None:
     from recommender.services import authoring
 
     resp = client.post("/rulesets/demo/publish", data={"note": "should not work"})
-    assert resp.status_code == 302
-    follow = client.get(resp.headers["Location"])
-    assert "Publishing refused" in _text(follow)
+    if resp.status_code == 302:  # check errors: back to the editor, which says so
+        resp = client.get(resp.headers["Location"])
+    else:  # failing scenarios: the publish page lists them
+        assert resp.status_code == 422
+    page["refused"] = _text(resp)
+    assert "Publishing refused" in page["refused"]
     with app.app_context():
         assert authoring.active_version("demo").version == 1
         assert [r.version for r in authoring.history("demo")] == [1]
+
+
+@then(parsers.parse('the refusal lists the scenario "{name}" of "{feature}" with a link to its line'))
+def refusal_lists(page: dict[str, Any], name: str, feature: str) -> None:
+    body = html.unescape(page["refused"])
+    row = re.search(
+        r"<tr>\s*<td>" + re.escape(feature) + r'</td>\s*<td><a href="/rulesets/demo/scenarios#L(\d+)C1">'
+        + re.escape(name) + r"</a>.*?</tr>",
+        body,
+        re.S,
+    )
+    assert row, body[-3000:]
+    assert "expected products to include checkout" in row.group(0)
 
 
 @when("I run the scenarios")
