@@ -49,6 +49,7 @@ bench: venv system-deps
 	$(PY) -m bench.engine
 	$(PY) -m bench.impact
 	$(PY) bench/preview.py
+	$(PY) -m bench.panel
 	$(PY) bench/readout.py
 	$(PY) -m bench.load
 
