@@ -52,6 +52,7 @@ def half_done(app: Any) -> int:
 
     with app.app_context():
         user = get_by_email("bench@example.com")
+        assert user is not None
         account = accounts.create_account("Half Co", user)
         discovery_id = discoveries.start_discovery(account.id, user).id
         for qid, raw in HALF.items():
