@@ -329,7 +329,9 @@ def test_user_text_is_escaped_on_the_shared_page(
     with app.app_context():
         discoveries.save_note(did, "company", f"Note {evil}", 0, sa_user, include=True)
     snapshot_id = int(
-        sa_client.post(f"/discoveries/{did}/reports", data={"confirm": "1"}).headers["Location"].rsplit("/", 1)[1]
+        sa_client.post(f"/discoveries/{did}/reports", data={"confirm": "1"})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
     )
     _, path = share(sa_client, snapshot_id)
     html = app.test_client().get(path).get_data(as_text=True)
@@ -346,7 +348,9 @@ def test_compare_the_latest_readout_with_the_previous_one(
     save(app, discovery_id, "customer_countries", ["FR", "DE", "NL", "IT"], sa_user)
     save(app, discovery_id, "channels", ["web"], sa_user)
     second = int(
-        sa_client.post(f"/discoveries/{discovery_id}/reports", data={"confirm": "1"}).headers["Location"].rsplit("/", 1)[1]
+        sa_client.post(f"/discoveries/{discovery_id}/reports", data={"confirm": "1"})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
     )
 
     page = sa_client.get(f"/reports/{second}").get_data(as_text=True)

@@ -176,7 +176,9 @@ def test_customer_text_is_escaped_everywhere(
     save(app, discovery_id, "company_name", f"Evil {evil}", sa_user)
     panel = sa_client.get(f"/discoveries/{discovery_id}/recommendation").get_data(as_text=True)
     assert "<img" not in panel
-    location = sa_client.post(f"/discoveries/{discovery_id}/reports", data={"confirm": "1"}).headers["Location"]
+    location = sa_client.post(
+        f"/discoveries/{discovery_id}/reports", data={"confirm": "1"}
+    ).headers["Location"]
     for url in (location, location + "/readout.html", f"/discoveries/{discovery_id}/reports"):
         html = sa_client.get(url).get_data(as_text=True)
         assert "<img" not in html
