@@ -1,7 +1,26 @@
 // SA workspace: autosave each answer (debounced), show per-field and global save state,
 // show/hide conditional questions from the server's `visible` list, keyboard flow (Enter
-// moves on), country type-ahead, and a warning before leaving with unsaved changes.
-// Without JavaScript the section form posts and is saved as a whole.
+// moves on), country lists (countries.js), Ctrl/Cmd-K "jump to a question", and a warning
+// before leaving with unsaved changes. Without JavaScript the section form posts and is
+// saved as a whole.
+//
+// API for live updates from another SA (together.js polls and calls it):
+//   window.recommenderWorkspace = {
+//     applyRemote(questionId, value, version, who, visible?)
+//         Shows another SA's saved answer: `value` as stored (a list for multi and country
+//         lists, true/false, a number, a string; null = cleared, with version 0), `version`
+//         the answer's new version, `who` their name, `visible` (optional) the server's list of
+//         visible question ids. Sets the control(s), re-renders country chips, sets the version,
+//         re-applies visibility and highlights the field with "Changed by <who>" (announced
+//         politely). A field with local edits (unsaved, pending, in flight, refused, failed, in
+//         conflict, or focused with typed text) is not overwritten: it becomes a conflict like
+//         a 409 ("Keep mine" saves over the new version, "Reload" shows theirs). A save in
+//         flight is waited for first. Returns "applied", "conflict", "stale" (not newer than
+//         what the page has), "same", "deferred" (after the save in flight) or "absent" (not a
+//         question of this page; visibility is still applied).
+//     isDirty(questionId)   true while the field holds local edits ("__notes": the notes)
+//     currentSection        this page's section id
+//   }
 (function () {
   "use strict";
   var root = document.getElementById("workspace");
@@ -15,6 +34,7 @@
   var notesUrl = root.getAttribute("data-notes-url");
   var statusEl = document.getElementById("save-status");
   var saves = {};          // key -> {timer, inflight, again, dirty, state, message}
+  var baseline = {};       // key -> JSON of the value last loaded or saved (typed-text check)
   var everSaved = false;
 
   var LABELS = {
@@ -71,7 +91,7 @@
     var el = w.querySelector("[data-field-status]");
     if (el) {
       el.setAttribute("data-state", state);
-      el.textContent = state === "idle" ? "" : (state === "failed" ? "Failed" : LABELS[state]);
+      el.textContent = state === "idle" ? "" : (state === "failed" ? "Failed" : (state === "remote" ? message : LABELS[state]));
       if (state === "failed") {
         var retry = document.createElement("button");
         retry.type = "button";
@@ -254,6 +274,7 @@
         e.tokenRetried = false;
         autoRetry.delay = 3000;
         setVersion(w, data.version);
+        if (!e.dirty) { baseline[key] = JSON.stringify(notes ? body.text : body.value); }
         if (data.revision !== undefined) { root.setAttribute("data-revision", String(data.revision)); }
         setFieldState(w, e.dirty ? "pending" : "saved");
         if (!notes) { applyVisibility(data.visible); applyProgress(data.progress); document.body.dispatchEvent(new CustomEvent("answers-saved", { detail: data })); }
@@ -505,6 +526,306 @@
   }
   form.querySelectorAll("[data-type=country_list]").forEach(enhanceCountryList);
 
+  // ------------------------------------------------------------------ announcements
+  var announcer = document.createElement("p");
+  announcer.className = "visually-hidden";
+  announcer.id = "ws-announce";
+  announcer.setAttribute("role", "status");
+  announcer.setAttribute("aria-live", "polite");
+  root.appendChild(announcer);
+  function announce(text) {
+    // Cleared first so the same words twice are read twice.
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+  function labelOf(w) {
+    if (isNotes(w)) { return "Notes for this section"; }
+    var el = w.querySelector("legend") || w.querySelector("label");
+    return el ? el.textContent.trim() : keyOf(w);
+  }
+
+  // ------------------------------------------------------------------ changes by another SA
+  wrappers().forEach(function (w) { baseline[keyOf(w)] = JSON.stringify(valueOf(w)); });
+
+  function isDirty(key) {
+    var e = saves[key];
+    if (e && (e.timer || e.inflight || e.dirty ||
+        ["pending", "saving", "failed", "invalid", "conflict"].indexOf(e.state) >= 0)) { return true; }
+    var w = wrapperByKey(key);
+    if (!w) { return false; }
+    var box = countryBoxes[key];
+    if (box && box.typed()) { return true; }  // typed in the box, not added yet
+    var active = document.activeElement;
+    return !!(active && w.contains(active) && isTypingControl(active) &&
+      JSON.stringify(valueOf(w)) !== baseline[key]);
+  }
+
+  function asText(v) {
+    if (v === null || v === undefined) { return ""; }
+    if (typeof v === "boolean") { return v ? "true" : "false"; }
+    return String(v);
+  }
+  function asList(v) {
+    if (v === null || v === undefined || v === "") { return []; }
+    return (Array.isArray(v) ? v : [v]).map(asText);
+  }
+
+  // Puts a stored value into the question's control(s).
+  function setValue(w, value) {
+    var type = w.getAttribute("data-type");
+    var qid = keyOf(w);
+    if (type === "country_list") {
+      var codes = asList(value);
+      if (countryBoxes[qid]) { countryBoxes[qid].setValues(codes); return; }
+      var sel = w.querySelector("select");
+      Array.prototype.forEach.call(sel.options, function (o) { o.selected = codes.indexOf(o.value) >= 0; });
+      return;
+    }
+    if (type === "multi") {
+      var list = asList(value);
+      w.querySelectorAll("input[type=checkbox]").forEach(function (c) { c.checked = list.indexOf(c.value) >= 0; });
+      return;
+    }
+    var text = asText(value);
+    var radios = w.querySelectorAll("input[type=radio]");
+    if (radios.length) {
+      radios.forEach(function (r) { r.checked = r.value === text; });
+      return;
+    }
+    var control = w.querySelector("select, textarea, input:not([type=hidden]):not([data-ws-ignore])");
+    if (control) { control.value = text; }
+  }
+
+  // How a value reads to the SA (option labels, country names).
+  function describe(w, value) {
+    var names = [];
+    var type = w.getAttribute("data-type");
+    var values = (type === "multi" || type === "country_list") ? asList(value) : (asText(value) ? [asText(value)] : []);
+    values.forEach(function (v) {
+      var name = v;
+      var option = Array.prototype.filter.call(w.querySelectorAll("select option"), function (o) { return o.value === v; })[0];
+      var input = Array.prototype.filter.call(w.querySelectorAll("input[type=radio], input[type=checkbox]"), function (i) { return i.value === v; })[0];
+      var label = input && input.closest("label");
+      if (option) { name = option.text; } else if (label) { name = label.textContent.trim(); }
+      names.push(name);
+    });
+    return names.join(", ");
+  }
+
+  function showRemote(w, who) {
+    var key = keyOf(w);
+    var text = "Changed by " + (who || "someone");
+    setFieldState(w, "remote", text);
+    w.classList.remove("ws-remote");
+    void w.offsetWidth;  // restart the highlight when the same field changes again
+    w.classList.add("ws-remote");
+    announce("“" + labelOf(w) + "” " + text.charAt(0).toLowerCase() + text.slice(1));
+    window.clearTimeout(entry(key).remoteTimer);
+    entry(key).remoteTimer = window.setTimeout(function () {
+      w.classList.remove("ws-remote");
+      if (entry(key).state === "remote") { setFieldState(w, "idle"); }
+    }, 6000);
+  }
+
+  function applyRemote(questionId, value, version, who, visible) {
+    var args = arguments;
+    var w = wrapperByKey(questionId);
+    if (!w || isNotes(w)) { applyVisibility(visible); return "absent"; }
+    var e = entry(questionId);
+    if (e.inflight) {
+      // Our own save decides first: it may be the newer one, or meet this change as a 409.
+      var again = function () { applyRemote.apply(null, args); };
+      e.inflight.then(again, again);
+      return "deferred";
+    }
+    version = parseInt(version, 10) || 0;
+    var local = versionOf(w);
+    // Versions grow with each save; a cleared answer starts again at 0.
+    if (version !== 0 && version <= local && e.state !== "conflict") {
+      applyVisibility(visible);
+      return version === local && JSON.stringify(asList(value)) === JSON.stringify(asList(valueOf(w))) ? "same" : "stale";
+    }
+    if (version === 0 && local === 0 && !isDirty(questionId)) { applyVisibility(visible); return "same"; }
+    if (isDirty(questionId)) {
+      // Keep what this SA typed: the same choice as a 409 gives ("Keep mine" / "Reload").
+      window.clearTimeout(e.timer);
+      e.timer = null;
+      e.dirty = true;
+      if (!(e.state === "conflict" && version !== 0 && (e.conflictVersion || 0) > version)) { e.conflictVersion = version; }
+      var shown = describe(w, value);
+      setFieldState(w, "conflict", (who || "Someone") + (shown ? " changed this answer to “" + shown + "”" : " cleared this answer") +
+        " — keep yours or reload to see theirs.");
+      announce("“" + labelOf(w) + "” was changed by " + (who || "someone") + " while you were editing it");
+      applyVisibility(visible);
+      return "conflict";
+    }
+    setValue(w, value);
+    setVersion(w, version);
+    baseline[questionId] = JSON.stringify(valueOf(w));
+    e.conflictVersion = undefined;
+    applyVisibility(visible);
+    showRemote(w, who);
+    return "applied";
+  }
+
+  window.recommenderWorkspace = {
+    applyRemote: applyRemote,
+    isDirty: isDirty,
+    currentSection: root.getAttribute("data-section-id") || ""
+  };
+
+  // ------------------------------------------------------------------ jump to a question
+  // Ctrl-K (Cmd-K on a Mac) opens a box that finds any question of the questionnaire by its
+  // label or section title (case and accents ignored); arrows choose, Enter goes there. The
+  // list comes from the server (#jump-index); this page's own questions are read live.
+  var jumpDialog = document.getElementById("jump-dialog");
+  var jumpInput = document.getElementById("jump-input");
+  var jumpList = document.getElementById("jump-list");
+  var jumpCount = document.getElementById("jump-count");
+  var jumpOpen = document.getElementById("jump-open");
+  var jumpData = [];
+  try { jumpData = JSON.parse((document.getElementById("jump-index") || {}).textContent || "[]"); } catch (err) { jumpData = []; }
+  var isMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent || "");
+  var currentSection = root.getAttribute("data-section-id") || "";
+  var jumpReturn = null;
+  var jumpItems = [];
+  var jumpActive = 0;
+  var sectionBase = (function () {
+    var link = document.querySelector("[data-section-link]");
+    return link ? link.getAttribute("href").replace(/[^/]*$/, "") : "";
+  })();
+
+  function fold(text) {
+    var t = String(text || "").toLowerCase();
+    return t.normalize ? t.normalize("NFD").replace(/[\u0300-\u036f]/g, "") : t;
+  }
+  function liveState(item) {
+    if (item.section_id !== currentSection) { return item; }
+    var w = wrapperByKey(item.id);
+    if (!w) { return item; }
+    var v = valueOf(w);
+    var answered = Array.isArray(v) ? v.length > 0 : String(v).trim() !== "";
+    return { id: item.id, label: item.label, section_id: item.section_id, section_title: item.section_title, visible: !w.hidden, answered: answered };
+  }
+  // Every word typed must appear (in the label or the section title); label matches first,
+  // then those whose label starts with what was typed, then questionnaire order.
+  function search(query) {
+    var words = fold(query).split(/\s+/).filter(Boolean);
+    var found = [];
+    jumpData.forEach(function (item, index) {
+      var label = fold(item.label);
+      var hay = label + " " + fold(item.section_title);
+      if (!words.every(function (word) { return hay.indexOf(word) >= 0; })) { return; }
+      var inLabel = words.every(function (word) { return label.indexOf(word) >= 0; });
+      var rank = !words.length ? 0 : (label.indexOf(words[0]) === 0 ? 0 : (inLabel ? 1 : 2));
+      found.push({ item: liveState(item), rank: rank, index: index });
+    });
+    found.sort(function (a, b) { return a.rank - b.rank || a.index - b.index; });
+    return found.map(function (f) { return f.item; });
+  }
+  function renderJump() {
+    jumpItems = search(jumpInput.value);
+    jumpActive = Math.min(jumpActive, Math.max(jumpItems.length - 1, 0));
+    jumpList.textContent = "";
+    jumpItems.forEach(function (item, i) {
+      var li = document.createElement("li");
+      li.id = "jump-opt-" + i;
+      li.setAttribute("role", "option");
+      li.setAttribute("data-jump-id", item.id);
+      li.setAttribute("aria-selected", i === jumpActive ? "true" : "false");
+      var label = document.createElement("span");
+      label.className = "ws-jump-label";
+      label.textContent = item.label;
+      li.appendChild(label);
+      var meta = document.createElement("span");
+      meta.className = "ws-jump-meta";
+      var bits = [item.section_id === currentSection ? item.section_title + " (this section)" : item.section_title];
+      if (!item.visible) { bits.push("not asked: depends on an earlier answer"); li.classList.add("not-asked"); }
+      else if (item.answered) { bits.push("answered"); }
+      meta.textContent = bits.join(" · ");
+      li.appendChild(meta);
+      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); });  // keep focus in the box
+      li.addEventListener("click", function () { goTo(item); });
+      jumpList.appendChild(li);
+    });
+    if (jumpItems.length) {
+      jumpInput.setAttribute("aria-activedescendant", "jump-opt-" + jumpActive);
+      var active = document.getElementById("jump-opt-" + jumpActive);
+      if (active && active.scrollIntoView) { active.scrollIntoView({ block: "nearest" }); }
+    } else {
+      jumpInput.removeAttribute("aria-activedescendant");
+    }
+    jumpCount.textContent = jumpItems.length === 1 ? "1 question" : jumpItems.length + " questions";
+  }
+  function openJump() {
+    if (!jumpDialog || jumpDialog.open) { return; }
+    jumpReturn = document.activeElement;
+    jumpInput.value = "";
+    jumpActive = 0;
+    renderJump();
+    if (jumpDialog.showModal) { jumpDialog.showModal(); } else { jumpDialog.setAttribute("open", ""); }
+    jumpInput.focus();
+  }
+  function closeJump(restore) {
+    if (!jumpDialog || !jumpDialog.open) { return; }
+    if (jumpDialog.close) { jumpDialog.close(); } else { jumpDialog.removeAttribute("open"); }
+    if (restore && jumpReturn && jumpReturn.focus && document.contains(jumpReturn)) { jumpReturn.focus(); }
+  }
+  function goTo(item) {
+    closeJump(false);
+    if (item.section_id === currentSection) {
+      var w = wrapperByKey(item.id);
+      if (w && !w.hidden) {
+        var el = focusTarget(w);
+        w.scrollIntoView({ block: "center" });
+        if (el) { el.focus({ preventScroll: true }); }
+        w.classList.remove("ws-appeared");
+        void w.offsetWidth;
+        w.classList.add("ws-appeared");
+        window.setTimeout(function () { w.classList.remove("ws-appeared"); }, 1500);
+      } else {
+        if (jumpReturn && jumpReturn.focus && document.contains(jumpReturn)) { jumpReturn.focus(); }
+        announce("“" + item.label + "” is not asked: it depends on an earlier answer.");
+      }
+      return;
+    }
+    // Another section: save what is pending first, like every other way of leaving.
+    leaveTo(sectionBase + encodeURIComponent(item.section_id) + "#q-" + encodeURIComponent(item.id));
+  }
+  if (jumpDialog && jumpInput && jumpList && jumpData.length) {
+    if (jumpOpen) {
+      var key = jumpOpen.querySelector("[data-jump-key]");
+      if (key && isMac) { key.textContent = "⌘K"; }
+      jumpOpen.hidden = false;
+      jumpOpen.addEventListener("click", openJump);
+    }
+    document.addEventListener("keydown", function (ev) {
+      if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && !ev.shiftKey && (ev.key === "k" || ev.key === "K")) {
+        ev.preventDefault();
+        if (jumpDialog.open) { closeJump(true); } else { openJump(); }
+      }
+    });
+    jumpInput.addEventListener("input", function () { jumpActive = 0; renderJump(); });
+    jumpInput.addEventListener("keydown", function (ev) {
+      if (ev.isComposing) { return; }
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        if (!jumpItems.length) { return; }
+        jumpActive = (jumpActive + (ev.key === "ArrowDown" ? 1 : jumpItems.length - 1)) % jumpItems.length;
+        renderJump();
+      } else if (ev.key === "Enter") {
+        ev.preventDefault();
+        if (jumpItems[jumpActive]) { goTo(jumpItems[jumpActive]); }
+      } else if (ev.key === "Escape") {
+        ev.preventDefault();
+        closeJump(true);
+      }
+    });
+    // Esc handled by the browser's dialog (cancel), a click on the backdrop: focus goes back.
+    jumpDialog.addEventListener("cancel", function (ev) { ev.preventDefault(); closeJump(true); });
+    jumpDialog.addEventListener("click", function (ev) { if (ev.target === jumpDialog) { closeJump(true); } });
+  }
+
   // ------------------------------------------------------------------ focus on arrival
   // "#q-<id>" (an "ask next" link) puts the cursor in that question; arriving with Next,
   // Back or Enter puts it in the first visible question. A plain load or reload forces nothing.
@@ -514,6 +835,7 @@
     var w = document.getElementById(hash.slice(1));
     var el = w && !w.hidden && form.contains(w) ? focusTarget(w) : null;
     if (el) { el.focus(); }
+    if (w && w.hidden && form.contains(w)) { announce("“" + labelOf(w) + "” is not asked: it depends on an earlier answer."); }
     return !!el;
   }
   function focusOnArrival() {
