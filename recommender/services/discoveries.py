@@ -110,6 +110,24 @@ class SectionState:
         i = self.section_index + 1
         return sections[i] if i < len(sections) else None
 
+    @property
+    def jump_index(self) -> list[dict[str, Any]]:
+        """Every question of the questionnaire, in order, for the workspace's "jump to a
+        question" box: {id, label, section_id, section_title, visible, answered}."""
+        q = self.questionnaire
+        return [
+            {
+                "id": qid,
+                "label": getattr(q.questions[qid], "label", "") or qid,
+                "section_id": section.id,
+                "section_title": getattr(section, "title", "") or section.id,
+                "visible": qid in self.visible,
+                "answered": qid in self.answers,
+            }
+            for section in q.sections
+            for qid in section_question_ids(q, section.id)
+        ]
+
 
 @dataclass(frozen=True)
 class SaveResult:
