@@ -823,7 +823,12 @@
     });
     // Esc handled by the browser's dialog (cancel), a click on the backdrop: focus goes back.
     jumpDialog.addEventListener("cancel", function (ev) { ev.preventDefault(); closeJump(true); });
-    jumpDialog.addEventListener("click", function (ev) { if (ev.target === jumpDialog) { closeJump(true); } });
+    jumpDialog.addEventListener("click", function (ev) {
+      if (ev.target !== jumpDialog) { return; }
+      var r = jumpDialog.getBoundingClientRect();  // the backdrop, not the dialog's own padding
+      var inside = ev.clientX >= r.left && ev.clientX <= r.right && ev.clientY >= r.top && ev.clientY <= r.bottom;
+      if (!inside) { closeJump(true); }
+    });
   }
 
   // ------------------------------------------------------------------ focus on arrival
