@@ -262,7 +262,11 @@ class _Checker:
 
             if value not in COUNTRIES:
                 hint = f" (did you mean '{value.upper()}'?)" if value.upper() in COUNTRIES else ""
-                self.report(literal, f"'{value}' is not an ISO 3166-1 alpha-2 country code{hint}")
+                self.report(
+                    literal,
+                    f"'{value}' is not a country code{hint}: use the two-letter ISO code in "
+                    "capitals, like DE",
+                )
             return
         if kind == "single" and spec.options is not None and value not in spec.options:
             self.report(literal, self.unknown_option(name, value, spec.options))

@@ -91,6 +91,12 @@ def computed_field_specs(
     return out
 
 
+def _upper_hint(code: Any, known: Callable[[str], bool]) -> str:
+    """The suffix " (did you mean 'DE'?)" for a code typed in lower case."""
+    upper = str(code).upper()
+    return f" (did you mean '{upper}'?)" if upper != code and known(upper) else ""
+
+
 class DataLoader:
     """Loads every data file a ruleset names; problems go to the ruleset builder's list."""
 
@@ -195,7 +201,8 @@ class DataLoader:
                     self.builder,
                     located,
                     where + (i,),
-                    f"unknown country code {item!r} (use ISO 3166-1 alpha-2, e.g. DE)",
+                    f"unknown country code {item!r}{_upper_hint(item, is_country)}: use the "
+                    "two-letter ISO code in capitals, like DE",
                 )
 
     def currencies(self, located: Located, where: tuple[Any, ...], items: list[Any]) -> None:
@@ -205,7 +212,8 @@ class DataLoader:
                     self.builder,
                     located,
                     where + (i,),
-                    f"unknown currency code {item!r} (use ISO 4217, e.g. EUR)",
+                    f"unknown currency code {item!r}{_upper_hint(item, is_currency)}: use the "
+                    "three-letter ISO code in capitals, like EUR",
                 )
 
     def offering_options(self) -> list[str] | None:
@@ -252,7 +260,8 @@ class DataLoader:
                         self.builder,
                         located,
                         ("methods", i, "account_notes", country),
-                        f"unknown country code {country!r} (use ISO 3166-1 alpha-2, e.g. DE)",
+                        f"unknown country code {country!r}{_upper_hint(country, is_country)}: use "
+                        "the two-letter ISO code in capitals, like DE",
                     )
             alt = row.get("alternative")
             if alt is not None and alt not in ids:

@@ -59,7 +59,8 @@ def test_a_data_file_with_an_unknown_country_is_refused_with_its_location(
         result = authoring.save_draft_file("shop", author, PM, broken)
         line, col = _line_col(broken, "    account_countries: [BR, XX]", "XX")
         assert [str(p) for p in result.problems if p.path == PM] == [
-            f"{PM}:{line}:{col}: unknown country code 'XX' (use ISO 3166-1 alpha-2, e.g. DE)"
+            f"{PM}:{line}:{col}: unknown country code 'XX': use the two-letter ISO code in capitals, "
+            "like DE"
         ]
         assert {p.path for p in result.problems} <= {PM, "shop.yaml"}
         # Saving a data file made a draft that keeps the work in progress.

@@ -80,15 +80,34 @@ def test_clean_conditions(text: str) -> None:
         ),
         (
             "hq_country == us",
-            [("'us' is not an ISO 3166-1 alpha-2 country code (did you mean 'US'?)", 1, 15)],
+            [
+                (
+                    "'us' is not a country code (did you mean 'US'?): use the two-letter ISO "
+                    "code in capitals, like DE",
+                    1,
+                    15,
+                )
+            ],
         ),
         (
             "customer_countries contains_all [DE, XY]",
-            [("'XY' is not an ISO 3166-1 alpha-2 country code", 1, 38)],
+            [
+                (
+                    "'XY' is not a country code: use the two-letter ISO code in capitals, like DE",
+                    1,
+                    38,
+                )
+            ],
         ),
         (
             "customer_countries contains_any @bad",
-            [("'XX' is not an ISO 3166-1 alpha-2 country code", 1, 33)],
+            [
+                (
+                    "'XX' is not a country code: use the two-letter ISO code in capitals, like DE",
+                    1,
+                    33,
+                )
+            ],
         ),
         (
             "customer_countries contains_any @eaa",
