@@ -10,6 +10,7 @@ expressions, and a did-you-mean for unknown keys and choices. `describe` turns o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -168,8 +169,10 @@ def describe(error: jsonschema.ValidationError, root: Any) -> list[tuple[PathT, 
         sub = jsonschema.exceptions.best_match(error.context or [])
         if sub is not None and sub is not error:
             return describe(sub, root)
+    if field is None and item:
+        subject = "this item" if path and isinstance(path[-1], int) else "the value"
     text = _message(validator, value, instance, subject, field)
-    return [(path, _prefix(item, text) if field else text, False)]
+    return [(path, _prefix(item, text), False)]
 
 
 def _message(validator: Any, value: Any, instance: Any, subject: str, field: str | None) -> str:
@@ -180,7 +183,11 @@ def _message(validator: Any, value: Any, instance: Any, subject: str, field: str
     if validator == "pattern":
         rule = _PATTERNS.get(str(value), "is not in the expected form")
         noun = (field or "value").rsplit(".", 1)[-1]
-        return f"{noun} {_shown(instance)} {rule}"
+        hint = ""
+        upper = instance.upper() if isinstance(instance, str) else None
+        if upper is not None and upper != instance and re.search(str(value), upper):
+            hint = f" (did you mean '{upper}'?)"
+        return f"{noun} {_shown(instance)}{hint} {rule}"
     if validator == "enum":
         choices = [v if isinstance(v, str) else _shown(v) for v in value]
         hint = did_you_mean(instance, choices) if isinstance(instance, str) else ""

@@ -70,7 +70,15 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 def load_yaml(text: str, path: str = "<string>") -> Located:
     """Parse `text`; raise YamlError (with position) on syntax errors, aliases or duplicates."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
-        raise YamlError(Problem(path, 1, 1, f"file is larger than {MAX_YAML_BYTES} bytes"))
+        raise YamlError(
+            Problem(
+                path,
+                1,
+                1,
+                f"the file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MB: split it or "
+                "remove what is not needed",
+            )
+        )
     try:
         loader = _LOADER(text)
     except yaml.reader.ReaderError as exc:  # the pure-Python reader checks characters here

@@ -152,7 +152,15 @@ class DataLoader:
             return None
         data = located.data
         if not isinstance(data, dict):
-            problems.append(Problem(path, 1, 1, f"a {kind} data file must be a mapping"))
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    f"a {kind} data file is made of 'key: value' lines, starting with "
+                    f"kind: {kind} and version:",
+                )
+            )
             return None
         if data.get("kind") != kind:
             problems.append(

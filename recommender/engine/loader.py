@@ -110,7 +110,10 @@ def check_ruleset_paths(
                 if questionnaire is None:
                     located = load_yaml(text, path)
                     problems.append(
-                        located.problem(("questionnaire",), f"unknown questionnaire '{qid}'")
+                        located.problem(
+                            ("questionnaire",),
+                            f"unknown questionnaire '{qid}'" + did_you_mean(qid, questionnaires),
+                        )
                     )
         ruleset, found = _load(text, path, questionnaire)
         problems.extend(found)
@@ -267,7 +270,13 @@ def _load(
     data = located.data
     if not isinstance(data, dict):
         return None, [
-            Problem(path, 1, 1, "a ruleset must be a mapping (name, version, rules, ...)")
+            Problem(
+                path,
+                1,
+                1,
+                "a ruleset file is made of 'key: value' lines, starting with name:, version:, "
+                "questionnaire: and rules:",
+            )
         ]
     errors = sorted(
         _validator().iter_errors(data), key=lambda e: (located.pos(e.absolute_path), e.message)
@@ -539,10 +548,16 @@ class _Builder:
                     f"'{value}' is not an option of derived fact '{fact}' (options: {allowed})"
                 )
             else:
-                message = f"derived fact '{fact}' is {spec.type}: {value!r} does not fit"
+                kind = _VALUE_WORDS.get(spec.type, spec.type)
+                message = f"derived fact '{fact}' takes {kind}: {value!r} does not fit"
             self.problem(where + ("value",), message)
 
 
+_VALUE_WORDS = {
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "money": "an amount (a number, no currency sign)",
+}
 _SETS_HINT = (
     "declare it under `sets:` at the top of the ruleset (e.g. `eea: [AT, BE, DE]`) or use one "
     "of the sets there"

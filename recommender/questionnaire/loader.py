@@ -280,7 +280,8 @@ def _load(text: str, path: str) -> tuple[Questionnaire | None, list[Problem]]:
                 path,
                 1,
                 1,
-                "a questionnaire file must be a mapping with id, version, title and sections",
+                "a questionnaire file is made of 'key: value' lines: id:, version:, title: "
+                "and sections:",
             )
         ]
     problems = _schema_problems(located)

@@ -623,8 +623,8 @@ def test_data_file_shape_errors_in_words() -> None:
     problem = only(_shop(markets=markets.replace("currency: BRL", "currency: brl")))
     assert (problem.path, problem.line, problem.col) == ("rules/markets.yaml", 5, 15)
     assert problem.message == (
-        "market 1 (`BR`): currency 'brl' must be a three-letter currency code in capitals "
-        "(like EUR)"
+        "market 1 (`BR`): currency 'brl' (did you mean 'BRL'?) must be a three-letter currency "
+        "code in capitals (like EUR)"
     )
     problem = only(_shop(markets=markets.replace("    currency: BRL", "    curency: BRL")))
     assert (problem.line, problem.col) == (5, 5)  # one problem: not also "currency is missing"
@@ -687,3 +687,44 @@ def test_the_default_rulesets_and_forms_check_clean_with_both_parsers(
         stripe = (ROOT / "rules" / "stripe.yaml").read_text()
         loaded.append(yamlpos.load_yaml(stripe).data)
     assert loaded[0] == loaded[1]
+
+
+def test_whole_file_and_value_type_messages(tmp_path: Path, form: Any) -> None:
+    problem = only(ruleset_problems("- just a list\n"))
+    assert (problem.line, problem.col) == (1, 1)
+    assert "'key: value' lines, starting with name:, version:" in problem.message
+    problem = only(ruleset_problems(edit(BASE, 21, "        value: 12"), form))
+    assert (
+        problem.message
+        == "'12' is not an option of derived fact 'segment' (options: enterprise, smb)"
+    )
+    text = edit(BASE, 7, "  segment: {type: boolean}").replace("value: enterprise", "value: 'yes'")
+    text = text.replace("segment == enterprise", "segment")
+    problem = only(ruleset_problems(text, form))
+    assert problem.message == "derived fact 'segment' takes true or false: 'yes' does not fit"
+    # A questionnaire named with a typo: the one meant is suggested.
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "testform.yaml").write_text(FORM)
+    path = tmp_path / "demo.yaml"
+    path.write_text(BASE.replace("questionnaire: testform", "questionnaire: tesform"))
+    from recommender.engine.loader import load_questionnaires
+
+    problems = check_ruleset_paths([path], load_questionnaires(forms))
+    assert [(p.line, p.col, p.message) for p in problems][0] == (
+        3,
+        16,
+        "unknown questionnaire 'tesform' (did you mean 'testform'?)",
+    )
+
+
+def test_a_lower_case_country_in_a_data_file_suggests_the_code() -> None:
+    methods = (DATA / "payment_methods.yaml").read_text()
+    problem = only(
+        _shop(methods=methods.replace("buyer_countries: [BR]", "buyer_countries: [br]", 1))
+    )
+    assert (problem.line, problem.col) == (8, 23)
+    assert problem.message == (
+        "method 1 (`boleto`), `buyer_countries` item 1: value 'br' (did you mean 'BR'?) must be "
+        "a two-letter country code in capitals (like DE) or a set of the ruleset (like @eea)"
+    )

@@ -114,7 +114,8 @@ def test_schema_problems() -> None:
         "'number'",
     ]
     assert problems("- 1\n") == [
-        "f.yaml:1:1: a questionnaire file must be a mapping with id, version, title and sections"
+        "f.yaml:1:1: a questionnaire file is made of 'key: value' lines: id:, version:, title: "
+        "and sections:"
     ]
     assert problems("id: [\n") == [
         "f.yaml:1:5: this '[' is never closed: add a ']' at the end of the list"
