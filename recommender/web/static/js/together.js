@@ -32,16 +32,15 @@
   var inflight = false;
   var stopped = false;
   var ownSaves = {};   // question id -> the latest revision an autosave of this tab made
-  var deferred = {};   // question id -> a change of ours that arrived before our save finished
   var shownPresence = null;
 
   function api() {
     var ws = window.recommenderWorkspace;
     return ws && typeof ws.applyRemote === "function" ? ws : null;
   }
-  function isDirty(qid) {
+  function isDirty(key) {
     var ws = window.recommenderWorkspace;
-    return !!(ws && typeof ws.isDirty === "function" && ws.isDirty(qid));
+    return !!(ws && typeof ws.isDirty === "function" && ws.isDirty(key));
   }
   function wrapper(qid) {
     var found = null;
@@ -108,13 +107,11 @@
   });
 
   // This tab's own saves come back in the poll as changes: remember their revisions so they
-  // are not "applied" over what the SA kept typing meanwhile.
+  // are left alone (applyRemote would also find them not newer than what the field has).
   document.body.addEventListener("answers-saved", function (ev) {
     var d = ev.detail;
     if (!d || d.remote || typeof d.question_id !== "string" || typeof d.revision !== "number") { return; }
     ownSaves[d.question_id] = Math.max(ownSaves[d.question_id] || 0, d.revision);
-    var waiting = deferred[d.question_id];
-    if (waiting && waiting.revision <= d.revision) { delete deferred[d.question_id]; }
     refreshHistory(d.question_id);
   });
 
@@ -124,14 +121,11 @@
     if (typeof data.revision !== "number") { return; }
     if (!data.changed) {
       since = data.revision;
-      retryDeferred(null);
       return;
     }
     var entries = Array.isArray(data.answers) ? data.answers : [];
-    entries.forEach(function (a) { delete deferred[a.question_id]; });
     var applied = false;
     entries.forEach(function (a) { if (applyAnswer(a, data.visible)) { applied = true; } });
-    if (retryDeferred(data.visible)) { applied = true; }
     if (!applied) { applyVisibility(data.visible); }
     applyProgress(data.progress);
     applyNote(data.note);
@@ -145,30 +139,18 @@
     }
   }
 
-  function retryDeferred(visible) {
-    var applied = false;
-    Object.keys(deferred).forEach(function (qid) {
-      var a = deferred[qid];
-      delete deferred[qid];
-      if (applyAnswer(a, visible || undefined)) { applied = true; }
-    });
-    return applied;
-  }
-
-  // True when the change went to a field of this page through applyRemote.
+  // True when the change went to a field of this page through applyRemote (which leaves a
+  // field with local edits as it is and shows a conflict instead, and waits for a save of
+  // this tab still in flight).
   function applyAnswer(a, visible) {
     var qid = a && a.question_id;
     var w = typeof qid === "string" ? wrapper(qid) : null;
     if (!w) { return false; }  // another section's question: its count follows the progress
     if (a.mine && (ownSaves[qid] || -1) >= a.revision) { return false; }  // our own save
-    if (a.version === 0 && versionOf(w) === 0) { return false; }  // unanswered here and there
+    // Answered and cleared again since the last look: this page's version 0 is still right.
+    if (a.version === 0 && versionOf(w) === 0) { return false; }
     var ws = api();
     if (!ws) { notice(w, a); return false; }
-    if (a.mine && isDirty(qid)) {
-      // Most likely this tab's save still on its way back: look again on the next poll.
-      deferred[qid] = a;
-      return false;
-    }
     try {
       ws.applyRemote(qid, a.value, a.version, a.who, Array.isArray(visible) ? visible : undefined);
     } catch (err) {
