@@ -456,3 +456,31 @@ def test_simultaneous_saves_each_get_their_own_revision_in_the_audit(
                 )
             ).scalars()
             assert {a.question_id for a in changed} == set(later)
+
+
+def test_an_unchanged_poll_costs_two_small_statements(
+    app: Flask, sa_user: Any, discovery_id: int
+) -> None:
+    """Every open tab polls every few seconds: with nothing new and the caller's presence
+    fresh, the poll reads the revision and the presence rows, and nothing else."""
+    from sqlalchemy import event
+
+    from recommender.extensions import db
+    from recommender.services import collaboration
+
+    with app.app_context():
+        revision = collaboration.live_state(discovery_id, 0, "company", sa_user).revision
+        assert db.engine is not None
+        statements: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            state = collaboration.live_state(discovery_id, revision, "company", sa_user)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert state.changed is False
+    assert len(statements) == 2, statements
+    assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements)
