@@ -232,44 +232,56 @@ def discard(name: str) -> Any:
 @bp.route("/<name>/sandbox", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def sandbox(name: str) -> Any:
+    """Try the draft (or the active version): the questionnaire as a form, prefilled from a
+    saved discovery or lead on request, or typed answers (advanced); the full result, the
+    trace and "why not X"."""
     draft = authoring.get_or_create_draft(name, current_user)
     form = request.form if request.method == "POST" else request.args
     which = form.get("which", "draft")
     answers_text = form.get("answers", "")
     pick = form.get("subject", "")
-    result = answers = label = None
+    why_not = form.get("why_not", "").strip()
+    mode = form.get("mode") or ("load" if pick else "text" if "answers" in form else "")
+    run = None
     errors: dict[str, str] = {}
-    if request.method == "POST" or pick:
+    if mode and (request.method == "POST" or mode == "load"):
         version = draft if which == "draft" else authoring.active_version(name)
-        kind, subject_id = None, None
-        if pick and ":" in pick:
-            kind, _, raw_id = pick.partition(":")
-            subject_id = int(raw_id) if raw_id.isdigit() else None
+        kind, _, raw_id = pick.partition(":")
         try:
-            result, answers, label = authoring.sandbox(
+            run = authoring.run_sandbox(
                 name,
                 version.source,
-                answers_text=answers_text,
-                kind=kind,
-                subject_id=subject_id,
+                mode=mode,
                 data_files=version.data_files or {},
+                formdata=request.form,
+                answers_text=answers_text,
+                kind=kind or None,
+                subject_id=int(raw_id) if raw_id.isdigit() else None,
+                why_not=why_not or None,
             )
         except InvalidInput as exc:
             errors = exc.errors or {"": exc.message}
         except DefinitionError as exc:
             flash("The draft has check errors; fix them in the editor first.", "error")
             errors = {p.line and f"line {p.line}" or "": p.message for p in exc.problems}
+    questionnaire = authoring.questionnaire_for_source(draft.source)
+    entered = run.entered if run is not None else {}
     return render_template(
         "authoring/sandbox.html",
         ruleset=authoring.get_ruleset(name),
         draft=draft,
         which=which,
+        mode=mode or "form",
         answers_text=answers_text,
         pick=pick,
+        why_not=why_not,
         choices=authoring.subject_choices(),
-        result=result,
-        answers=answers,
-        label=label,
+        products=authoring.products_of(draft.source),
+        sections=authoring.form_sections(questionnaire, entered, run.errors if run else None),
+        run=run,
+        result=run.result if run is not None else None,
+        answers=run.answers if run is not None else None,
+        label=run.label if run is not None else None,
         errors=errors,
         catalogue=authoring.catalogue(draft.source),
         tab="sandbox",

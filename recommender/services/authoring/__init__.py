@@ -71,7 +71,16 @@ from recommender.services.authoring.publishing import (
     rollback,
     rollback_plan,
 )
-from recommender.services.authoring.sandbox_eval import parse_sandbox_answers, sandbox
+from recommender.services.authoring.sandbox_eval import (
+    FormSection,
+    SandboxRun,
+    form_answers,
+    form_sections,
+    parse_sandbox_answers,
+    products_of,
+    run_sandbox,
+    sandbox,
+)
 from recommender.services.authoring.scenario_runs import (
     SCENARIOS_PATH,
     Coverage,
@@ -113,6 +122,12 @@ from recommender.services.rulesets import features_dir, seed_scenarios
 
 __all__ = [
     "ACTIVE_OUTCOMES_SIZE",
+    "FormSection",
+    "SandboxRun",
+    "form_answers",
+    "form_sections",
+    "products_of",
+    "run_sandbox",
     "NOTE_MAX",
     "AlreadyActive",
     "RollbackPlan",
