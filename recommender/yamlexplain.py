@@ -281,6 +281,18 @@ def _after_value(src: _Source, line: int, col: int) -> tuple[int, int, str]:
     found = src.char(line, col)
     if before and before[-1] in _QUOTES:
         q = before[-1]
+        if before[:-1].count(q) == 0:
+            # This quote closes a value opened on an earlier line: the quote missing its
+            # partner is the one that opened it (YAML read on to here).
+            for n in range(line - 1, 0, -1):
+                earlier = src.line(n).text
+                if earlier.count(q) % 2 == 1:
+                    return (
+                        n,
+                        earlier.rindex(q) + 1,
+                        f"this quote {q} is never closed on its line: add a closing {q} at "
+                        f"the end of the value (without it the value runs on to line {line})",
+                    )
         hint = (
             " (to write an apostrophe inside single quotes, type it twice: 'it''s')"
             if q == "'"

@@ -728,3 +728,23 @@ def test_a_lower_case_country_in_a_data_file_suggests_the_code() -> None:
         "method 1 (`boleto`), `buyer_countries` item 1: value 'br' (did you mean 'BR'?) must be "
         "a two-letter country code in capitals (like DE) or a set of the ruleset (like @eea)"
     )
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens_not_where_yaml_stops(parser: str) -> None:
+    text = BASE + textwrap.indent(
+        textwrap.dedent(
+            """\
+            - id: billing-saas
+              when: channels contains web
+              recommend:
+                - product: billing
+                  because: "Sells subscriptions."
+            """
+        ),
+        "  ",
+    )
+    broken = edit(text, 26, '        because: "Sells on {{ channels | option }}.')
+    problem = only(ruleset_problems(broken))
+    assert (problem.line, problem.col) == (26, 18), str(problem)
+    assert 'this quote " is never closed on its line' in problem.message
+    assert "runs on to line 32" in problem.message
