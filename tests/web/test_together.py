@@ -312,7 +312,7 @@ def test_an_answer_saved_before_history_was_kept_is_shown_as_such(
     html = sa_client.get(f"/discoveries/{discovery_id}/questions/company_name/history")
     text = " ".join(html.get_data(as_text=True).split())
     assert "saved Acme GmbH" in text
-    assert "before history was kept" in text
+    assert "no earlier changes recorded" in text
     empty = sa_client.get(f"/discoveries/{discovery_id}/questions/go_live_months/history")
     assert "No changes recorded yet." in empty.get_data(as_text=True)
 
