@@ -78,8 +78,8 @@
       viewportMargin: 50,
       extraKeys: {
         Tab: function (c) { c.replaceSelection("  "); },
-        "Ctrl-F": function (c) { openFind(c); },
-        "Cmd-F": function (c) { openFind(c); },
+        "Ctrl-F": function (c) { return openFind(c); },
+        "Cmd-F": function (c) { return openFind(c); },
         "Ctrl-S": function () { textarea.form && textarea.form.requestSubmit(); },
         "Cmd-S": function () { textarea.form && textarea.form.requestSubmit(); }
       }
@@ -329,9 +329,10 @@
     showFindCount();
   }
 
+  // Ctrl+F in the editor: the find bar (the browser's own find where the page has none).
   function openFind(cm) {
     var els = findElements();
-    if (!els.input) { return; }
+    if (!els.input || els.bar.hidden) { return window.CodeMirror.Pass; }
     var selected = cm.getSelection();
     if (selected && selected.indexOf("\n") === -1) { els.input.value = selected; runFind(false); }
     els.input.focus();
