@@ -14,6 +14,8 @@ Feature: Rule author's journey
     And publishing is refused and version 1 stays active
     When I save the rules with "annual_volume_usd >= 5_000_00x" changed to "annual_volume_usd >= 5_000_000"
     Then I see no check errors
+    When I load "Mid Co" into the sandbox and ask why not radar_fraud_teams
+    Then the sandbox form shows its volume 7000000 and my draft recommends radar_fraud_teams
     When I run the scenarios
     Then all 2 scenarios pass
     When I preview the impact

@@ -141,6 +141,27 @@ def refusal_lists(page: dict[str, Any], name: str, feature: str) -> None:
     assert "expected products to include checkout" in row.group(0)
 
 
+@when(parsers.parse('I load "{label}" into the sandbox and ask why not {product}'))
+def sandbox_load(app: Flask, client: FlaskClient, page: dict[str, Any], label: str, product: str) -> None:
+    with app.app_context():
+        discovery = db.session.scalar(select(Discovery).join(Account).where(Account.name == label))
+        did = discovery.id
+    choices = _text(client.get("/rulesets/demo/sandbox"))
+    assert f'value="discovery:{did}"' in choices  # offered in the picker
+    page["resp"] = client.post(
+        "/rulesets/demo/sandbox",
+        data={"mode": "load", "subject": f"discovery:{did}", "which": "draft", "why_not": product},
+    )
+
+
+@then(parsers.parse("the sandbox form shows its volume {volume:d} and my draft recommends {product}"))
+def sandbox_shows(page: dict[str, Any], volume: int, product: str) -> None:
+    body = html.unescape(_text(page["resp"]))
+    assert re.search(rf'<input [^>]*id="annual_volume_usd" [^>]*value="{volume}"', body)
+    assert f'data-why-not-product="{product}" data-status="recommended"' in body
+    assert "(your draft)" in body and "enterprise-volume" in body
+
+
 @when("I run the scenarios")
 def run_scenarios(client: FlaskClient, page: dict[str, Any]) -> None:
     body = _text(client.get("/rulesets/demo/scenarios"))
