@@ -50,6 +50,7 @@ bench: venv system-deps
 	$(PY) -m bench.impact
 	$(PY) bench/preview.py
 	$(PY) -m bench.panel
+	$(PY) -m bench.copilot
 	$(PY) bench/readout.py
 	$(PY) -m bench.load
 

@@ -65,14 +65,18 @@ def open_questions(
 
 
 def fact_label(builder: ResultBuilder, name: str) -> str:
-    """How the panel names a design fact: `Customer segment` -> "customer segment"."""
+    """How the panel names a design fact: "the customer segment" for a fact with values,
+    “Platform or marketplace” (quoted, without a parenthesis) for a yes/no fact."""
     if name == MARKETS:
-        return MARKETS_LABEL
+        return "the " + MARKETS_LABEL
     fact = builder.ruleset.derived.get(name)
     label = (fact.label if fact is not None else "") or name.replace("_", " ")
+    label = label.split(" (", 1)[0].strip() or label
+    if fact is not None and fact.type == "boolean":
+        return f"“{label}”"
     if len(label) > 1 and label[0].isupper() and not label[1].isupper():
         label = label[0].lower() + label[1:]
-    return label
+    return "the " + label
 
 
 def change_summary(builder: ResultBuilder, change: Mapping[str, Any]) -> str:
@@ -91,7 +95,7 @@ def change_summary(builder: ResultBuilder, change: Mapping[str, Any]) -> str:
     if risks:
         parts.append(count(risks, "risk"))
     if len(facts) == 1:
-        parts.append("the " + fact_label(builder, facts[0]))
+        parts.append(fact_label(builder, facts[0]))
     elif facts:
         parts.append(count(len(facts), "design fact"))
     if not parts:

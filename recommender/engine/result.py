@@ -14,7 +14,7 @@ from recommender.engine import asknext
 from recommender.engine.data import COMPUTED_FACTS, FACT_INPUTS
 from recommender.engine.model import SEVERITIES, Effect, Rule, Ruleset
 from recommender.engine.templates import TemplateRenderer
-from recommender.engine.whatif import Visibility, atoms_by_field, string_atoms
+from recommender.engine.whatif import Visibility, atoms_by_field, node_fields, string_atoms
 
 if TYPE_CHECKING:
     from recommender.questionnaire import Questionnaire
@@ -165,6 +165,7 @@ class ResultBuilder:
         self.renderers: dict[int, tuple[Questionnaire | None, TemplateRenderer]] = {}
         self.rules_by_field: dict[str, list[int]] = {}
         self.sorted_fields = [tuple(sorted(r.fields)) for r in ruleset.rules]
+        self.rule_fields = [r.fields for r in ruleset.rules]
         self.effect_texts = [tuple(_effect_text(e) for e in r.effects) for r in ruleset.rules]
         # Rules reading a derived fact: the only ones chaining rounds need to re-fire.
         self.dependent = frozenset(
@@ -202,6 +203,7 @@ class ResultBuilder:
         self.derives = [tuple(e.target for e in r.effects_of("derive")) for r in ruleset.rules]
         self.string_atoms = string_atoms(ruleset)
         self.atoms_by_field = atoms_by_field(ruleset)
+        self.node_fields = node_fields(ruleset)
         # id(questionnaire) -> (that questionnaire, its show_if index), like `renderers`.
         self.visibilities: dict[int, tuple[Questionnaire, Visibility]] = {}
         self.market_data = ruleset.market_data

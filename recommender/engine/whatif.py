@@ -94,9 +94,10 @@ class WhatIf:
         self.facts = facts
         self.fired = fired
         self.visibility = builder.visibility(questionnaire) if questionnaire is not None else None
-        self._atoms: dict[int, bool] = {}
+        self._known: dict[int, bool] = {}  # node id -> value, for nodes reading known ids
+        self._node_fields = builder.node_fields
         self._status: dict[tuple[int, frozenset[str], frozenset[str]], bool | None] = {}
-        self._rule_fields = [r.fields for r in self.ruleset.rules]
+        self._rule_fields = builder.rule_fields
 
     # -- visibility -------------------------------------------------------------------------
     def hidden_by(self, qid: str) -> set[str]:
@@ -131,11 +132,12 @@ class WhatIf:
         computed_by_input = builder.computed_by_input
         hidden = self.hidden_by(qid)
         unknown = {qid}
-        for name in (qid, *sorted(hidden)):
-            # Facts computed from the data that read a changing answer are unknown too.
+        # Facts computed from the data that read a changing answer are unknown too.
+        unknown.update(computed_by_input.get(qid, ()))
+        for name in hidden:
             unknown.update(computed_by_input.get(name, ()))
         frozen_hidden = frozenset(hidden)
-        frontier = sorted(unknown | hidden)
+        frontier = [*unknown, *hidden]
         uncertain: set[int] = set()
         rules = self.ruleset.rules
         while frontier:
@@ -144,7 +146,7 @@ class WhatIf:
                 if i in uncertain:
                     continue
                 fields = self._rule_fields[i]
-                key = (i, frozenset(fields & unknown), frozen_hidden & fields)
+                key = (i, fields & unknown, frozen_hidden & fields if hidden else _NONE)
                 value = self._status.get(key, _MISSING)
                 if value is _MISSING:
                     value = self._status[key] = self._evaluate3(rules[i].condition, unknown, key[2])
@@ -160,59 +162,75 @@ class WhatIf:
         """A rule's outcome under `reach`: None when it could change, else whether it fires."""
         return None if index in reach.rules else index in self.fired
 
+    def _maybe_must(self, reach: Reach) -> tuple[set[int], set[int]]:
+        """(rules that could fire, rules that must fire) under `reach`."""
+        return self.fired | reach.rules, self.fired - reach.rules
+
     def could_appear(self, product: str, reach: Reach) -> bool:
         """Whether some answer covered by `reach` could leave `product` recommended (a
         recommending rule could fire and no exclusion would have to)."""
+        maybe, must = self._maybe_must(reach)
         builder = self.builder
-        return any(
-            self.status(i, reach) is not False for i in builder.recommending.get(product, ())
-        ) and all(self.status(i, reach) is not True for i in builder.excluding.get(product, ()))
+        return not maybe.isdisjoint(builder.recommending.get(product, ())) and must.isdisjoint(
+            builder.excluding.get(product, ())
+        )
 
     def could_vanish(self, product: str, reach: Reach) -> bool:
         """Whether some answer covered by `reach` could drop a recommended `product`."""
+        maybe, must = self._maybe_must(reach)
         builder = self.builder
-        return all(
-            self.status(i, reach) is not True for i in builder.recommending.get(product, ())
-        ) or any(self.status(i, reach) is not False for i in builder.excluding.get(product, ()))
+        return must.isdisjoint(builder.recommending.get(product, ())) or not maybe.isdisjoint(
+            builder.excluding.get(product, ())
+        )
 
     def changes(
         self, reach: Reach, recommended: set[str], flagged: set[str]
     ) -> dict[str, set[str]]:
         """What could change under `reach`: products and risks added or removed, and the
-        design facts (derived facts, `markets` for the per-market plan) that could change."""
+        design facts (derived facts, `markets` for the per-market plan) that could change.
+        A product could appear when a recommending rule could fire and no exclusion must; a
+        recommended one could go when no recommending rule must fire or an exclusion could."""
         builder = self.builder
-        change: dict[str, set[str]] = {
-            "add_products": set(),
-            "remove_products": set(),
-            "add_risks": set(),
-            "remove_risks": set(),
-            "change_facts": set(),
-        }
+        add_products: set[str] = set()
+        remove_products: set[str] = set()
+        add_risks: set[str] = set()
+        remove_risks: set[str] = set()
         products: set[str] = set()
         risks: set[str] = set()
+        targets = builder.targets
         for i in reach.rules:
-            rec, exc, flag = builder.targets[i]
+            rec, exc, flag = targets[i]
             products.update(rec)
             products.update(exc)
             risks.update(flag)
-        for pid in products:
-            if pid in recommended:
-                if self.could_vanish(pid, reach):
-                    change["remove_products"].add(pid)
-            elif self.could_appear(pid, reach):
-                change["add_products"].add(pid)
-        for rid in risks:
-            statuses = [self.status(i, reach) for i in builder.flagging.get(rid, ())]
-            if rid in flagged:
-                if all(s is not True for s in statuses):
-                    change["remove_risks"].add(rid)
-            elif any(s is not False for s in statuses):
-                change["add_risks"].add(rid)
+        if products or risks:
+            maybe, must = self._maybe_must(reach)
+            recommending, excluding = builder.recommending, builder.excluding
+            for pid in products:
+                rec_rules, exc_rules = recommending.get(pid, ()), excluding.get(pid, ())
+                if pid in recommended:
+                    if must.isdisjoint(rec_rules) or not maybe.isdisjoint(exc_rules):
+                        remove_products.add(pid)
+                elif not maybe.isdisjoint(rec_rules) and must.isdisjoint(exc_rules):
+                    add_products.add(pid)
+            for rid in risks:
+                flag_rules = builder.flagging.get(rid, ())
+                if rid in flagged:
+                    if must.isdisjoint(flag_rules):
+                        remove_risks.add(rid)
+                elif not maybe.isdisjoint(flag_rules):
+                    add_risks.add(rid)
         derived = self.ruleset.derived
-        change["change_facts"].update(name for name in reach.unknown if name in derived)
+        facts = {name for name in reach.unknown if name in derived}
         if self.plan_could_change(reach):
-            change["change_facts"].add(MARKETS)
-        return change
+            facts.add(MARKETS)
+        return {
+            "add_products": add_products,
+            "remove_products": remove_products,
+            "add_risks": add_risks,
+            "remove_risks": remove_risks,
+            "change_facts": facts,
+        }
 
     def plan_could_change(self, reach: Reach) -> bool:
         """Whether the per-market plan reads an answer that could change (it exists only
@@ -226,46 +244,58 @@ class WhatIf:
 
     # -- three-valued evaluation with remembered atoms ----------------------------------------
     def _evaluate3(self, node: Any, unknown: set[str], maybe_absent: frozenset[str]) -> bool | None:
-        """`conditions.evaluate3` with the value of each atom about a known answer remembered
-        (by node id; valid for this answer set only). Same Kleene logic; string atoms are
-        decided by set lookups (`string_atom`)."""
-        if isinstance(node, And):
-            result: bool | None = True
+        """`conditions.evaluate3` with the value of every subtree that reads no unknown or
+        maybe-absent id remembered (by node id; valid for this answer set only, so decided
+        once for all the questions). Same Kleene logic; string atoms are decided by set
+        lookups (`string_atom`)."""
+        key = id(node)
+        fields = self._node_fields[key]
+        known = fields.isdisjoint(unknown) and (not maybe_absent or fields.isdisjoint(maybe_absent))
+        if known:
+            value = self._known.get(key)
+            if value is not None:
+                return value
+        kind = type(node)
+        result: bool | None
+        if kind is And:
+            result = True
             for operand in node.operands:
                 r = self._evaluate3(operand, unknown, maybe_absent)
                 if r is False:
-                    return False
+                    result = False
+                    break
                 if r is None:
                     result = None
-            return result
-        if isinstance(node, Or):
+        elif kind is Or:
             result = False
             for operand in node.operands:
                 r = self._evaluate3(operand, unknown, maybe_absent)
                 if r is True:
-                    return True
+                    result = True
+                    break
                 if r is None:
                     result = None
-            return result
-        if isinstance(node, Not):
+        elif kind is Not:
             r = self._evaluate3(node.operand, unknown, maybe_absent)
-            return None if r is None else not r
-        name = node.subject.name if isinstance(node, Compare | In | Contains) else node.name
-        sets = self.ruleset.sets
-        if name in unknown:
-            return cond.evaluate3(node, self.facts, unknown, sets)
-        if name in maybe_absent:
-            return cond.evaluate3(node, self.facts, (), sets, maybe_absent)
-        key = id(node)
-        value = self._atoms.get(key)
-        if value is None:
+            result = None if r is None else not r
+        elif known:
             spec = self.builder.string_atoms.get(key)
-            value = string_atom(spec, self.facts) if spec else cond.evaluate(node, self.facts, sets)
-            self._atoms[key] = value
-        return value
+            if spec is not None:
+                result = string_atom(spec, self.facts)
+            else:
+                result = cond.evaluate(node, self.facts, self.ruleset.sets)
+        elif not fields.isdisjoint(unknown):
+            # An atom about an unknown id (its sets were checked when the ruleset loaded).
+            return None
+        else:  # about an answer that may be gone
+            return cond.evaluate3(node, self.facts, (), self.ruleset.sets, maybe_absent)
+        if known:
+            self._known[key] = bool(result)
+        return result
 
 
 _MISSING: Any = object()
+_NONE: frozenset[str] = frozenset()
 
 # An `in` / `contains...` atom over a plain answer and string constants only:
 # (answer id, "in" | "one" | "any" | "all", the constants, negated).
@@ -300,6 +330,25 @@ def string_atoms(ruleset: Ruleset) -> dict[int, StringAtom]:
                         out[id(node)] = (node.subject.name, "in", frozenset(strings), node.negated)
                     else:
                         out[id(node)] = (node.subject.name, node.mode, frozenset(strings), False)
+    return out
+
+
+def node_fields(ruleset: Ruleset) -> dict[int, frozenset[str]]:
+    """Every condition node of the ruleset (by id) -> the ids it reads, for `WhatIf`."""
+    out: dict[int, frozenset[str]] = {}
+
+    def visit(node: Any) -> frozenset[str]:
+        if isinstance(node, And | Or):
+            fields = frozenset().union(*(visit(o) for o in node.operands))
+        elif isinstance(node, Not):
+            fields = visit(node.operand)
+        else:
+            fields = frozenset(cond.referenced_fields(node))
+        out[id(node)] = fields
+        return fields
+
+    for rule in ruleset.rules:
+        visit(rule.condition)
     return out
 
 

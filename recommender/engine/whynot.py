@@ -3,49 +3,35 @@ would make it appear.
 
 `why_not(builder, answers, product, questionnaire, fire_for)` is shared by the durable engine
 and the reference evaluator (`fire_for(answers)` gives the `Fire` of one evaluation). The
-answers are typed, visible answers, as `evaluate` takes them. Candidate answers are found
-with the three-valued analysis (`whatif`) and each one is confirmed by evaluating it.
-The dict it returns is documented in docs/engine.md.
+answers are typed, visible answers, as `evaluate` takes them. Questions worth trying are
+found with the three-valued analysis (`whatif`), the answers to try come from `candidates`,
+and each one is confirmed by evaluating it; `words` phrases values for the SA. The dict it
+returns is documented in docs/engine.md.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from recommender.conditions.evaluate import resolve_values
 from recommender.engine import cond
-from recommender.engine.cond import And, Compare, Condition, Contains, Count, Field, In, Or, Truthy
-from recommender.engine.data import COMPUTED_FACTS, FACT_INPUTS, INPUTS
+from recommender.engine.candidates import Candidate, Candidates
+from recommender.engine.cond import And, Condition, Or
+from recommender.engine.data import COMPUTED_FACTS, FACT_INPUTS
 from recommender.engine.model import Rule
 from recommender.engine.result import Fire, run_chain
-from recommender.engine.templates import country, money, number, percent
 from recommender.engine.whatif import WhatIf
-from recommender.questionnaire.countries import COUNTRIES, country_name
+from recommender.engine.words import Words
 
 if TYPE_CHECKING:
     from recommender.engine.result import ResultBuilder
     from recommender.questionnaire import Questionnaire
 
 FireFor = Callable[[Mapping[str, Any]], Fire]
-# An interval of numbers: (low, low included, high, high included); None is unbounded.
-Span = tuple[float | None, bool, float | None, bool]
 
 #: At most this many values are listed per question in `would_appear_if`.
 MAX_VALUES = 20
-
-COMPUTED_LABELS = {
-    "account_countries": "Countries of the Stripe accounts",
-    "eligible_methods": "Payment methods the accounts can offer",
-    "expected_methods": "Payment methods buyers expect",
-    "account_blocked_methods": "Payment methods no account can offer",
-    "currency_gap_methods": "Payment methods missing a price currency",
-    "auth_regimes": "Card authentication regimes",
-}
-LIST_KINDS = frozenset({"multi", "country_list"})
-NUMBER_KINDS = frozenset({"integer", "money", "percent", "number"})
 
 
 def why_not(
@@ -84,17 +70,6 @@ def _unknown(builder: ResultBuilder, product: str) -> dict[str, Any]:
     }
 
 
-@dataclass
-class _Candidate:
-    """One answer to try: `value`, how the panel shows it, and the values it stands for
-    (countries that behave alike: the first is evaluated, all are listed)."""
-
-    value: Any
-    label: str
-    same: tuple[tuple[Any, str], ...] = ()
-    span: Span | None = None  # numbers: the interval the value stands for
-
-
 class _Explainer:
     def __init__(
         self,
@@ -118,8 +93,11 @@ class _Explainer:
         self.facts = facts
         self.text = builder.texts(self.answers, facts, questionnaire)
         self.kept, self.flagged = _outcome(builder, fired)
+        self.words = Words(builder, questionnaire, facts)
+        self.choices = Candidates(builder, questionnaire, self.raw, self.words)
         self._false_parts: dict[str, list[Condition]] = {}
         self._rule_by_id = {r.id: r for r in self.rs.rules}
+        self._relevant_rules: list[int] | None = None
 
     # -- the explanation --------------------------------------------------------------------
     def explain(self) -> dict[str, Any]:
@@ -162,7 +140,7 @@ class _Explainer:
             if missing:
                 unanswered.update(missing)
             else:
-                failed.append(self.describe(part))
+                failed.append(self.words.describe(part))
         self._false_parts[rule.id] = parts
         return {
             "rule": rule.id,
@@ -203,7 +181,7 @@ class _Explainer:
         unknown = set(missing) | {f for f in COMPUTED_FACTS if set(FACT_INPUTS[f]) & set(missing)}
         if cond.evaluate3(part, facts, unknown, self.rs.sets) is not None:
             return {}
-        return {name: self.label(name) for name in dict.fromkeys(missing)}
+        return {name: self.words.label(name) for name in dict.fromkeys(missing)}
 
     def _is_question(self, name: str) -> bool:
         if self.q is not None:
@@ -224,19 +202,21 @@ class _Explainer:
                 continue
             values: list[dict[str, Any]] = []
             hides: set[str] = set()
-            run: list[_Candidate] = []  # consecutive number intervals that all work
-            for candidate in [*self.candidates(qid), None]:
+            run: list[Candidate] = []  # consecutive number intervals that all work
+            for candidate in [*self.choices.candidates(qid), None]:
                 works = False
                 if candidate is not None:
                     visible = self._with(qid, candidate.value)
-                    works = visible is not None and self.product in self._products(visible)
+                    works = visible is not None and self._appears(visible)
                     if works and visible is not None:
                         hides |= {k for k in self.raw if k != qid and k not in visible}
                 if works and candidate is not None and candidate.span is not None:
                     run.append(candidate)
                     continue
                 if run:
-                    values.append({"value": run[0].value, "label": self._run_label(qid, run)})
+                    values.append(
+                        {"value": run[0].value, "label": self.choices.run_label(qid, run)}
+                    )
                     run = []
                 if works and candidate is not None:
                     members = candidate.same or ((candidate.value, candidate.label),)
@@ -248,7 +228,7 @@ class _Explainer:
             out.append(
                 {
                     "question": qid,
-                    "label": self.label(qid),
+                    "label": self.words.label(qid),
                     "section_id": question.section if question is not None else None,
                     "values": values[:MAX_VALUES],
                     "note": note,
@@ -277,367 +257,71 @@ class _Explainer:
     def _with(self, qid: str, value: Any) -> dict[str, Any] | None:
         """The visible answers with `qid` set to `value` (None when that hides `qid`)."""
         answers = {**self.raw, qid: value}
-        if self.q is not None:
-            answers = self.q.visible_answers(answers)
+        if self.q is not None and qid in self.builder.visibility(self.q).readers:
+            answers = self.q.visible_answers(answers)  # the answer may hide others
             if qid not in answers:
                 return None
         return answers
 
-    def _products(self, answers: Mapping[str, Any]) -> frozenset[str]:
-        augmented = self.builder.augment(answers)
-        return self.builder.summarize(augmented, self.fire_for(augmented)).products
+    def _appears(self, answers: Mapping[str, Any]) -> bool:
+        """Whether the product is recommended for `answers`: first decided with only the
+        rules that can matter (`_relevant`, plain Python: cheap, and exact for this
+        product), then, when it is, confirmed by the engine's own summary."""
+        builder, rs = self.builder, self.rs
+        augmented = builder.augment(answers)
+        relevant = self._relevant()
+        rules, sets, dependent = rs.rules, rs.sets, builder.dependent
+
+        def fire(facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
+            return [
+                i
+                for i in relevant
+                if (not dependent_only or i in dependent)
+                and cond.evaluate(rules[i].condition, facts, sets)
+            ]
+
+        fired, _facts, _derivations, _error = run_chain(rs, augmented, fire, dependent)
+        kept, _flagged = _outcome(builder, fired)
+        if self.product not in kept:
+            return False
+        return self.product in builder.summarize(augmented, self.fire_for(augmented)).products
+
+    def _relevant(self) -> list[int]:
+        """The rules that decide whether the product is recommended: those that recommend or
+        exclude it, and every rule deriving a fact one of them reads (transitively)."""
+        if self._relevant_rules is None:
+            builder = self.builder
+            deriving: dict[str, list[int]] = {}
+            for rule in self.rs.rules:
+                for target in builder.derives[rule.index]:
+                    deriving.setdefault(target, []).append(rule.index)
+            todo = [
+                *builder.recommending.get(self.product, ()),
+                *builder.excluding.get(self.product, ()),
+            ]
+            seen: set[int] = set()
+            while todo:
+                i = todo.pop()
+                if i in seen:
+                    continue
+                seen.add(i)
+                for name in self.rs.rules[i].fields:
+                    todo.extend(deriving.get(name, ()))
+            self._relevant_rules = sorted(seen)
+        return self._relevant_rules
 
     def _note(self, qid: str, hides: set[str], n_values: int) -> str:
         parts = []
         if qid in self.raw:
-            parts.append(f"Now: {self.value_text(qid, self.raw[qid])}.")
+            parts.append(f"Now: {self.words.value_text(qid, self.raw[qid])}.")
         else:
             parts.append("Not answered yet.")
         if hides:
-            labels = ", ".join(f"“{self.label(h)}”" for h in sorted(hides))
+            labels = ", ".join(f"“{self.words.label(h)}”" for h in sorted(hides))
             parts.append(f"Some of these answers hide {labels}.")
         if n_values > MAX_VALUES:
             parts.append(f"{n_values - MAX_VALUES} more values would also do.")
         return " ".join(parts)
-
-    # -- candidate answers ------------------------------------------------------------------
-    def kind(self, qid: str) -> str:
-        """The question type (inferred from the conditions that read it without a
-        questionnaire: list, number, boolean or single)."""
-        if self.q is not None and qid in self.q.questions:
-            return str(self.q.questions[qid].type)
-        kinds = set()
-        for node in self._atoms(qid):
-            if isinstance(node, Contains) or isinstance(getattr(node, "subject", None), Count):
-                kinds.add("multi")
-            elif isinstance(node, Truthy):
-                kinds.add("boolean")
-            elif isinstance(node, Compare | In):
-                values = self._constants([node])
-                if values and all(isinstance(v, bool) for v in values):
-                    kinds.add("boolean")
-                elif values and all(cond_is_number(v) for v in values):
-                    kinds.add("number")
-        for k in ("multi", "number", "boolean"):
-            if k in kinds:
-                return k
-        return "single"
-
-    def _atoms(self, qid: str) -> list[Any]:
-        atoms = self.builder.atoms_by_field.get(qid)
-        return list(atoms) if atoms else []
-
-    def _constants(self, atoms: Iterable[Any]) -> list[Any]:
-        out: list[Any] = []
-        for node in atoms:
-            if isinstance(node, Compare) and isinstance(node.subject, Field):
-                out.append(node.value.value)
-            elif isinstance(node, In | Contains) and isinstance(node.subject, Field):
-                try:
-                    out += resolve_values(node.values, self.rs.sets)
-                except Exception:  # an unknown set: the checker refuses it, nothing to offer
-                    continue
-        return out
-
-    def candidates(self, qid: str) -> list[_Candidate]:
-        kind = self.kind(qid)
-        current = self.raw.get(qid)
-        if kind == "boolean":
-            return [_Candidate(v, "Yes" if v else "No") for v in (True, False) if v is not current]
-        if kind in NUMBER_KINDS:
-            return self._number_candidates(qid, kind, current)
-        if kind in ("country", "country_list"):
-            return self._country_candidates(qid, kind, current)
-        options = self._options(qid)
-        if kind in ("multi",):
-            return self._list_candidates(qid, options, current)
-        if kind == "single" or options:
-            return [_Candidate(o, self.option_label(qid, o)) for o in options if o != current]
-        return []
-
-    def _options(self, qid: str) -> list[str]:
-        if self.q is not None and qid in self.q.questions:
-            opts = [o.value for o in self.q.questions[qid].options]
-            if opts:
-                return opts
-        seen = dict.fromkeys(v for v in self._constants(self._atoms(qid)) if isinstance(v, str))
-        return list(seen)
-
-    def _list_candidates(
-        self, qid: str, options: list[str], current: Any, labels: Callable[[str], str] | None = None
-    ) -> list[_Candidate]:
-        label = labels or (lambda o: self.option_label(qid, o))
-        now = [v for v in current if isinstance(v, str)] if isinstance(current, list) else []
-        out: list[_Candidate] = []
-        seen: set[tuple[str, ...]] = {tuple(sorted(now))} if isinstance(current, list) else set()
-
-        def add(value: list[str], text: str) -> None:
-            key = tuple(sorted(value))
-            if key not in seen:
-                seen.add(key)
-                out.append(_Candidate(value, text))
-
-        for o in options:
-            if o in now:
-                add([v for v in now if v != o], f"remove {label(o)}")
-            else:
-                add([*now, o], f"add {label(o)}" if now else label(o))
-        for o in options:
-            add([o], f"only {label(o)}")
-        for value in self._list_extras(qid, now, options):
-            add(value, ", ".join(label(v) for v in value) or "none")
-        return out
-
-    def _list_extras(self, qid: str, now: list[str], pool: list[str]) -> list[list[str]]:
-        """List answers that single additions or removals miss: the values of a
-        `contains_all` added at once, and lists just below, at and above each number a
-        `count(...)` is compared with (filled from `pool`, emptied from the end)."""
-        out: list[list[str]] = []
-        sizes: set[int] = set()
-        for node in self._atoms(qid):
-            if isinstance(node, Contains) and node.mode == "all":
-                wanted = [v for v in self._constants([node]) if isinstance(v, str)]
-                out.append(list(dict.fromkeys([*now, *wanted])))
-            elif isinstance(node, Compare) and isinstance(node.subject, Count):
-                limit = node.value.value
-                if cond_is_number(limit):
-                    base = int(limit)
-                    sizes.update(n for n in (base - 1, base, base + 1, base + 2) if n >= 0)
-        fresh = [v for v in pool if v not in now]
-        for size in sorted(sizes):
-            if size <= len(now):
-                out.append(now[:size])
-            elif size - len(now) <= len(fresh):
-                out.append([*now, *fresh[: size - len(now)]])
-        return out
-
-    def _country_candidates(self, qid: str, kind: str, current: Any) -> list[_Candidate]:
-        """Countries that behave differently for the rules (and the data tables when `qid`
-        feeds them), grouped: one representative per group is evaluated."""
-        groups = self._country_groups(qid)
-        now = [v for v in current if isinstance(v, str)] if isinstance(current, list) else []
-        out: list[_Candidate] = []
-        for members in groups:
-            if kind == "country":
-                members = [c for c in members if c != current]
-                if members:
-                    out.append(
-                        _Candidate(
-                            members[0],
-                            country_name(members[0]),
-                            tuple((c, country_name(c)) for c in members),
-                        )
-                    )
-                continue
-            fresh = [c for c in members if c not in now]
-            if fresh:
-                out.append(
-                    _Candidate(
-                        [*now, fresh[0]],
-                        f"add {country_name(fresh[0])}",
-                        tuple(([*now, c], f"add {country_name(c)}") for c in fresh),
-                    )
-                )
-        for c in now:
-            rest = [v for v in now if v != c]
-            out.append(_Candidate(rest, f"remove {country_name(c)}"))
-        if kind == "country_list":
-            for members in groups:
-                out.append(
-                    _Candidate(
-                        [members[0]],
-                        f"only {country_name(members[0])}",
-                        tuple(([c], f"only {country_name(c)}") for c in members),
-                    )
-                )
-            seen = {tuple(sorted(c.value)) for c in out} | {tuple(sorted(now))}
-            pool = [g[0] for g in groups] + [c for g in groups for c in g[1:]]
-            for value in self._list_extras(qid, now, pool):
-                if tuple(sorted(value)) not in seen:
-                    seen.add(tuple(sorted(value)))
-                    label = ", ".join(country_name(c) for c in value) or "none"
-                    out.append(_Candidate(value, label))
-        return out
-
-    def _country_groups(self, qid: str) -> list[list[str]]:
-        sets: list[frozenset[str]] = []
-        singles: set[str] = set()
-        for node in self._atoms(qid):
-            values = [v for v in self._constants([node]) if isinstance(v, str)]
-            if isinstance(node, Contains) and node.mode == "all" or isinstance(node, Compare):
-                singles.update(values)
-            else:
-                sets.append(frozenset(values))
-        data = self.builder.market_data
-        if data is not None and qid in INPUTS:
-            singles.update(data.markets)
-            sets.append(frozenset(data.sca_area))
-            for m in data.methods.values():
-                sets += [frozenset(m.account_countries), frozenset(m.buyer_countries)]
-        known = set(singles).union(*sets) if sets else set(singles)
-        pool = sorted(c for c in known if c in COUNTRIES)
-        other = next((c for c in sorted(COUNTRIES) if c not in known), None)
-        if other is not None:
-            pool.append(other)
-        groups: dict[tuple[Any, ...], list[str]] = {}
-        for c in pool:
-            signature = (c if c in singles else None, tuple(c in s for s in sets))
-            groups.setdefault(signature, []).append(c)
-        return sorted(
-            (sorted(g, key=country_name) for g in groups.values()), key=lambda g: country_name(g[0])
-        )
-
-    def _number_candidates(self, qid: str, kind: str, current: Any) -> list[_Candidate]:
-        """One value per interval between the numbers the rules (and, for the average
-        ticket, the data tables' limits) compare `qid` with, and each such number, in
-        ascending order with its interval (`span`)."""
-        points = {v for v in self._constants(self._atoms(qid)) if cond_is_number(v)}
-        data = self.builder.market_data
-        if data is not None and qid in INPUTS:
-            for m in data.methods.values():
-                points.update(v for v in (m.min_usd, m.max_usd) if v is not None)
-        low, high = self._bounds(qid, kind)
-        cuts = sorted(
-            p for p in points if (low is None or p >= low) and (high is None or p <= high)
-        )
-        if not cuts:
-            return []
-        integer = kind == "integer"
-        step = 1 if integer or abs(cuts[0]) >= 10 else 0.1
-        spans: list[tuple[float, Span]] = []
-        below = cuts[0] - step
-        if low is not None and below < low:
-            below = low
-        if below < cuts[0]:
-            spans.append((below, (None, False, cuts[0], False)))
-        for n, t in enumerate(cuts):
-            spans.append((t, (t, True, t, True)))
-            nxt = cuts[n + 1] if n + 1 < len(cuts) else None
-            if nxt is None:
-                above = t + (1 if integer or abs(t) >= 10 else 0.1)
-                if high is not None and above > high:
-                    above = high
-                if above > t:
-                    spans.append((above, (t, False, None, False)))
-            elif not integer:
-                spans.append(((t + nxt) / 2, (t, False, nxt, False)))
-            elif t + 1 < nxt:
-                spans.append((t + 1, (t, False, nxt, False)))
-        out = []
-        for value, span in spans:
-            if integer or (isinstance(value, float) and value.is_integer() and kind != "percent"):
-                value = int(value)
-            if value != current:
-                out.append(_Candidate(value, self._span_label(kind, span), span=span))
-        return out
-
-    def _run_label(self, qid: str, run: list[_Candidate]) -> str:
-        """The label of consecutive working intervals merged into one."""
-        first, last = run[0].span, run[-1].span
-        assert first is not None and last is not None
-        return self._span_label(self.kind(qid), (first[0], first[1], last[2], last[3]))
-
-    def _span_label(self, kind: str, span: Span) -> str:
-        """An interval in words: `below $100`, `$100`, `at least $100`, `more than $100 and
-        below $1,000`."""
-        lo, lo_incl, hi, hi_incl = span
-        if lo is None and hi is None:
-            return "any value"
-        if lo is None:
-            return f"{'at most' if hi_incl else 'below'} {self._num(kind, hi)}"  # type: ignore[arg-type]
-        if hi is None:
-            return f"{'at least' if lo_incl else 'more than'} {self._num(kind, lo)}"
-        if lo == hi:
-            return self._num(kind, lo)
-        return (
-            f"{'from' if lo_incl else 'more than'} {self._num(kind, lo)} "
-            f"{'to' if hi_incl else 'and below'} {self._num(kind, hi)}"
-        )
-
-    def _bounds(self, qid: str, kind: str) -> tuple[float | None, float | None]:
-        question = self.q.questions.get(qid) if self.q is not None else None
-        low = question.min if question is not None else None
-        high = question.max if question is not None else None
-        if kind in ("money", "percent"):
-            low = 0 if low is None else max(low, 0)
-        if kind == "percent":
-            high = 100 if high is None else min(high, 100)
-        return low, high
-
-    @staticmethod
-    def _num(kind: str, value: float) -> str:
-        if kind == "money":
-            return money(value)
-        if kind == "percent":
-            return percent(value)
-        return number(value)
-
-    # -- words ------------------------------------------------------------------------------
-    def label(self, name: str) -> str:
-        """A question's label, a derived fact's label, or a computed fact's description."""
-        if self.q is not None and name in self.q.questions:
-            return str(self.q.questions[name].label)
-        fact = self.rs.derived.get(name)
-        if fact is not None and fact.label:
-            return fact.label
-        return COMPUTED_LABELS.get(name, name)
-
-    def option_label(self, name: str, value: str) -> str:
-        if self.q is not None and name in self.q.questions:
-            return str(self.q.questions[name].option_label(value))
-        data = self.builder.market_data
-        if data is not None and name in COMPUTED_FACTS:
-            method = data.methods.get(value)
-            if method is not None:
-                return method.name
-            if value in data.regime_labels:
-                return data.regime_labels[value]
-            if COMPUTED_FACTS[name] == "country_list":
-                return country_name(value)
-        return value.replace("_", " ")
-
-    def value_text(self, name: str, value: Any) -> str:
-        """An answer or fact value as the SA reads it (option labels, country names, money)."""
-        if value is None:
-            return "not answered"
-        if isinstance(value, bool):
-            return "Yes" if value else "No"
-        kind = (
-            self.q.questions[name].type if self.q is not None and name in self.q.questions else ""
-        )
-        if isinstance(value, list):
-            if not value:
-                return "none"
-            return ", ".join(self.value_text_item(name, kind, v) for v in value)
-        return self.value_text_item(name, kind, value)
-
-    def value_text_item(self, name: str, kind: str, value: Any) -> str:
-        if isinstance(value, bool):
-            return "Yes" if value else "No"
-        if kind in ("country", "country_list"):
-            return country(value)
-        if kind in ("money", "percent", "integer") and cond_is_number(value):
-            return self._num(kind, value)
-        if cond_is_number(value):
-            return number(value)
-        return self.option_label(name, str(value))
-
-    def describe(self, part: Condition) -> str:
-        """A false condition part with the current value of each id it reads:
-        "channels contains in_person (Sales channels: Web, Mobile app)"."""
-        values = []
-        for name in sorted(cond.referenced_fields(part)):
-            value = self.facts.get(name)
-            if value is None:
-                shown = (
-                    "not set"
-                    if name in self.rs.derived or name in COMPUTED_FACTS
-                    else "not answered"
-                )
-            else:
-                shown = self.value_text(name, value)
-            values.append(f"{self.label(name)}: {shown}")
-        return f"{part} ({'; '.join(values)})"
 
     def _summary(
         self,
@@ -681,9 +365,9 @@ class _Explainer:
         known: list[str] = []
         missing: list[str] = []
         for field in dict.fromkeys(f for p in parts for f in sorted(cond.referenced_fields(p))):
-            label = self.label(field)
+            label = self.words.label(field)
             if field in self.facts:
-                value = self.value_text(field, self.facts[field])
+                value = self.words.value_text(field, self.facts[field])
                 subject = f"the answer to “{label}”" if self._is_question(field) else f"“{label}”"
                 known.append(f"{subject} is {value}")
             elif self._is_question(field):
@@ -734,10 +418,6 @@ def false_parts(node: Condition, facts: Mapping[str, Any], sets: Mapping[str, An
             out += false_parts(operand, facts, sets)
         return out
     return [node]
-
-
-def cond_is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _sentence(text: str) -> str:

@@ -1,0 +1,177 @@
+"""Co-pilot benchmark (issue 10): what "ask next" adds to an evaluation, before and after.
+
+    .venv/bin/python -m bench.copilot [-n 200] [--rounds 3] [--baseline 8248e4f]
+
+On the default ruleset (rules/stripe.yaml with forms/sa_discovery.yaml) and 40 typical
+half-answered discoveries, times `CompiledRuleset.evaluate` without open questions and with
+them (what the panel asks for on every answer), for the engine of this tree ("after") and of
+the baseline commit ("before": `git archive` of its `recommender/` into a temporary
+directory). Each engine runs in its own child process (two copies of one package cannot share
+a process); the children alternate `--rounds` times on the same answer sets, so load changes
+hit both alike. Also times `why_not` (on demand, one product) in this tree. Prints p50/p99.
+Not a test: nothing asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "8248e4f"  # main before the co-pilot's analysis (show_if gating, exclusions)
+
+
+def answer_sets(n: int = 40, seed: int = 10) -> list[dict[str, Any]]:
+    """Half-answered discoveries: random plausible answers, half of them kept, visible only."""
+    sys.path.insert(0, str(ROOT))
+    from recommender.engine.loader import find_questionnaire
+    from tests.engine.answer_sets import random_answers
+
+    q = find_questionnaire(ROOT / "forms", "sa_discovery")
+    assert q is not None, "forms/sa_discovery.yaml is missing"
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        full = random_answers(q, rnd)
+        keys = sorted(full)
+        rnd.shuffle(keys)
+        out.append(q.visible_answers({k: full[k] for k in keys[: len(keys) // 2]}))
+    return out
+
+
+def child(sets_path: str, n: int, data_root: str) -> None:
+    """Runs inside a child whose sys.path starts with the engine's tree: prints the samples
+    (ms) of evaluate without and with open questions, interleaved, as JSON. The ruleset and
+    questionnaire come from `data_root` (this tree's rules/ and forms/, for both engines)."""
+    from recommender.engine import compile_ruleset, load_ruleset
+    from recommender.engine.loader import find_questionnaire
+
+    sets = json.loads(Path(sets_path).read_text())
+    q = find_questionnaire(Path(data_root) / "forms", "sa_discovery")
+    compiled = compile_ruleset(load_ruleset(Path(data_root) / "rules" / "stripe.yaml", q))
+    for a in sets:  # warm up: templates compiled, caches filled
+        compiled.evaluate(a, q)
+    samples: dict[str, list[float]] = {"plain": [], "open": []}
+    for i in range(n):
+        a = sets[i % len(sets)]
+        for label, flag in (("plain", False), ("open", True)):
+            t = time.perf_counter()
+            compiled.evaluate(a, q, open_questions=flag)
+            samples[label].append(1000 * (time.perf_counter() - t))
+    compiled.close()
+    print(json.dumps(samples))
+
+
+def _run_child(tree: Path, sets_path: Path, n: int) -> dict[str, list[float]]:
+    code = (
+        f"import sys; sys.path.insert(0, {str(tree)!r}); sys.path.insert(1, {str(ROOT)!r}); "
+        f"from bench.copilot import child; child({str(sets_path)!r}, {n}, {str(ROOT)!r})"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"engine in {tree} failed:\n{out.stderr[-3000:]}")
+    data: dict[str, list[float]] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data
+
+
+def _baseline_tree(commit: str, into: Path) -> Path | None:
+    """`recommender/` of `commit` (with the schemas in its forms/ and rules/) extracted into
+    `into`, plus this benchmark (None when the commit is unknown)."""
+    archive = into / "baseline.tar"
+    try:
+        with archive.open("wb") as fh:
+            subprocess.run(
+                ["git", "archive", commit, "recommender", "forms", "rules"],
+                cwd=ROOT,
+                stdout=fh,
+                check=True,
+            )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    tree = into / "baseline"
+    tree.mkdir()
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    (tree / "bench").mkdir()
+    (tree / "bench" / "__init__.py").write_text("")
+    (tree / "bench" / "copilot.py").write_text(Path(__file__).read_text())
+    return tree
+
+
+def _stats(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return statistics.median(values), values[int(0.99 * (len(values) - 1))]
+
+
+def before_after(n: int, rounds: int, baseline: str) -> None:
+    print(f"(a) evaluate on 40 half-answered discoveries, this tree vs git {baseline}")
+    with tempfile.TemporaryDirectory(prefix="bench-copilot-") as tmp:
+        sets_path = Path(tmp) / "sets.json"
+        sets_path.write_text(json.dumps(answer_sets()))
+        old = _baseline_tree(baseline, Path(tmp))
+        if old is None:
+            print(f"  baseline {baseline} not in this clone's history: only 'after'")
+        trees = [("after", ROOT)] + ([("before", old)] if old is not None else [])
+        samples: dict[str, dict[str, list[float]]] = {
+            label: {"plain": [], "open": []} for label, _ in trees
+        }
+        for r in range(rounds):
+            for label, tree in trees if r % 2 == 0 else list(reversed(trees)):
+                got = _run_child(tree, sets_path, n)
+                for kind, values in got.items():
+                    samples[label][kind] += values
+    for label, _ in trees:
+        plain50, plain99 = _stats(samples[label]["plain"])
+        open50, open99 = _stats(samples[label]["open"])
+        print(
+            f"  {label:<6} no open questions p50 {plain50:6.2f} ms p99 {plain99:6.2f} ms | "
+            f"with open questions p50 {open50:6.2f} ms p99 {open99:6.2f} ms | "
+            f"ask next adds p50 {open50 - plain50:5.2f} ms"
+        )
+
+
+def why_not(n: int) -> None:
+    from recommender.engine import compile_ruleset, load_ruleset
+    from recommender.engine.loader import find_questionnaire
+
+    print("(b) why_not (on demand), this tree")
+    q = find_questionnaire(ROOT / "forms", "sa_discovery")
+    ruleset = load_ruleset(ROOT / "rules" / "stripe.yaml", q)
+    compiled = compile_ruleset(ruleset)
+    sets = answer_sets()
+    rnd = random.Random(3)
+    times = []
+    for i in range(n):
+        a = sets[i % len(sets)]
+        missing = [p for p in ruleset.products if p not in compiled.summarize(a).products]
+        pid = rnd.choice(missing)
+        t = time.perf_counter()
+        compiled.why_not(a, pid, q)
+        times.append(1000 * (time.perf_counter() - t))
+    p50, p99 = _stats(times)
+    print(f"  one product not recommended: p50 {p50:6.1f} ms p99 {p99:6.1f} ms")
+    compiled.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=200, help="evaluations per child and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", default=BASELINE)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    before_after(args.n, args.rounds, args.baseline)
+    why_not(max(20, args.n // 4))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""How "why not" words values, facts and condition parts for the SA: option labels,
+country names, money, and the labels of questions, derived and computed facts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from recommender.conditions.evaluate import is_number
+from recommender.engine import cond
+from recommender.engine.cond import Condition
+from recommender.engine.data import COMPUTED_FACTS
+from recommender.engine.templates import country, money, number, percent
+from recommender.questionnaire.countries import country_name
+
+if TYPE_CHECKING:
+    from recommender.engine.result import ResultBuilder
+    from recommender.questionnaire import Questionnaire
+
+COMPUTED_LABELS = {
+    "account_countries": "Countries of the Stripe accounts",
+    "eligible_methods": "Payment methods the accounts can offer",
+    "expected_methods": "Payment methods buyers expect",
+    "account_blocked_methods": "Payment methods no account can offer",
+    "currency_gap_methods": "Payment methods missing a price currency",
+    "auth_regimes": "Card authentication regimes",
+}
+
+
+def number_text(kind: str, value: float) -> str:
+    """A number as its question shows it: money, percent or plain."""
+    if kind == "money":
+        return money(value)
+    if kind == "percent":
+        return percent(value)
+    return number(value)
+
+
+class Words:
+    """Labels and value texts for one answer set (`facts`: answers, computed and derived)."""
+
+    def __init__(
+        self,
+        builder: ResultBuilder,
+        questionnaire: Questionnaire | None,
+        facts: Mapping[str, Any],
+    ) -> None:
+        self.builder = builder
+        self.rs = builder.ruleset
+        self.q = questionnaire
+        self.facts = facts
+
+    def label(self, name: str) -> str:
+        """A question's label, a derived fact's label, or a computed fact's description."""
+        if self.q is not None and name in self.q.questions:
+            return str(self.q.questions[name].label)
+        fact = self.rs.derived.get(name)
+        if fact is not None and fact.label:
+            return fact.label
+        return COMPUTED_LABELS.get(name, name)
+
+    def option_label(self, name: str, value: str) -> str:
+        if self.q is not None and name in self.q.questions:
+            return str(self.q.questions[name].option_label(value))
+        data = self.builder.market_data
+        if data is not None and name in COMPUTED_FACTS:
+            method = data.methods.get(value)
+            if method is not None:
+                return method.name
+            if value in data.regime_labels:
+                return data.regime_labels[value]
+            if COMPUTED_FACTS[name] == "country_list":
+                return country_name(value)
+        return value.replace("_", " ")
+
+    def value_text(self, name: str, value: Any) -> str:
+        """An answer or fact value as the SA reads it (option labels, country names, money)."""
+        if value is None:
+            return "not answered"
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        kind = (
+            self.q.questions[name].type if self.q is not None and name in self.q.questions else ""
+        )
+        if isinstance(value, list):
+            if not value:
+                return "none"
+            return ", ".join(self.value_text_item(name, kind, v) for v in value)
+        return self.value_text_item(name, kind, value)
+
+    def value_text_item(self, name: str, kind: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if kind in ("country", "country_list"):
+            return country(value)
+        if kind in ("money", "percent", "integer") and is_number(value):
+            return number_text(kind, value)
+        if is_number(value):
+            return number(value)
+        return self.option_label(name, str(value))
+
+    def describe(self, part: Condition) -> str:
+        """A false condition part with the current value of each id it reads:
+        "channels contains in_person (Sales channels: Web, Mobile app)"."""
+        values = []
+        for name in sorted(cond.referenced_fields(part)):
+            value = self.facts.get(name)
+            if value is None:
+                shown = (
+                    "not set"
+                    if name in self.rs.derived or name in COMPUTED_FACTS
+                    else "not answered"
+                )
+            else:
+                shown = self.value_text(name, value)
+            values.append(f"{self.label(name)}: {shown}")
+        return f"{part} ({'; '.join(values)})"
