@@ -103,9 +103,7 @@ def _markdown(result: dict[str, Any], questionnaire: Any) -> str:
     if result["open_questions"]:
         lines += ["", "## Open questions"]
         for q in result["open_questions"][:10]:
-            lines.append(
-                f"- {q['label']} (`{q['id']}`, could change {q['score']} {'item' if q['score'] == 1 else 'items'})"
-            )
+            lines.append(f"- {q['label']} (`{q['id']}`): {q['summary']}")
     if result["errors"]:
         lines += ["", "## Errors"]
         for err in result["errors"]:
