@@ -286,8 +286,11 @@ class DataLoader:
                             self.builder,
                             located,
                             ("methods", i, "prohibited_offerings", j),
-                            f"unknown offering type '{o}' (options of offering_types: "
-                            f"{', '.join(offerings)})",
+                            f"unknown offering type '{o}'"
+                            + (
+                                did_you_mean(o, offerings)
+                                or f" (options of offering_types: {', '.join(offerings)})"
+                            ),
                         )
             limits = row.get("limits") or {}
             low, high = limits.get("min_usd"), limits.get("max_usd")
