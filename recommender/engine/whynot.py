@@ -373,7 +373,9 @@ class _Explainer:
             elif self._is_question(field):
                 missing.append(f"“{label}”")
             else:
-                known.append(f"“{label}” is not set")
+                fact = self.rs.derived.get(field)
+                unset = "No" if fact is not None and fact.type == "boolean" else "not set"
+                known.append(f"“{label}” is {unset}")
         if missing:
             verb = "is" if len(missing) == 1 else "are"
             known.append(f"{', '.join(missing)} {verb} not answered")

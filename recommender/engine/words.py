@@ -105,12 +105,11 @@ class Words:
         values = []
         for name in sorted(cond.referenced_fields(part)):
             value = self.facts.get(name)
-            if value is None:
-                shown = (
-                    "not set"
-                    if name in self.rs.derived or name in COMPUTED_FACTS
-                    else "not answered"
-                )
+            fact = self.rs.derived.get(name)
+            if value is None and fact is not None and fact.type == "boolean":
+                shown = "No"  # no rule derived it: a yes/no fact reads as no
+            elif value is None:
+                shown = "not set" if fact is not None or name in COMPUTED_FACTS else "not answered"
             else:
                 shown = self.value_text(name, value)
             values.append(f"{self.label(name)}: {shown}")
