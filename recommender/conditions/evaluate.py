@@ -136,18 +136,21 @@ def evaluate3(
     unknown: Collection[str],
     sets: Sets | None = None,
     maybe_absent: Collection[str] = (),
+    bounds: Mapping[str, Collection[Any]] | None = None,
 ) -> bool | None:
     """Kleene evaluation: None when the result depends on an id in `unknown`.
 
     An unknown id may still get any value or stay unanswered, so every atom about it is
-    unknown (its entry in `facts`, if any, is ignored). An id in `maybe_absent` keeps its
-    value in `facts` or loses it (a question that another answer could hide): an atom about
-    it is known when it has the same value both ways.
+    unknown (its entry in `facts`, if any, is ignored), except that an unknown id listed in
+    `bounds` is a list that can only hold those items (or be absent): `x contains v` is
+    then false when v is not among them. An id in `maybe_absent` keeps its value in `facts`
+    or loses it (a question that another answer could hide): an atom about it is known when
+    it has the same value both ways.
     """
     if isinstance(node, And):
         result: bool | None = True
         for operand in node.operands:
-            r = evaluate3(operand, facts, unknown, sets, maybe_absent)
+            r = evaluate3(operand, facts, unknown, sets, maybe_absent, bounds)
             if r is False:
                 return False
             if r is None:
@@ -156,24 +159,37 @@ def evaluate3(
     if isinstance(node, Or):
         result = False
         for operand in node.operands:
-            r = evaluate3(operand, facts, unknown, sets, maybe_absent)
+            r = evaluate3(operand, facts, unknown, sets, maybe_absent, bounds)
             if r is True:
                 return True
             if r is None:
                 result = None
         return result
     if isinstance(node, Not):
-        r = evaluate3(node.operand, facts, unknown, sets, maybe_absent)
+        r = evaluate3(node.operand, facts, unknown, sets, maybe_absent, bounds)
         return None if r is None else not r
     name = node.subject.name if isinstance(node, Compare | In | Contains) else node.name
     if name in unknown:
         # Still resolve sets so an unknown @set fails loudly rather than hiding as "unknown".
         if isinstance(node, In | Contains):
-            resolve_values(node.values, sets)
+            values = resolve_values(node.values, sets)
+            if bounds and isinstance(node, Contains) and type(node.subject) is Field:
+                allowed = bounds.get(name)
+                if allowed is not None:
+                    return bounded_contains(node.mode, values, allowed)
         return None
     if name in maybe_absent:
         return atom_either_way(node, facts, name, sets)
     return _atom(node, facts, sets)
+
+
+def bounded_contains(mode: str, wanted: Sequence[Any], allowed: Collection[Any]) -> bool | None:
+    """`x contains...` (mode one/any/all, the wanted values) for a list x that can only hold
+    items of `allowed` (or be unanswered): False when no such list satisfies it, else None."""
+    possible = [w for w in wanted if any(same_value(w, a) for a in allowed)]
+    if mode == "all":
+        return None if len(possible) == len(wanted) else False
+    return None if possible else False
 
 
 def atom_either_way(

@@ -24,7 +24,12 @@ from recommender.conditions.ast import (
 from recommender.conditions.check import FieldSpec, check
 from recommender.conditions.compile import to_durable
 from recommender.conditions.errors import ConditionError, ConditionSyntaxError
-from recommender.conditions.evaluate import evaluate, evaluate3, referenced_fields
+from recommender.conditions.evaluate import (
+    evaluate,
+    evaluate3,
+    referenced_fields,
+    resolve_values,
+)
 from recommender.conditions.parser import parse
 from recommender.conditions.unsat import unsatisfiable
 
@@ -51,6 +56,7 @@ __all__ = [
     "evaluate3",
     "parse",
     "referenced_fields",
+    "resolve_values",
     "to_durable",
     "unsatisfiable",
 ]

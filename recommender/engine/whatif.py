@@ -30,13 +30,15 @@ from recommender.engine.cond import (
     SetRef,
     Truthy,
 )
-from recommender.engine.data import INPUTS
+from recommender.engine.data import FACT_INPUTS, INPUTS
 from recommender.engine.model import Ruleset
 
 if TYPE_CHECKING:
     from recommender.engine.result import ResultBuilder
     from recommender.questionnaire import Questionnaire
 
+#: Computed facts that exist only once buyer countries are answered.
+BUYER_FACTS = frozenset(f for f, inputs in FACT_INPUTS.items() if "customer_countries" in inputs)
 #: The pseudo fact `could_change.change_facts` names for the per-market plan.
 MARKETS = "markets"
 MARKETS_LABEL = "per-market plan"
@@ -96,8 +98,10 @@ class WhatIf:
         self.visibility = builder.visibility(questionnaire) if questionnaire is not None else None
         self._known: dict[int, bool] = {}  # node id -> value, for nodes reading known ids
         self._node_fields = builder.node_fields
-        self._status: dict[tuple[int, frozenset[str], frozenset[str]], bool | None] = {}
+        self._status: dict[tuple[int, frozenset[str], frozenset[str], int], bool | None] = {}
         self._rule_fields = builder.rule_fields
+        self._bounds: Mapping[str, frozenset[str]] = {}
+        self._universes: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
 
     # -- visibility -------------------------------------------------------------------------
     def hidden_by(self, qid: str) -> set[str]:
@@ -132,10 +136,16 @@ class WhatIf:
         computed_by_input = builder.computed_by_input
         hidden = self.hidden_by(qid)
         unknown = {qid}
-        # Facts computed from the data that read a changing answer are unknown too.
-        unknown.update(computed_by_input.get(qid, ()))
-        for name in hidden:
-            unknown.update(computed_by_input.get(name, ()))
+        changing = {qid, *hidden}
+        # Facts computed from the data that read a changing answer are unknown too (within
+        # the bounds the buyer countries set, see `_data_bounds`).
+        buyers_fixed = "customer_countries" not in changing
+        no_buyers = buyers_fixed and not self.answers.get("customer_countries")
+        for name in changing:
+            for fact in computed_by_input.get(name, ()):
+                if not (no_buyers and fact in BUYER_FACTS):  # absent without buyers
+                    unknown.add(fact)
+        variant, self._bounds = self._data_bounds(changing)
         frozen_hidden = frozenset(hidden)
         frontier = [*unknown, *hidden]
         uncertain: set[int] = set()
@@ -146,7 +156,7 @@ class WhatIf:
                 if i in uncertain:
                     continue
                 fields = self._rule_fields[i]
-                key = (i, fields & unknown, frozen_hidden & fields if hidden else _NONE)
+                key = (i, fields & unknown, frozen_hidden & fields if hidden else _NONE, variant)
                 value = self._status.get(key, _MISSING)
                 if value is _MISSING:
                     value = self._status[key] = self._evaluate3(rules[i].condition, unknown, key[2])
@@ -157,6 +167,41 @@ class WhatIf:
                             unknown.add(target)
                             frontier.append(target)
         return Reach(qid, frozenset(uncertain), frozenset(unknown), frozen_hidden)
+
+    def _data_bounds(self, changing: set[str]) -> tuple[int, Mapping[str, frozenset[str]]]:
+        """(variant, fact -> the values its list may hold) for the computed facts while the
+        buyer countries stay as answered: a method can be eligible, blocked or missing a
+        currency only where it serves one of those countries, and expected only where their
+        markets list it. Variant 0 (no bounds) when the buyer countries may change."""
+        data = self.builder.market_data
+        buyers = self.answers.get("customer_countries")
+        if data is None or "customer_countries" in changing or not isinstance(buyers, list):
+            return 0, {}
+        if self._universes is None:
+            countries = {b for b in buyers if isinstance(b, str)}
+            served = frozenset(m.id for m in data.methods.values() if m.buyer_countries & countries)
+            listed: set[str] = set()
+            for b in countries:
+                market = data.markets.get(b)
+                if market is not None:
+                    listed.update(market.consumer_methods)
+                    listed.update(market.business_methods)
+            regimes = {"sca", "jp_3ds"} | ({"in_afa"} if "IN" in countries else set())
+            self._universes = (served, frozenset(listed), frozenset(regimes))
+        serves, lists, may_apply = self._universes
+        expected: frozenset[str]
+        if "customer_type" in changing:
+            expected, variant = lists, 2
+        else:
+            now = self.answers.get("expected_methods")
+            expected, variant = frozenset(now if isinstance(now, list) else ()), 1
+        return variant, {
+            "eligible_methods": serves,
+            "expected_methods": expected,
+            "account_blocked_methods": serves & expected,
+            "currency_gap_methods": serves & expected,
+            "auth_regimes": may_apply,
+        }
 
     def status(self, index: int, reach: Reach) -> bool | None:
         """A rule's outcome under `reach`: None when it could change, else whether it fires."""
@@ -286,6 +331,10 @@ class WhatIf:
                 result = cond.evaluate(node, self.facts, self.ruleset.sets)
         elif not fields.isdisjoint(unknown):
             # An atom about an unknown id (its sets were checked when the ruleset loaded).
+            if self._bounds and kind is Contains:
+                return cond.evaluate3(
+                    node, self.facts, unknown, self.ruleset.sets, (), self._bounds
+                )
             return None
         else:  # about an answer that may be gone
             return cond.evaluate3(node, self.facts, (), self.ruleset.sets, maybe_absent)

@@ -178,6 +178,31 @@ def test_evaluate3_maybe_absent_is_known_only_when_both_ways_agree() -> None:
     assert evaluate3(parse("a == 1"), {"a": 1}, {"a"}, None, {"a"}) is None  # unknown wins
 
 
+def test_evaluate3_bounds_an_unknown_list_to_the_items_it_can_hold() -> None:
+    bounds = {"m": ["ideal", "sepa_debit"]}
+    cases = {
+        "m contains ach_debit": False,
+        "m contains ideal": None,
+        "m contains_any [ach_debit, pix]": False,
+        "m contains_any [ach_debit, ideal]": None,
+        "m contains_all [ideal, sepa_debit]": None,
+        "m contains_all [ideal, pix]": False,
+        "not (m contains pix)": True,
+        "count(m) > 1": None,  # only contains is bounded
+        "n contains pix": None,  # no bound for n
+    }
+    for text, want in cases.items():
+        assert evaluate3(parse(text), {}, {"m", "n"}, None, (), bounds) is want, text
+    # Sound: a definite answer holds for every list of allowed items (and for none).
+    for text, want in cases.items():
+        if want is None or text.startswith("n "):
+            continue
+        for size in range(3):
+            for items in itertools.combinations(bounds["m"], size):
+                assert evaluate(parse(text), {"m": list(items)}) is want, (text, items)
+        assert evaluate(parse(text), {}) is want
+
+
 def test_a_null_value_is_unanswered() -> None:
     for text in ("a == 1", "a != 1", "answered(a)", "unanswered(a)", "count(a) > 0", "a"):
         node = parse(text)

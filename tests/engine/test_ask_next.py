@@ -106,6 +106,32 @@ def test_ranking_counts_products_risks_and_the_design(small: Any) -> None:
     assert ranked == compiled.evaluate(dict(reversed(list(answers.items()))), form).open_questions
 
 
+def test_data_facts_stay_within_what_the_buyer_countries_allow(default: Any) -> None:
+    """For a French, German and Dutch web shop, what they sell can change which methods
+    are eligible, but never to ones that serve none of those countries (ACH, Pix, UPI)."""
+    form, _ruleset, compiled = default
+    answers = form.visible_answers(
+        {
+            "hq_country": "FR",
+            "business_model": "direct_sales",
+            "customer_type": ["businesses"],
+            "customer_countries": ["FR", "DE", "NL"],
+            "channels": ["web"],
+            "pricing_models": ["fixed_recurring"],
+        }
+    )
+    open_q = ask(default, answers)
+    offering = open_q["offering_types"]["could_change"]
+    assert not {"ach_debit", "pix", "upi", "boleto"} & set(offering["add_products"])
+    assert "markets" in offering["change_facts"]
+    # The buyer countries themselves may bring any method.
+    assert "customer_countries" not in open_q  # answered
+    del answers["customer_countries"]
+    assert (
+        "ach_debit" in ask(default, answers)["customer_countries"]["could_change"]["add_products"]
+    )
+
+
 def _outcome(setup: tuple[Any, Any, Any], answers: dict[str, Any], plan: bool) -> Any:
     """(products, risks, derived facts, per-market plan or None) of an answer set: the
     engine's own chain, without rationale texts, trace or open questions (fast)."""

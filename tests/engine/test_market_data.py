@@ -272,6 +272,28 @@ def test_pix_for_a_brazilian_account_comes_with_the_invitation_caveat(ruleset: A
     assert "invitation" in pix["caveat"]
 
 
+def _data_bounds(
+    ruleset: Any, facts: dict[str, Any], buyers: list[str], types_change: bool
+) -> dict[str, frozenset[str]]:
+    """What the computed method lists can hold while the buyer countries stay as they are."""
+    data = ruleset.market_data
+    served = frozenset(m.id for m in data.methods.values() if m.buyer_countries & set(buyers))
+    listed = frozenset(
+        m
+        for b in buyers
+        if b in data.markets
+        for m in (*data.markets[b].consumer_methods, *data.markets[b].business_methods)
+    )
+    expected = listed if types_change else frozenset(facts.get("expected_methods") or ())
+    return {
+        "eligible_methods": served,
+        "expected_methods": expected,
+        "account_blocked_methods": served & expected,
+        "currency_gap_methods": served & expected,
+        "auth_regimes": frozenset({"sca", "jp_3ds", *(["in_afa"] if "IN" in buyers else [])}),
+    }
+
+
 def _brute_open_questions(ruleset: Any, form: Any, answers: dict[str, Any]) -> dict[str, Any]:
     """The open-question analysis without any caching or index: every rule and every
     question's show_if, conditions.evaluate3, the outcome rules of docs/engine.md."""
@@ -307,6 +329,15 @@ def _brute_open_questions(ruleset: Any, form: Any, answers: dict[str, Any]) -> d
                     changed = True
         changing = {qid} | hidden
         unknown = {qid} | {f for f, inputs in FACT_INPUTS.items() if changing & set(inputs)}
+        buyers = answers.get("customer_countries")
+        bounds: dict[str, frozenset[str]] | None = None
+        if "customer_countries" not in changing:
+            if not buyers:  # the facts about buyers stay absent
+                unknown -= {
+                    f for f, inputs in FACT_INPUTS.items() if "customer_countries" in inputs
+                }
+            else:
+                bounds = _data_bounds(ruleset, facts, buyers, "customer_type" in changing)
         uncertain: set[str] = set()
         changed = True
         while changed:
@@ -314,7 +345,8 @@ def _brute_open_questions(ruleset: Any, form: Any, answers: dict[str, Any]) -> d
             for rule in ruleset.rules:
                 if rule.id in uncertain:
                     continue
-                if evaluate3(rule.condition, facts, unknown, ruleset.sets, hidden) is None:
+                value = evaluate3(rule.condition, facts, unknown, ruleset.sets, hidden, bounds)
+                if value is None:
                     uncertain.add(rule.id)
                     changed = True
                     for e in rule.effects_of("derive"):
