@@ -33,6 +33,7 @@ from recommender.engine.model import (
     Rule,
     Ruleset,
 )
+from recommender.engine.tables import TableLoader
 from recommender.engine.templates import template_problems
 from recommender.errors import DefinitionError, Problem
 from recommender.schemawords import schema_problems
@@ -366,6 +367,10 @@ class _Builder:
             self.rule(i, r, fields, sets, derived, products, risks)
             for i, r in enumerate(d["rules"])
         ]
+        # Decision tables: each row becomes a rule after the file's own (engine/tables.py).
+        table_rules, decision_tables = TableLoader(
+            self, fields, sets, derived, products, risks
+        ).load(d.get("tables", []), len(rules))
         if self.problems:
             return None, sorted(set(self.problems))
         ruleset = Ruleset(
@@ -374,7 +379,8 @@ class _Builder:
             questionnaire=d["questionnaire"],
             title=d.get("title", ""),
             description=d.get("description", ""),
-            rules=[r for r in rules if r is not None],
+            rules=[r for r in rules if r is not None] + table_rules,
+            tables=decision_tables,
             sets=sets,
             derived=derived,
             products=products,

@@ -11,6 +11,7 @@ from recommender.conditions.ast import Condition
 
 if TYPE_CHECKING:
     from recommender.engine.data import MarketData
+    from recommender.engine.tables import Table
 
 SEVERITIES = ("high", "medium", "low")
 EFFECT_KINDS = ("recommend", "flag", "derive", "exclude")
@@ -100,6 +101,9 @@ class Ruleset:
     data: dict[str, Any] = field(default_factory=dict)
     data_files: dict[str, str] = field(default_factory=dict)
     market_data: MarketData | None = None
+    # Decision tables as written (`tables:`); their rows are also in `rules`, after the
+    # file's own rules (recommender/engine/tables.py).
+    tables: list[Table] = field(default_factory=list)
 
     @property
     def checksum(self) -> str:
