@@ -24,8 +24,6 @@ from recommender.models import (
     Discovery,
     QuestionnaireVersion,
     ReportSnapshot,
-    Ruleset,
-    RulesetVersion,
     User,
 )
 from recommender.models.base import utcnow
@@ -428,10 +426,7 @@ def _company(answers: Mapping[str, Any], discovery: Discovery) -> str:
 
 def _compiled(ruleset_version_id: int | None) -> Any:
     """A published ruleset version compiled (cached per process), None when unknown."""
-    row = db.session.get(RulesetVersion, ruleset_version_id) if ruleset_version_id else None
-    if row is None or row.version is None:
-        return None
-    return rulesets.compiled_version(row)
+    return rulesets.compiled_by_id(ruleset_version_id)
 
 
 def _design(ruleset_version_id: int | None) -> dict[str, Any] | None:
@@ -470,11 +465,7 @@ def _questionnaire_by_id(version_id: int) -> Any:
 
 
 def _ruleset_version_id(name: str, version: int) -> int | None:
-    return db.session.scalar(
-        select(RulesetVersion.id)
-        .join(Ruleset, RulesetVersion.ruleset_id == Ruleset.id)
-        .where(Ruleset.name == name, RulesetVersion.version == version)
-    )
+    return rulesets.version_id_of(name, version)
 
 
 def _empty_result(ruleset_name: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from recommender.config import PROJECT_ROOT
 from recommender.engine import CompiledRuleset, compile_ruleset, load_ruleset_text
@@ -31,6 +32,23 @@ COMPILED_CACHE_SIZE = 8
 _lock = threading.Lock()
 # (checksum, version) -> compiled; shared by all apps in the process, least recently used out.
 _compiled: OrderedDict[tuple[str, int], CompiledRuleset] = OrderedDict()
+#: A published version's id -> its (checksum, version): published versions never change, so
+#: the hot path finds its compiled ruleset without reading the row (or its large source).
+_keys_by_id: dict[int, tuple[str, int]] = {}
+#: (ruleset name, published version number) -> version id.
+_ids_by_number: dict[tuple[str, int], int] = {}
+
+
+def _light() -> Any:
+    """Load only what identifies a version; `source` and `data_files` load if a compile
+    (a cache miss) asks for them."""
+    return load_only(
+        RulesetVersion.id,
+        RulesetVersion.ruleset_id,
+        RulesetVersion.version,
+        RulesetVersion.status,
+        RulesetVersion.checksum,
+    )
 
 
 def _questionnaire_for(text: str) -> Any:
@@ -165,6 +183,8 @@ def compiled_version(row: RulesetVersion) -> CompiledRuleset:
     if row.version is None:
         raise NotFound("a draft has no compiled form; publish it first")
     key = (row.checksum, row.version)
+    if row.status == "published":
+        _keys_by_id[row.id] = key
     with _lock:
         compiled = _compiled.get(key)
         if compiled is not None:
@@ -208,9 +228,14 @@ def active_compiled(name: str) -> tuple[RulesetVersion, CompiledRuleset]:
         pointer = _pointers().get(name)
     row: RulesetVersion | None = None
     if pointer is not None and now - pointer[1] < refresh:
-        row = db.session.get(RulesetVersion, pointer[0])
+        row = db.session.get(RulesetVersion, pointer[0], options=[_light()])
     if row is None:
-        row = active_version(name)
+        row = db.session.scalar(
+            select(RulesetVersion)
+            .join(Ruleset, Ruleset.active_version_id == RulesetVersion.id)
+            .where(Ruleset.name == name)
+            .options(_light())
+        )
         if row is None:
             raise NotFound(f"there is no active version of the ruleset '{name}'")
         with _lock:
@@ -228,3 +253,40 @@ def version_compiled(name: str, version: int) -> tuple[RulesetVersion, CompiledR
     if row is None:
         raise NotFound(f"the ruleset '{name}' has no version {version}")
     return row, compiled_version(row)
+
+
+def compiled_by_id(version_id: int | None) -> CompiledRuleset | None:
+    """A published version compiled, by id (None for a draft or an unknown id); no database
+    read when this process compiled it already."""
+    if not version_id:
+        return None
+    with _lock:
+        key = _keys_by_id.get(version_id)
+        compiled = _compiled.get(key) if key is not None else None
+        if compiled is not None:
+            _compiled.move_to_end(key)  # type: ignore[arg-type]
+            return compiled
+    row = db.session.get(RulesetVersion, version_id, options=[_light()])
+    if row is None or row.version is None:
+        return None
+    return compiled_version(row)
+
+
+def version_id_of(name: str, version: int) -> int | None:
+    """The id of published version `version` of ruleset `name` (remembered per process)."""
+    key = (name, version)
+    found = _ids_by_number.get(key)
+    if found is not None:
+        return found
+    found = db.session.scalar(
+        select(RulesetVersion.id)
+        .join(Ruleset, RulesetVersion.ruleset_id == Ruleset.id)
+        .where(
+            Ruleset.name == name,
+            RulesetVersion.version == version,
+            RulesetVersion.status == "published",
+        )
+    )
+    if found is not None:
+        _ids_by_number[key] = int(found)
+    return found
