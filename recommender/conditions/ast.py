@@ -28,8 +28,11 @@ KEYWORDS = frozenset(
         "count",
         "true",
         "false",
+        "between",
+        "contains_none",
     }
 )
+ARITH_OPS = ("+", "-", "*", "/")
 
 
 def format_value(value: Scalar) -> str:
@@ -61,12 +64,27 @@ class Node:
 
 @dataclass(frozen=True)
 class Literal(Node):
-    """A value on the right-hand side: string, number or boolean."""
+    """A value on the right-hand side: string, number or boolean.
+
+    `param` names the ruleset parameter the value came from (`$enterprise_volume`, bound
+    when the ruleset loads); it is shown by name and ignored when nodes are compared.
+    """
 
     value: Scalar
+    param: str = field(default="", compare=False, kw_only=True)
 
     def __str__(self) -> str:
-        return format_value(self.value)
+        return f"${self.param}" if self.param else format_value(self.value)
+
+
+@dataclass(frozen=True)
+class ParamRef(Node):
+    """`$name`: a ruleset parameter not bound yet (the loader replaces it by a Literal)."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"${self.name}"
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,48 @@ Subject = Field | Count
 
 
 @dataclass(frozen=True)
+class CountIn(Node):
+    """`count(x in @set)`: how many items of list answer x are in the set (or list)."""
+
+    name: str
+    values: ListLiteral | SetRef
+
+    def __str__(self) -> str:
+        return f"count({self.name} in {self.values})"
+
+
+@dataclass(frozen=True)
+class Arith(Node):
+    """`left op right` with op one of + - * / over numbers (a calculation)."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+    def __str__(self) -> str:
+        return (
+            f"{_operand(self.left, self.op, False)} {self.op} {_operand(self.right, self.op, True)}"
+        )
+
+
+Expr = Field | Count | CountIn | Literal | ParamRef | Arith
+
+
+@dataclass(frozen=True)
+class Calc(Node):
+    """`left op right`, a comparison that is not `answer op value`: a calculation or
+    `count(x in @set)` on the left, or a `$param` / calculation of constants on the right.
+    After the loader binds parameters the right side is a Literal."""
+
+    left: Expr
+    op: str
+    right: Expr
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.op} {self.right}"
+
+
+@dataclass(frozen=True)
 class Compare(Node):
     """`subject op value` with op one of == != < <= > >=."""
 
@@ -141,9 +201,9 @@ class In(Node):
 
 @dataclass(frozen=True)
 class Contains(Node):
-    """`x contains v`, `x contains_any [...]`, `x contains_all [...]`.
+    """`x contains v`, `x contains_any [...]`, `x contains_all [...]`, `x contains_none [...]`.
 
-    mode is "one" (contains), "any" or "all"; `values` is a Literal for "one".
+    mode is "one" (contains), "any", "all" or "none"; `values` is a Literal for "one".
     """
 
     subject: Subject
@@ -151,7 +211,12 @@ class Contains(Node):
     values: Literal | ListLiteral | SetRef
 
     def __str__(self) -> str:
-        keyword = {"one": "contains", "any": "contains_any", "all": "contains_all"}[self.mode]
+        keyword = {
+            "one": "contains",
+            "any": "contains_any",
+            "all": "contains_all",
+            "none": "contains_none",
+        }[self.mode]
         return f"{self.subject} {keyword} {self.values}"
 
 
@@ -206,8 +271,23 @@ class Or(Node):
         return " or ".join(_wrap(o, allow_and=True, allow_or=True) for o in self.operands)
 
 
-Condition = Compare | In | Contains | Answered | Truthy | Not | And | Or
-ATOMS = (Compare, In, Contains, Answered, Truthy)
+Condition = Compare | In | Contains | Answered | Truthy | Calc | Not | And | Or
+ATOMS = (Compare, In, Contains, Answered, Truthy, Calc)
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def _operand(node: Node, op: str, right: bool) -> str:
+    """An operand of `op` in source form, in parentheses where precedence needs them."""
+    if isinstance(node, Arith):
+        inner, outer = _PRECEDENCE[node.op], _PRECEDENCE[op]
+        if (
+            inner < outer
+            or (right and inner == outer and op in ("-", "/"))
+            or (right and inner == outer and node.op in ("-", "/"))
+        ):
+            return f"({node})"
+    return str(node)
 
 
 def _wrap(node: Node, allow_and: bool = False, allow_or: bool = False) -> str:

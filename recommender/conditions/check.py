@@ -6,7 +6,7 @@ Each problem comes with the position of the offending token, so loaders can repo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +14,14 @@ from recommender.conditions.ast import (
     NUMERIC_OPS,
     And,
     Answered,
+    Arith,
+    Calc,
     Compare,
     Condition,
     Contains,
     Count,
+    CountIn,
+    Expr,
     Field,
     In,
     ListLiteral,
@@ -25,12 +29,13 @@ from recommender.conditions.ast import (
     Node,
     Not,
     Or,
+    ParamRef,
     SetRef,
     Truthy,
     format_value,
 )
 from recommender.conditions.errors import ConditionProblem
-from recommender.conditions.evaluate import is_number, walk
+from recommender.conditions.evaluate import constant_value, is_number, walk
 from recommender.suggest import close_match
 
 KINDS = frozenset(
@@ -83,16 +88,26 @@ class FieldSpec:
             raise ValueError(f"unknown field kind {self.kind!r}")
 
 
+def _value_words(literal: Literal) -> str:
+    """How a message names a value: `$name (50000000)` for a parameter's, else the value."""
+    shown = format_value(literal.value)
+    return f"the parameter ${literal.param} ({shown})" if literal.param else shown
+
+
 class _Checker:
     def __init__(
         self,
         fields: Mapping[str, FieldSpec],
         sets: Mapping[str, Sequence[Any]] | None,
         sets_hint: str = "",
+        params: Collection[str] = (),
+        conditions: Collection[str] = (),
     ):
         self.fields = fields
         self.sets = sets or {}
         self.sets_hint = sets_hint
+        self.params = params
+        self.conditions = conditions
         self.problems: list[ConditionProblem] = []
 
     def report(self, node: Node, message: str) -> None:
@@ -101,7 +116,15 @@ class _Checker:
     def spec(self, name: str, node: Node) -> FieldSpec | None:
         spec = self.fields.get(name)
         if spec is None:
-            close = close_match(name, self.fields, cutoff=0.75)
+            if name in self.conditions:
+                self.report(
+                    node,
+                    f"'{name}' is a named condition: use it on its own (`{name}`, "
+                    f"`not {name}`), not as an answer",
+                )
+                return None
+            known = [*self.fields, *self.conditions]
+            close = close_match(name, known, cutoff=0.75)
             hint = f", did you mean '{close}'?" if close else ""
             self.report(node, f"unknown answer id '{name}'{hint}")
         return spec
@@ -122,9 +145,13 @@ class _Checker:
             self.in_list(node)
         elif isinstance(node, Contains):
             self.contains(node)
+        elif isinstance(node, Calc):
+            self.calc(node)
 
     # -- atoms -----------------------------------------------------------------------------
     def truthy(self, node: Truthy) -> None:
+        if node.name in self.conditions and node.name not in self.fields:
+            return
         spec = self.spec(node.name, node)
         if spec is None or spec.kind in ("boolean", "derived"):
             return
@@ -148,6 +175,88 @@ class _Checker:
             return None
         return FieldSpec("integer")
 
+    # -- calculations ----------------------------------------------------------------------
+    def calc(self, node: Calc) -> None:
+        """A comparison with a calculation, count(x in @set) or $parameter in it: numbers on
+        both sides, answers only on the left."""
+        self.expression(node.left)
+        right = node.right
+        if isinstance(right, Literal) and not is_number(right.value):
+            self.report(
+                right, f"'{node.op}' after a calculation needs a number, not {_value_words(right)}"
+            )
+            return
+        self.expression(right)
+
+    def unknown_param(self, node: ParamRef) -> None:
+        close = close_match(node.name, self.params)
+        if close:
+            hint = f", did you mean '${close}'?"
+        elif self.params:
+            hint = " (parameters: " + ", ".join(f"${p}" for p in sorted(self.params)[:12]) + ")"
+        else:
+            hint = ": declare it under `params:` at the top of the ruleset"
+        self.report(node, f"unknown parameter '${node.name}'{hint}")
+
+    def expression(self, expr: Expr) -> None:
+        """Every operand of a calculation must be a number; dividing by 0 is reported."""
+        if isinstance(expr, ParamRef):
+            self.unknown_param(expr)
+        elif isinstance(expr, Literal):
+            if not is_number(expr.value):
+                self.report(expr, f"a calculation needs numbers, not {_value_words(expr)}")
+        elif isinstance(expr, Field):
+            spec = self.spec(expr.name, expr)
+            if spec is None:
+                return
+            if spec.kind == "derived":
+                if spec.options is not None:
+                    self.report(expr, f"a calculation needs numbers, but '{expr.name}' takes words")
+            elif spec.kind not in NUMBER_KINDS:
+                self.report(
+                    expr,
+                    f"a calculation needs numbers, but '{expr.name}' is {_KIND_WORDS[spec.kind]}",
+                )
+        elif isinstance(expr, Count):
+            spec = self.spec(expr.name, expr)
+            if spec is not None and spec.kind not in LIST_KINDS and spec.kind != "derived":
+                self.report(
+                    expr,
+                    f"count() needs a list answer, but '{expr.name}' is {_KIND_WORDS[spec.kind]}",
+                )
+        elif isinstance(expr, CountIn):
+            self.count_in(expr)
+        elif isinstance(expr, Arith):
+            self.expression(expr.left)
+            self.expression(expr.right)
+            if expr.op == "/":
+                divisor = constant_value(expr.right) if not _reads_answers(expr.right) else None
+                if is_number(divisor) and divisor == 0:
+                    self.report(
+                        expr.right,
+                        "this divides by 0, which gives no number: the comparison is never "
+                        "true (divide by another number)",
+                    )
+
+    def count_in(self, expr: CountIn) -> None:
+        spec = self.spec(expr.name, expr)
+        values = self.resolve(expr.values)
+        if isinstance(expr.values, ListLiteral) and not expr.values.items:
+            self.report(expr.values, "the list is empty")
+        if spec is None:
+            return
+        if spec.kind not in LIST_KINDS and spec.kind != "derived":
+            self.report(
+                expr,
+                f"count(... in ...) needs a list answer, but '{expr.name}' is "
+                f"{_KIND_WORDS[spec.kind]}",
+            )
+            return
+        item_kind = "country" if spec.kind == "country_list" else "single"
+        item_spec = FieldSpec(item_kind if spec.kind != "derived" else "derived", spec.options)
+        for literal in values:
+            self.value_fits(item_spec, expr.name, literal)
+
     def compare(self, node: Compare) -> None:
         spec = self.subject_spec(node)
         if spec is None:
@@ -169,7 +278,15 @@ class _Checker:
                 )
                 return
             if not is_number(value):
-                self.report(node.value, f"'{node.op}' needs a number, not {format_value(value)}")
+                hint = ""
+                if isinstance(value, str) and value in self.fields:
+                    hint = (
+                        f" ('{value}' is an answer: put answers on the left, e.g. "
+                        f"'{name} - {value} {node.op} 0')"
+                    )
+                self.report(
+                    node.value, f"'{node.op}' needs a number, not {_value_words(node.value)}{hint}"
+                )
             return
         self.value_fits(spec, name, node.value)
 
@@ -206,10 +323,11 @@ class _Checker:
         if isinstance(node.subject, Count) or (
             spec.kind not in LIST_KINDS and spec.kind != "derived"
         ):
+            keyword = str(node).split(" ", 2)[1]
             kind = "a number" if isinstance(node.subject, Count) else _KIND_WORDS[spec.kind]
             hint = " use '==' or 'in'" if spec.kind in STRING_KINDS else ""
             self.report(
-                node, f"'contains' needs a list answer, but '{name}' is {kind};{hint}".rstrip(";")
+                node, f"'{keyword}' needs a list answer, but '{name}' is {kind};{hint}".rstrip(";")
             )
             return
         item_kind = "country" if spec.kind == "country_list" else "single"
@@ -236,7 +354,7 @@ class _Checker:
         """Report a value that can never equal an answer of this kind."""
         value = literal.value
         kind = spec.kind
-        shown = format_value(value)
+        shown = _value_words(literal)
         if kind == "derived":
             if spec.options is not None and isinstance(value, str) and value not in spec.options:
                 self.report(literal, self.unknown_option(name, value, spec.options))
@@ -281,18 +399,41 @@ class _Checker:
         return f"'{value}' is not an option of '{name}' (options: {listed})"
 
 
+def _reads_answers(expr: Any) -> bool:
+    return any(isinstance(n, Field | Count | CountIn | ParamRef) for n in walk(expr))
+
+
 def check(
     node: Condition,
     fields: Mapping[str, FieldSpec],
     sets: Mapping[str, Sequence[Any]] | None = None,
     *,
     sets_hint: str = "",
+    params: Collection[str] = (),
+    conditions: Collection[str] = (),
 ) -> list[ConditionProblem]:
     """Every problem of `node` against known answer ids (`fields`) and named sets.
 
-    `sets_hint` is added to an unknown set's message (where the author declares sets)."""
-    checker = _Checker(fields, sets, sets_hint)
+    `sets_hint` is added to an unknown set's message (where the author declares sets).
+    `params` are the ruleset's parameter names (did-you-mean for an unknown `$name`; bind
+    them first with `conditions.bind_params`), `conditions` its named conditions, which a
+    condition may use on their own like a yes/no answer (expand them after checking)."""
+    checker = _Checker(fields, sets, sets_hint, params, conditions)
     checker.visit(node)
+    return sorted(set(checker.problems), key=lambda p: (p.line, p.col, p.message))
+
+
+def check_expression(
+    expr: Expr,
+    fields: Mapping[str, FieldSpec],
+    sets: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    params: Collection[str] = (),
+) -> list[ConditionProblem]:
+    """Every problem of a calculation (a computed fact's value): operands that are not
+    numbers, unknown ids and parameters, division by 0."""
+    checker = _Checker(fields, sets, "", params)
+    checker.expression(expr)
     return sorted(set(checker.problems), key=lambda p: (p.line, p.col, p.message))
 
 
@@ -300,6 +441,6 @@ def field_positions(node: Condition) -> dict[str, tuple[int, int]]:
     """Where each answer id or fact is first read in the condition: name -> (line, col)."""
     out: dict[str, tuple[int, int]] = {}
     for n in walk(node):
-        if isinstance(n, Field | Count | Answered | Truthy) and n.name not in out:
+        if isinstance(n, Field | Count | CountIn | Answered | Truthy) and n.name not in out:
             out[n.name] = (n.line, n.col)
     return out

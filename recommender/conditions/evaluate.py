@@ -7,6 +7,8 @@ None when it depends on them. The durable_rules compilation must agree with `eva
 
 from __future__ import annotations
 
+import itertools
+import math
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
@@ -14,16 +16,20 @@ from typing import Any
 from recommender.conditions.ast import (
     And,
     Answered,
+    Arith,
+    Calc,
     Compare,
     Condition,
     Contains,
     Count,
+    CountIn,
     Field,
     In,
     ListLiteral,
     Literal,
     Not,
     Or,
+    ParamRef,
     Scalar,
     SetRef,
     Subject,
@@ -85,6 +91,66 @@ def _subject_value(subject: Subject, facts: Mapping[str, Any]) -> tuple[bool, An
     return True, value
 
 
+_ARITH: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+}
+
+
+def number_value(expr: Any, facts: Mapping[str, Any], sets: Sets | None = None) -> float | None:
+    """The value of a calculation, or None when it has none: an operand is unanswered or not
+    a number (count() of an answer that is not a list), a division by zero, or a result too
+    large to be a number. Arithmetic is done in floating point (double precision) on every
+    path, so the durable_rules engine computes exactly the same values."""
+    if isinstance(expr, Literal):
+        return float(expr.value) if is_number(expr.value) else None
+    if isinstance(expr, Field):
+        value: Any = facts.get(expr.name)
+        return float(value) if is_number(value) else None
+    if isinstance(expr, Count | CountIn):
+        value = facts.get(expr.name)
+        if not isinstance(value, list):
+            return None
+        if isinstance(expr, Count):
+            return float(len(value))
+        wanted = resolve_values(expr.values, sets)
+        return float(sum(1 for item in value if any(same_value(item, w) for w in wanted)))
+    if isinstance(expr, Arith):
+        left = number_value(expr.left, facts, sets)
+        right = number_value(expr.right, facts, sets)
+        if left is None or right is None:
+            return None
+        if expr.op == "/":
+            if right == 0:
+                return None
+            result = left / right
+        else:
+            result = _ARITH[expr.op](left, right)
+        return result if math.isfinite(result) else None
+    if isinstance(expr, ParamRef):
+        raise ConditionError(f"unknown parameter '${expr.name}'")
+    raise ConditionError(f"not a calculation: {expr!r}")
+
+
+def constant_value(expr: Any) -> Scalar | None:
+    """The value of a right-hand side that reads no answer: a Literal's own value (text
+    included), or a calculation of numbers (a float; None when it has none)."""
+    if isinstance(expr, Literal):
+        return expr.value
+    return number_value(expr, {}, None)
+
+
+def _calc(node: Calc, facts: Mapping[str, Any], sets: Sets | None) -> bool:
+    left = number_value(node.left, facts, sets)
+    if left is None:
+        return False
+    right = constant_value(node.right)
+    if not is_number(right):
+        return False
+    return _compare(node.op, left, right)
+
+
 def _compare(op: str, left: Any, right: Any) -> bool:
     if op == "==":
         return same_value(left, right)
@@ -111,7 +177,11 @@ def _atom(node: Condition, facts: Mapping[str, Any], sets: Sets | None) -> bool:
             return False
         wanted = resolve_values(node.values, sets)
         hits = [any(same_value(item, w) for item in value) for w in wanted]
+        if node.mode == "none":
+            return not any(hits)
         return all(hits) if node.mode == "all" else any(hits)
+    if isinstance(node, Calc):
+        return _calc(node, facts, sets)
     if isinstance(node, Answered):
         return _present(facts, node.name) != node.negated
     if isinstance(node, Truthy):
@@ -168,12 +238,28 @@ def evaluate3(
     if isinstance(node, Not):
         r = evaluate3(node.operand, facts, unknown, sets, maybe_absent, bounds)
         return None if r is None else not r
+    if isinstance(node, Calc):
+        names = referenced_fields(node)
+        if not names.isdisjoint(unknown):
+            for n in walk(node):  # an unknown @set fails loudly rather than hiding
+                if isinstance(n, CountIn):
+                    resolve_values(n.values, sets)
+            return None
+        absent = sorted(names.intersection(maybe_absent))
+        if absent:
+            return atom_either_way_many(node, facts, absent, sets)
+        return _atom(node, facts, sets)
     name = node.subject.name if isinstance(node, Compare | In | Contains) else node.name
     if name in unknown:
         # Still resolve sets so an unknown @set fails loudly rather than hiding as "unknown".
         if isinstance(node, In | Contains):
             values = resolve_values(node.values, sets)
-            if bounds and isinstance(node, Contains) and type(node.subject) is Field:
+            if (
+                bounds
+                and isinstance(node, Contains)
+                and node.mode != "none"
+                and type(node.subject) is Field
+            ):
                 allowed = bounds.get(name)
                 if allowed is not None:
                     return bounded_contains(node.mode, values, allowed)
@@ -204,6 +290,24 @@ def atom_either_way(
     return present if present == absent else None
 
 
+def atom_either_way_many(
+    node: Condition, facts: Mapping[str, Any], names: Sequence[str], sets: Sets | None = None
+) -> bool | None:
+    """`atom_either_way` for an atom reading several ids that may be gone (a calculation):
+    the common value over every combination of them kept or dropped, else None."""
+    present = [n for n in names if n in facts]
+    first: bool | None = None
+    for size in range(len(present) + 1):
+        for dropped in itertools.combinations(present, size):
+            case = {k: v for k, v in facts.items() if k not in dropped} if dropped else facts
+            value = _atom(node, case, sets)
+            if first is None:
+                first = value
+            elif value != first:
+                return None
+    return first
+
+
 def subject_name(node: Compare | In | Contains | Answered | Truthy) -> str:
     """The answer id an atom talks about."""
     if isinstance(node, Compare | In | Contains):
@@ -222,14 +326,28 @@ def walk(node: Any) -> list[Any]:
     elif isinstance(node, Compare | In | Contains):
         out.append(node.subject)
         out.extend(walk(node.values) if isinstance(node, In | Contains) else [node.value])
+    elif isinstance(node, Calc | Arith):
+        out.extend(walk(node.left))
+        out.extend(walk(node.right))
+    elif isinstance(node, CountIn):
+        out.extend(walk(node.values))
     elif isinstance(node, ListLiteral):
         out.extend(node.items)
     return out
 
 
-def referenced_fields(node: Condition) -> set[str]:
-    """Answer ids (and derived facts) the condition reads."""
-    return {n.name for n in walk(node) if isinstance(n, Field | Count | Answered | Truthy)}
+def referenced_fields(node: Any) -> set[str]:
+    """Answer ids (and derived facts) the condition (or calculation) reads."""
+    return {
+        n.name for n in walk(node) if isinstance(n, Field | Count | CountIn | Answered | Truthy)
+    }
+
+
+def referenced_params(node: Any) -> set[str]:
+    """Names of the `$parameters` the condition uses (unbound ones and bound values)."""
+    out = {n.name for n in walk(node) if isinstance(n, ParamRef)}
+    out |= {n.param for n in walk(node) if isinstance(n, Literal) and n.param}
+    return out
 
 
 def referenced_sets(node: Condition) -> set[str]:

@@ -16,19 +16,23 @@ from recommender.conditions.ast import (
     KEYWORDS,
     And,
     Answered,
+    Arith,
+    Calc,
     Compare,
     Condition,
     Contains,
     Count,
+    CountIn,
+    Expr,
     Field,
     In,
     ListLiteral,
     Literal,
     Not,
     Or,
+    ParamRef,
     Scalar,
     SetRef,
-    Subject,
     Truthy,
 )
 from recommender.conditions.errors import ConditionSyntaxError
@@ -56,9 +60,19 @@ _TYPOS = {
 }
 
 
+_CONTAINS_MODES = {
+    "contains": "one",
+    "contains_any": "any",
+    "contains_all": "all",
+    "contains_none": "none",
+}
+# Tokens after which a '-' subtracts (elsewhere it starts a negative number).
+_VALUE_END = ("word", "number", ")", "param")
+
+
 @dataclass(frozen=True)
 class Token:
-    kind: str  # word number string op ( ) [ ] , @ end
+    kind: str  # word number string op arith param ( ) [ ] , @ end
     text: str
     value: Scalar | None
     line: int
@@ -94,6 +108,21 @@ def tokenize(text: str) -> list[Token]:
         if c in "()[],@":
             tokens.append(Token(c, c, None, line, col))
             i += 1
+            continue
+        if c in "+*/" or (c == "-" and tokens and tokens[-1].kind in _VALUE_END):
+            tokens.append(Token("arith", c, None, line, col))
+            i += 1
+            continue
+        if c == "$":
+            m = _WORD_RE.match(text, i + 1)
+            if m is None:
+                raise ConditionSyntaxError(
+                    "expected a parameter name right after '$', like $enterprise_volume",
+                    line,
+                    col,
+                )
+            tokens.append(Token("param", text[i : m.end()], m.group(), line, col))
+            i = m.end()
             continue
         if c in "\"'":
             j = i + 1
@@ -253,6 +282,9 @@ class _Parser:
     def primary(self) -> Condition:
         tok = self.tok
         if tok.kind == "(":
+            calculation = self.try_calculation()
+            if calculation is not None:
+                return calculation
             self.advance()
             self.enter(tok)
             try:
@@ -271,6 +303,11 @@ class _Parser:
             return node
         if tok.kind == "end":
             raise self.fail("expected a condition at the end")
+        if tok.kind == "param":
+            raise self.fail(
+                f"a condition starts with an answer id, not a parameter: write "
+                f"'answer_id >= {tok.text}'"
+            )
         if tok.kind != "word":
             raise self.fail(f"expected an answer id, found {_describe(tok)}")
         if tok.text in ("answered", "unanswered") and self.peek().kind == "(":
@@ -279,32 +316,146 @@ class _Parser:
             name_tok = self.expect_id(f"inside '{tok.text}(...)'")
             self.expect(")", f"to close '{tok.text}('")
             return Answered(name_tok.text, tok.text == "unanswered", line=tok.line, col=tok.col)
-        subject = self.subject()
+        subject = self.sum(answers=True)
         return self.predicate(subject, tok)
 
-    def subject(self) -> Subject:
+    def try_calculation(self) -> Condition | None:
+        """`(a + b) > 3`: a comparison whose left side starts with '('. None (and nothing
+        consumed) when the parenthesis holds a condition instead: `(a > 3 or b)`."""
+        start = self.pos
+        tok = self.tok
+        try:
+            left = self.sum(answers=True)
+            if self.tok.kind == "op" or self.is_word("between"):
+                return self.predicate(left, tok)
+        except ConditionSyntaxError:
+            pass
+        self.pos = start
+        return None
+
+    # -- calculations ----------------------------------------------------------------------
+    def sum(self, answers: bool) -> Expr:
+        """`a + b - c`: terms joined by + and -. With `answers`, answer ids and count()
+        may appear (the left side of a comparison); without, only numbers, $parameters
+        and calculations of them (the right side)."""
+        left = self.product(answers)
+        while self.tok.kind == "arith" and self.tok.text in "+-":
+            op = self.advance()
+            right = self.product(answers)
+            left = Arith(op.text, left, right, line=left.line, col=left.col)
+        return left
+
+    def product(self, answers: bool) -> Expr:
+        left = self.operand(answers)
+        while self.tok.kind == "arith" and self.tok.text in "*/":
+            op = self.advance()
+            right = self.operand(answers)
+            left = Arith(op.text, left, right, line=left.line, col=left.col)
+        return left
+
+    def operand(self, answers: bool) -> Expr:
+        tok = self.tok
+        if tok.kind == "number":
+            self.advance()
+            assert tok.value is not None
+            return Literal(tok.value, line=tok.line, col=tok.col)
+        if tok.kind == "param":
+            self.advance()
+            return ParamRef(str(tok.value), line=tok.line, col=tok.col)
+        if tok.kind == "(":
+            self.advance()
+            self.enter(tok)
+            try:
+                inner = self.sum(answers)
+            finally:
+                self.depth -= 1
+            if self.tok.kind != ")":
+                if self.tok.kind == "end":
+                    raise self.fail("unclosed '(': add a ')'", tok)
+                raise self.fail(
+                    f"expected ')' to close the '(' at column {tok.col}, found {_describe(self.tok)}"
+                )
+            self.advance()
+            return inner
+        if tok.kind == "arith" and tok.text == "-":
+            raise self.fail("a calculation cannot start with '-': write '0 - x'")
+        if tok.kind == "word":
+            if not answers and (tok.text not in KEYWORDS or tok.text == "count"):
+                what = "count(...)" if tok.text == "count" else f"the answer '{tok.text}'"
+                raise self.fail(
+                    f"only numbers and $parameters can follow the comparison, not {what}: "
+                    "put answers on the left (e.g. 'a - b > 0')"
+                )
+            return self.subject()
+        if tok.kind == "end":
+            raise self.fail("expected a number, an answer id or a $parameter at the end")
+        raise self.fail(f"expected a number, an answer id or a $parameter, found {_describe(tok)}")
+
+    def subject(self) -> Field | Count | CountIn:
         tok = self.tok
         if self.is_word("count") and self.peek().kind == "(":
             self.advance()
             self.advance()
             name_tok = self.expect_id("inside 'count(...)'")
+            if self.is_word("in"):
+                self.advance()
+                values = self.values("after 'in' inside 'count(...)'")
+                self.expect(")", "to close 'count('")
+                return CountIn(name_tok.text, values, line=tok.line, col=tok.col)
             self.expect(")", "to close 'count('")
             return Count(name_tok.text, line=tok.line, col=tok.col)
         name_tok = self.expect_id("")
         return Field(name_tok.text, line=name_tok.line, col=name_tok.col)
 
-    def predicate(self, subject: Subject, start: Token) -> Condition:
+    def right_side(self, op: Token) -> Expr:
+        """What follows a comparison operator: a single value (a word, text, true/false)
+        or a number, $parameter or calculation of them."""
+        tok = self.tok
+        if tok.kind in ("[", "@"):
+            hint = "in" if op.text == "==" else "not in" if op.text == "!=" else None
+            advice = f"; use '{hint}' to compare with a list" if hint else ""
+            raise self.fail(f"'{op.text}' compares with a single value{advice}")
+        if tok.kind in ("string", "word") and not (
+            tok.kind == "word" and tok.text == "count" and self.peek().kind == "("
+        ):
+            if self.peek().kind == "arith":
+                return self.sum(answers=False)
+            return self.value(f"after '{op.text}'")
+        if tok.kind not in ("number", "param", "(") and not self.is_word("count"):
+            return self.value(f"after '{op.text}'")
+        return self.sum(answers=False)
+
+    def predicate(self, subject: Expr, start: Token) -> Condition:
         tok = self.tok
         pos = {"line": start.line, "col": start.col}
         if tok.kind == "op":
             self.advance()
-            value_tok = self.tok
-            if value_tok.kind in ("[", "@"):
-                hint = "in" if tok.text == "==" else "not in" if tok.text == "!=" else None
-                advice = f"; use '{hint}' to compare with a list" if hint else ""
-                raise self.fail(f"'{tok.text}' compares with a single value{advice}")
-            value = self.value(f"after '{tok.text}'")
-            return Compare(subject, tok.text, value, **pos)
+            right = self.right_side(tok)
+            if isinstance(subject, Field | Count) and type(right) is Literal:
+                return Compare(subject, tok.text, right, **pos)
+            return Calc(subject, tok.text, right, **pos)
+        if self.is_word("between"):
+            self.advance()
+            low = self.sum(answers=False)
+            if not self.is_word("and"):
+                raise self.fail(
+                    f"expected 'and' between the two numbers of 'between', found {_describe(self.tok)}"
+                )
+            self.advance()
+            high = self.sum(answers=False)
+            return And(
+                (self.bound(subject, ">=", low, pos), self.bound(subject, "<=", high, pos)),
+                **pos,
+            )
+        if not isinstance(subject, Field | Count):
+            if isinstance(subject, Literal | ParamRef):
+                raise self.fail(
+                    "a condition starts with an answer id: put the answer on the left",
+                    start,
+                )
+            raise self.fail(
+                f"expected a comparison such as '>= 10' after '{subject}', found {_describe(tok)}"
+            )
         if self.is_word("in"):
             self.advance()
             return In(subject, self.values("after 'in'"), False, **pos)
@@ -312,16 +463,18 @@ class _Parser:
             self.advance()
             self.advance()
             return In(subject, self.values("after 'not in'"), True, **pos)
-        if tok.kind == "word" and tok.text in ("contains", "contains_any", "contains_all"):
+        if tok.kind == "word" and tok.text in _CONTAINS_MODES:
             self.advance()
             if tok.text == "contains":
                 if self.tok.kind in ("[", "@"):
                     raise self.fail(
-                        "'contains' takes one value; use 'contains_any' or 'contains_all' with a list"
+                        "'contains' takes one value; use 'contains_any', 'contains_all' or "
+                        "'contains_none' with a list"
                     )
                 return Contains(subject, "one", self.value("after 'contains'"), **pos)
-            mode = "any" if tok.text == "contains_any" else "all"
-            return Contains(subject, mode, self.values(f"after '{tok.text}'"), **pos)
+            return Contains(
+                subject, _CONTAINS_MODES[tok.text], self.values(f"after '{tok.text}'"), **pos
+            )
         if self.is_word("is") and isinstance(subject, Field):
             self.advance()
             if self.tok.kind == "word" and self.tok.text in ("answered", "unanswered"):
@@ -337,13 +490,20 @@ class _Parser:
             raise self.fail(f"keywords are lower case: write '{tok.text.lower()}'")
         if tok.kind == "word" and tok.text not in KEYWORDS:
             close = difflib.get_close_matches(
-                tok.text, ["contains", "contains_any", "contains_all", "in", "is"], n=1
+                tok.text, [*_CONTAINS_MODES, "in", "is", "between"], n=1
             )
             if close:
                 raise self.fail(f"unknown word '{tok.text}', did you mean '{close[0]}'?")
         raise self.fail(
             f"expected an operator such as '==' after '{subject}', found {_describe(tok)}"
         )
+
+    @staticmethod
+    def bound(subject: Expr, op: str, value: Expr, pos: dict[str, int]) -> Condition:
+        """One half of `x between a and b`."""
+        if isinstance(subject, Field | Count) and type(value) is Literal:
+            return Compare(subject, op, value, **pos)
+        return Calc(subject, op, value, **pos)
 
     def expect(self, kind: str, why: str) -> Token:
         if self.tok.kind != kind:
@@ -430,3 +590,24 @@ def parse(text: str) -> Condition:
             f"the condition is longer than {MAX_CONDITION_LENGTH} characters", 1, 1
         )
     return _Parser(tokenize(text)).parse()
+
+
+def parse_expression(text: str) -> Expr:
+    """Parse a calculation (`annual_volume_usd / 12`) as a computed fact's value; raise
+    ConditionSyntaxError(message, line, col) when it is not one."""
+    if not isinstance(text, str):
+        raise ConditionSyntaxError("a calculation must be text", 1, 1)
+    if len(text) > MAX_CONDITION_LENGTH:
+        raise ConditionSyntaxError(
+            f"the calculation is longer than {MAX_CONDITION_LENGTH} characters", 1, 1
+        )
+    parser = _Parser(tokenize(text))
+    if parser.tok.kind == "end":
+        raise parser.fail("the calculation is empty")
+    expr = parser.sum(answers=True)
+    if parser.tok.kind != "end":
+        raise parser.fail(
+            f"expected '+', '-', '*', '/' or the end of the calculation, found "
+            f"{_describe(parser.tok)}"
+        )
+    return expr

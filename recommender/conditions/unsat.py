@@ -15,6 +15,7 @@ from typing import Any
 from recommender.conditions.ast import (
     And,
     Answered,
+    Calc,
     Compare,
     Condition,
     Contains,
@@ -27,7 +28,7 @@ from recommender.conditions.ast import (
     Truthy,
     format_value,
 )
-from recommender.conditions.evaluate import is_number, same_value
+from recommender.conditions.evaluate import is_number, referenced_fields, same_value
 
 
 @dataclass
@@ -101,6 +102,11 @@ def _conjunction(node: Condition) -> str | None:
             (unanswered if atom.negated else answered)[atom.name] = atom
             continue
         if isinstance(atom, Not | And):
+            continue
+        if isinstance(atom, Calc):
+            # A calculation has no value while one of its answers is unanswered.
+            for name in sorted(referenced_fields(atom)):
+                answered.setdefault(name, atom)
             continue
         name = atom.name if isinstance(atom, Truthy) else atom.subject.name
         # Every comparison (and a bare id) is false for an unanswered question.

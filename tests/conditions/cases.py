@@ -62,6 +62,39 @@ CONDITIONS = [
     "not (not (m == saas))",
 ]
 
+# The constructs of issue 11: calculations, between, contains_none, count(x in ...), with
+# unanswered operands, negations and a division the engine cannot take (decided in Python,
+# see CALCULATIONS_IN_PYTHON).
+CALCULATIONS = [
+    "v / 2 >= 5",
+    "v / 2 > 5",
+    "not (v / 2 >= 5)",
+    "v * 3 - 1 == 29",
+    "v * 3 - 1 != 29",
+    "not (v * 3 - 1 != 29)",
+    "v + count(c) > 11",
+    "not (v + count(c) > 11)",
+    "(v + 1) * 2 < 22",
+    "v - 0.5 <= 10",
+    "v between 3 and 10.5",
+    "not (v between 3 and 10.5)",
+    "v / 4 between 1 and 2.5",
+    "c contains_none [DE, US]",
+    "not (c contains_none [DE, US])",
+    "c contains_none @eea",
+    "not (c contains_none @eea)",
+    "count(c in @eea) >= 2",
+    "count(c in @eea) == 0",
+    "not (count(c in @eea) >= 2)",
+    "count(c in [DE, US]) + count(c) > 2",
+    "not (count(c in [DE, US]) * 2 - count(c) > 0)",
+    "m == marketplace and v / 10 >= 1",
+    "not (m == marketplace or count(c in @eea) > 1)",
+]
+# Divisions by an answer: durable's arithmetic is not exact there, so the compiler refuses
+# them (NotCompilable) and the engine decides them in Python.
+CALCULATIONS_IN_PYTHON = ["v / count(c) > 2", "not (count(c) / v >= 0.5)"]
+
 FACTS: list[dict[str, Any]] = [
     {},
     {"m": "marketplace"},
@@ -75,6 +108,10 @@ FACTS: list[dict[str, Any]] = [
     {"c": ["FR", "NL", "DE"], "b": False, "v": 3},
     {"c": ["US"], "m": "saas", "b": True, "v": 4},
     {"c": [], "m": "marketplace", "v": 10},
+    {"c": ["DE", "FR", "US"], "v": 10},
+    {"c": ["FR", "NL"], "v": 2.5},
+    {"v": 7, "c": ["BE"]},
+    {"v": 20, "c": ["US"], "m": "marketplace"},
 ]
 
 

@@ -12,9 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from recommender.conditions import evaluate, parse, to_durable
+import pytest
 
-from .cases import CONDITIONS, FACTS, SETS, with_counts
+from recommender.conditions import NotCompilable, aux_facts, evaluate, parse, to_durable
+
+from .cases import CALCULATIONS, CALCULATIONS_IN_PYTHON, CONDITIONS, FACTS, SETS, with_counts
 
 CHILD = Path(__file__).with_name("durable_child.py")
 
@@ -43,6 +45,43 @@ def test_durable_agrees_with_evaluate() -> None:
     assert mismatches == []
     # The table must exercise both outcomes for most conditions, or it proves little.
     assert sum(1 for row in table if any(row) and not all(row)) >= len(CONDITIONS) - 8
+
+
+def test_durable_agrees_with_evaluate_on_calculations() -> None:
+    """Calculations, between, contains_none and count(x in ...): the engine asserts `Zero`
+    and the count-in fields next to each fact (aux_facts), as CompiledRuleset does."""
+    nodes = [parse(text) for text in CALCULATIONS]
+    facts = [{**with_counts(f), **aux_facts(nodes, f, SETS)} for f in FACTS]
+    table = run_child([to_durable(n, SETS) for n in nodes], facts)
+    mismatches = []
+    for text, node, row in zip(CALCULATIONS, nodes, table, strict=True):
+        for fact, fired in zip(FACTS, row, strict=True):
+            expected = evaluate(node, fact, SETS)
+            if fired != expected:
+                mismatches.append(f"{text!r} on {fact}: durable {fired}, evaluate {expected}")
+    assert mismatches == []
+    assert sum(1 for row in table if any(row) and not all(row)) >= len(CALCULATIONS) - 2
+
+
+@pytest.mark.parametrize("text", CALCULATIONS_IN_PYTHON)
+def test_division_by_an_answer_is_not_compiled(text: str) -> None:
+    with pytest.raises(NotCompilable):
+        to_durable(parse(text), SETS)
+
+
+def test_durable_arithmetic_pitfalls_the_compiler_avoids() -> None:
+    """Why calculations are compiled the way they are (recommender/conditions/compile.py):
+    durable divides integers as integers and reads `$m` operands of a missing field as
+    false; with `x + 0.0` operands the division is exact."""
+    half = {"$div": {"$l": {"$m": "b"}, "$r": 2}}
+    exact = {"$div": {"$l": {"$add": {"$l": {"$m": "b"}, "$r": 0.0}}, "$r": 2.0}}
+    table = run_child(
+        [{"$gte": {"a": half}}, {"$gte": {"a": exact}}, {"$lt": {"a": exact}}],
+        [{"a": 3, "b": 7}, {"a": 3}],
+    )
+    assert table[0] == [True, False]  # 3 >= 7 / 2 "holds": integer division gives 3
+    assert table[1] == [False, False]  # 3 >= 3.5 is false, as in Python
+    assert table[2] == [True, False]  # a missing operand: false, even for the opposite
 
 
 def test_durable_facts_the_compiler_relies_on() -> None:

@@ -118,7 +118,7 @@ def test_positions_of_nodes() -> None:
         ),
         (
             "x contains [a]",
-            "'contains' takes one value; use 'contains_any' or 'contains_all' with a list",
+            "'contains' takes one value; use 'contains_any', 'contains_all' or 'contains_none' with a list",
             1,
             12,
         ),
@@ -132,7 +132,8 @@ def test_positions_of_nodes() -> None:
         ("x in @ eea", "expected a set name right after '@', like @eea", 1, 6),
         ("()", "empty parentheses: put a condition between '(' and ')'", 1, 2),
         ("a and", "expected a condition at the end", 1, 6),
-        ("x == 1 $", "unexpected character '$'", 1, 8),
+        ("x == 1 $", "expected a parameter name right after '$', like $enterprise_volume", 1, 8),
+        ("x == 1 %", "unexpected character '%'", 1, 8),
     ],
 )
 def test_syntax_errors(text: str, message: str, line: int, col: int) -> None:
