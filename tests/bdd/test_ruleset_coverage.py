@@ -121,9 +121,12 @@ def test_catalogue_is_the_domain() -> None:
 
 
 def test_every_product_and_risk_is_reachable_by_a_rule() -> None:
+    from recommender.engine import load_ruleset
+
     data = _ruleset()
-    recommended = {e["product"] for r in data["rules"] for e in r.get("recommend", [])}
-    flagged = {e["risk"] for r in data["rules"] for e in r.get("flag", [])}
+    rules = load_ruleset(RULESET).rules  # the rows of decision tables are rules too
+    recommended = {e.target for r in rules for e in r.effects_of("recommend")}
+    flagged = {e.target for r in rules for e in r.effects_of("flag")}
     assert sorted({p["id"] for p in data["products"]} - recommended) == []
     assert sorted({r["id"] for r in data["risks"]} - flagged) == []
 
