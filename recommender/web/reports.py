@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -96,11 +97,17 @@ def panel(discovery_id: int) -> Any:
     parameters `prev_products`, `prev_risks` and `changed` (sent by static/js/panel.js) say
     what the panel showed before the last answer; `PANEL_COPILOT = False` turns the
     co-pilot's extra analysis off."""
+    return render_panel(discovery_id, request.args)
+
+
+def render_panel(discovery_id: int, previous: Mapping[str, Any] | None) -> str:
+    """The panel fragment (also sent with each autosave's answer, see workspace.autosave)."""
     return render_template(
         "reports/_panel.html",
+        **_helpers(),  # this blueprint's template helpers: also called from the workspace's
         panel=reports.panel(
             discovery_id,
-            request.args,
+            previous,
             copilot_on=bool(current_app.config.get("PANEL_COPILOT", True)),
         ),
     )

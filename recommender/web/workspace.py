@@ -20,6 +20,7 @@ from recommender.questionnaire.forms import (
     raw_value,
 )
 from recommender.services import accounts, discoveries
+from recommender.web.reports import render_panel
 from recommender.web.security import roles_required
 
 bp = Blueprint("workspace", __name__)
@@ -174,7 +175,19 @@ def autosave(discovery_id: int) -> Any:
         payload.get("version"),
         current_user,
     )
-    return jsonify(result.to_dict())
+    data = result.to_dict()
+    shown = payload.get("panel")
+    if isinstance(shown, dict):
+        # The refreshed recommendation panel rides along: one round trip per answer.
+        data["panel_html"] = render_panel(
+            discovery_id,
+            {
+                "prev_products": shown.get("prev_products"),
+                "prev_risks": shown.get("prev_risks"),
+                "changed": payload["question_id"],
+            },
+        )
+    return jsonify(data)
 
 
 @bp.post("/discoveries/<int:discovery_id>/notes/<section_id>")

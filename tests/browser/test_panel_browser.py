@@ -125,3 +125,35 @@ def test_create_report_right_after_typing_saves_first_and_does_not_ask_to_leave(
     assert dialogs == []
     page.goto(f"{live_server.url}{href.split('/sections/', 1)[0]}/sections/company")
     assert page.input_value("#avg_transaction_usd") == "42"
+
+
+def test_an_answer_refreshes_the_panel_in_one_round_trip(
+    page: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+    start_discovery: Callable[[Any, str], None],
+) -> None:
+    """The autosave's answer carries the refreshed panel: no second request for it."""
+    login_page(page, *demo_users["sa"])
+    start_discovery(page, unique_name("Trip Co"))
+    page.click("[data-section-link=channels]")
+    page.wait_for_url("**/sections/channels")
+    page.locator(f"{PANEL} .rec-panel").wait_for()
+    page.wait_for_load_state("networkidle")
+    panel_gets: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            panel_gets.append(r.url) if r.url.split("?")[0].endswith("/recommendation") else None
+        ),
+    )
+    revision = page.get_attribute(f"{PANEL} .rec-panel", "data-revision")
+    page.check("[data-question=channels] input[value=in_person]")
+    page.wait_for_function(
+        "r => document.querySelector('#recommendation-panel .rec-panel').dataset.revision !== r",
+        arg=revision,
+    )
+    page.locator(f"{PANEL} li[data-product=terminal]").wait_for(state="attached")
+    assert "Stripe Terminal" in page.locator(f"{PANEL} .rec-changed").inner_text()
+    assert panel_gets == []

@@ -9,6 +9,8 @@
    - Alt+1, Alt+2, Alt+3 go to the first, second, third "ask next" question.
    - The folded details remember being open or closed (sessionStorage) across refreshes.
    - "Why not …?" shows its explanation in place (a page of its own without JavaScript).
+   - An autosave's answer carries the refreshed panel (one round trip per answer); other
+     changes (a colleague's, through the live poll) make htmx fetch it.
    Works with htmx (vendor/htmx.min.js) and without it on the readout page. */
 (function () {
   "use strict";
@@ -44,6 +46,40 @@
     // A new text node after a tick: screen readers announce a change, even to the same text.
     window.setTimeout(function () { live.textContent = text; }, 50);
   }
+
+  // ------------------------------------------------------------------ refreshes
+  // This tab's autosave answers with the refreshed panel (panel_html): swap it in. Anything
+  // else that saved answers (the live poll's changes, a save without a panel) makes the
+  // panel stale: htmx fetches it (section.html: hx-trigger "panel-stale").
+  function revisionOf(html) {
+    var m = /data-revision="(\d+)"/.exec(html || "");
+    return m ? parseInt(m[1], 10) : null;
+  }
+  function shownRevision() {
+    var current = fragment();
+    return current ? parseInt(current.getAttribute("data-revision") || "0", 10) || 0 : -1;
+  }
+  document.body.addEventListener("answers-saved", function (ev) {
+    var d = ev.detail || {};
+    var p = panelEl();
+    if (!p) { return; }
+    if (!d.remote && typeof d.panel_html === "string") {
+      var incoming = revisionOf(d.panel_html);
+      // Answers can come back out of order: never show an older panel over a newer one.
+      if (incoming !== null && incoming < shownRevision()) { return; }
+      p.innerHTML = d.panel_html;
+      if (window.htmx) { window.htmx.process(p); }
+      arrived(p);
+      return;
+    }
+    document.body.dispatchEvent(new CustomEvent("panel-stale", { detail: d }));
+  });
+  document.body.addEventListener("htmx:beforeSwap", function (ev) {
+    var p = panelEl();
+    if (!p || ev.target !== p || !ev.detail.xhr) { return; }
+    var incoming = revisionOf(ev.detail.xhr.responseText);
+    if (incoming !== null && incoming < shownRevision()) { ev.detail.shouldSwap = false; }
+  });
 
   // ------------------------------------------------------------------ what the panel showed
   document.body.addEventListener("htmx:configRequest", function (ev) {

@@ -255,6 +255,15 @@
     var body = notes
       ? { text: valueOf(w), version: versionOf(w), include: include ? include.checked : undefined }
       : { question_id: key, value: valueOf(w), version: versionOf(w) };
+    // The recommendation panel on show: the answer brings the refreshed panel back with it
+    // (panel.js swaps it in), saying what the panel showed so the server can tell what changed.
+    var shownPanel = notes ? null : document.querySelector("#recommendation-panel .rec-panel[data-products]");
+    if (shownPanel) {
+      body.panel = {
+        prev_products: shownPanel.getAttribute("data-products") || "",
+        prev_risks: shownPanel.getAttribute("data-risks") || ""
+      };
+    }
     setFieldState(w, "saving");
     var payload = JSON.stringify(body);
     e.inflight = fetch(notes ? notesUrl : autosaveUrl, {
@@ -433,7 +442,10 @@
       flushAll().then(function (ok) {
         if (ok || window.confirm("Some answers on this section are not saved (see the messages). Continue anyway?")) {
           window.removeEventListener("beforeunload", onBeforeUnload);
-          target.submit();
+          // The save's answer may have replaced the panel (and this form) meanwhile.
+          var form = target.isConnected ? target
+            : panelEl.querySelector("form[action=\"" + target.getAttribute("action") + "\"]");
+          (form || target).submit();
         } else {
           focusFirstProblem();
         }
