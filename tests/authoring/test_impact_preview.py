@@ -111,3 +111,28 @@ def test_impact_page_shows_names_labels_and_links(
     # The links work for an author.
     assert author_client.get(f"/leads/{lead}").status_code == 200
     assert author_client.get(f"/discoveries/{mid}").status_code in (200, 302)
+
+
+def test_a_change_besides_rules_compares_ask_next_only_where_the_outcome_changes(
+    app: Flask, demo: Any, author: Any, author_client: FlaskClient, make_discovery: Callable[..., int]
+) -> None:
+    """Another derived-fact type could touch any answer set; rather than evaluate every one
+    fully twice, the ask-next list is compared for the rows that change anyway, and the
+    report says so. A label-only edit is not such a change."""
+    mid = make_discovery({"annual_volume_usd": 7_000_000}, "Mid Co")
+    make_discovery({"channels": ["in_person"]}, "Shop Co")
+    source = _draft(app, author)
+    labelled = edit_source(source, "    label: Segment\n", "    label: Customer segment\n")
+    with app.app_context():
+        report = authoring.impact("demo", labelled)
+        assert report.items == [] and not report.ask_next_partial
+    widened = edit_source(labelled, "options: [enterprise, smb]", "options: [enterprise, smb, mid_market]")
+    widened = edit_source(widened, THRESHOLD, "annual_volume_usd >= 5_000_000")
+    with app.app_context():
+        report = authoring.impact("demo", widened)
+    assert report.ask_next_partial and report.ask_next_evaluated == 1
+    assert [i.id for i in report.items] == [mid]
+    assert report.items[0].facts == [ValueChange("segment", "Customer segment", "not set", "Enterprise")]
+    author_client.post("/rulesets/demo/edit", data={"source": widened})
+    page = author_client.get("/rulesets/demo/impact").get_data(as_text=True)
+    assert 'id="impact-ask-next-partial"' in page and "derived changed" in page

@@ -23,7 +23,8 @@ One module per concern; callers import the names below from `recommender.service
 - `scenario_runs`: the scenarios stored with a version, run against a source; coverage;
 - `publishing`: publish, rollback and import (locked, audited transactions);
 - `subjects`: saved discoveries and leads with their visible answers;
-- `sandbox_eval`, `impact_preview`, `linting`, `catalogue_panel`: the workbench's tools;
+- `sandbox_eval`, `impact_preview` (with `impact_details`: derived facts, severities and
+  the ask-next list), `linting`, `catalogue_panel`: the workbench's tools;
 - `data_files`: plain helpers about a version's data files.
 
 The package depends on `recommender.services.rulesets` (seed scenarios, cache invalidation),

@@ -7,8 +7,10 @@ questionnaire; it is computed only for the answer sets where it can differ betwe
 versions (`Touched`): those whose outcome differs, and those with an unanswered question
 from which a rule that differs between the versions can be reached (through the rules that
 read it, the facts they derive, the facts computed from it and the questions its answer
-shows or hides). Anything else the evaluation reads that differs (sets, derived-fact
-declarations, data files, parameters ...) makes every answer set count.
+shows or hides). When anything else the evaluation reads differs (sets, derived-fact
+types, data files, parameters ...), any answer set could be touched: evaluating them all
+would cost two full evaluations per saved discovery, so the ask-next list is then compared
+only where the outcome differs, and the report says so (`Touched.partial`).
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from recommender.engine.model import SEVERITIES, DerivedFact, Rule, Ruleset
 from recommender.engine.result import derive_facts
 
 # Parts of a loaded ruleset that do not change what an evaluation finds (names and wording),
-# or that are compared on their own (rules); everything else must be equal for the ask-next
-# shortcut to apply.
+# that are compared on their own (rules), or that reach the evaluation only through the rules
+# (decision-table rows are rules; parameters and named conditions are bound into the rules'
+# conditions and the computed facts' formulas when the ruleset loads). Everything else must
+# be equal for the ask-next shortcut to apply.
 _NOT_EVALUATED = frozenset(
     {"name", "version", "title", "description", "rules", "products", "bundles", "risks",
-     "source", "path", "data", "market_data"}
+     "source", "path", "data", "market_data", "tables", "params", "conditions",
+     "named_conditions"}
 )
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -122,15 +127,30 @@ def severity_changes(
     ]
 
 
+def _derived_types(derived: Mapping[str, DerivedFact]) -> dict[str, tuple[Any, ...]]:
+    """What an evaluation reads of the derived facts: type, options and (computed facts)
+    the formula, parameters bound."""
+    return {
+        name: (fact.type, fact.options, getattr(fact, "formula", None))
+        for name, fact in derived.items()
+    }
+
+
 def _rule_key(rule: Rule) -> tuple[Any, ...]:
     return (rule.condition, rule.effects, rule.priority)
 
 
 def changed_rules(old: Ruleset, new: Ruleset) -> set[str] | None:
     """Ids of the rules whose condition, effects or priority differ, or that only one
-    version has; None when anything else an evaluation reads differs."""
+    version has; None when anything else an evaluation reads differs (a derived fact's
+    label or description does not count)."""
     for f in dataclasses.fields(old):
-        if f.name not in _NOT_EVALUATED and getattr(old, f.name) != getattr(new, f.name, None):
+        if f.name in _NOT_EVALUATED:
+            continue
+        before, after = getattr(old, f.name), getattr(new, f.name, None)
+        if f.name == "derived":
+            before, after = _derived_types(before), _derived_types(after or {})
+        if before != after:
             return None
     if [f.name for f in dataclasses.fields(old)] != [f.name for f in dataclasses.fields(new)]:
         return None
@@ -153,6 +173,9 @@ class Touched:
 
     def __init__(self, old: Ruleset, new: Ruleset) -> None:
         self.changed = changed_rules(old, new)
+        # Not every answer set could be checked: the ask-next list is compared only where
+        # the outcome differs.
+        self.partial = self.changed is None
         self.rules = [*old.rules, *new.rules]
         self.sets = new.sets
         self.derived = set(old.derived) | set(new.derived)
@@ -209,7 +232,7 @@ class Touched:
         """True when the ask-next list of these answers (with these derived facts, the same
         in both versions) can differ between the versions."""
         if self.changed is None:
-            return True
+            return False  # see `partial`
         live = frozenset(
             rid for rid in self.changed if not self._same_for(rid, questionnaire, answers, derived)
         )

@@ -77,6 +77,9 @@ class Impact:
     product_names: dict[str, str] = field(default_factory=dict)  # both versions' catalogues
     risk_names: dict[str, str] = field(default_factory=dict)
     ask_next_evaluated: int = 0  # answer sets whose ask-next list was compared
+    # Something besides rules changed (sets, data files ...): ask-next lists were compared
+    # only for the rows that change otherwise.
+    ask_next_partial: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for `?format=json` (rows under `changed`)."""
@@ -86,6 +89,7 @@ class Impact:
             "changed": [dataclasses.asdict(item) for item in self.items],
             "edits": dataclasses.asdict(self.edits),
             "errors": self.errors,
+            "ask_next_partial": self.ask_next_partial,
             "product_names": self.product_names,
             "risk_names": self.risk_names,
         }
@@ -339,6 +343,7 @@ def impact(
         product_names=product_names,
         risk_names=risk_names,
         ask_next_evaluated=ask_next.evaluated,
+        ask_next_partial=touched.partial,
     )
 
 
