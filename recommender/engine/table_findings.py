@@ -183,8 +183,14 @@ class _Candidates:
                 continue
             for node in walk(row.condition):
                 _note(node, found, sets)
+        order = {
+            source.strip(): n
+            for n, column in reversed(list(enumerate(table.inputs)))
+            for source in column.inputs
+        }
+        names = sorted(found, key=lambda name: (order.get(name, len(order)), name))
         self.values: dict[str, list[Any]] = {
-            name: _values(name, info, fields.get(name)) for name, info in sorted(found.items())
+            name: _values(name, found[name], fields.get(name)) for name in names
         }
 
     def combinations(self) -> list[dict[str, Any]] | Any:

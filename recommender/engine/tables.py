@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from recommender.conditions.ast import format_value
-from recommender.conditions.check import LIST_KINDS
 from recommender.conditions.positions import position_in_source
 from recommender.engine import cond as conditions
 from recommender.engine.cond import FieldSpec
@@ -131,12 +130,10 @@ def is_any(value: Any) -> bool:
 Segment = tuple[int, int, str, int | None]
 
 
-def cell_condition(
-    column: InputColumn, value: Any, kinds: Mapping[str, str] | None = None
-) -> tuple[str, list[Segment]] | None:
+def cell_condition(column: InputColumn, value: Any) -> tuple[str, list[Segment]] | None:
     """The condition text a cell stands for, with the segments of that text (start, end
     offsets, origin, input index) so positions map back to the cell or the column; None for
-    "any". `kinds` (answer id -> kind) picks `contains` over `==` for list answers."""
+    "any"."""
     if is_any(value):
         return None
     text = ""
@@ -154,17 +151,17 @@ def cell_condition(
             add(" or ", "glue", None)
         if several:
             add("(", "glue", None)
-        listy = kinds is not None and kinds.get(source.strip()) in LIST_KINDS
-        for piece, origin in _pieces(source.strip(), value, listy):
+        for piece, origin in _pieces(source.strip(), value):
             add(piece, origin, k)
         if several:
             add(")", "glue", None)
     return text, segments
 
 
-def _pieces(source: str, value: Any, listy: bool) -> list[tuple[str, str]]:
+def _pieces(source: str, value: Any) -> list[tuple[str, str]]:
     """The pieces of one input's condition: `x >= 5` is [(x, input), (" ", glue),
-    (">= 5", cell)]."""
+    (">= 5", cell)]. A bare value is `== value`, a list `in [...]`, whatever the answer's
+    type, so a cell means the same with or without the questionnaire at hand."""
     if isinstance(value, bool):
         return [(source, "input"), (" == ", "glue"), ("true" if value else "false", "cell")]
     if isinstance(value, int | float):
@@ -173,8 +170,7 @@ def _pieces(source: str, value: Any, listy: bool) -> list[tuple[str, str]]:
         items = ", ".join(
             format_value(v) if isinstance(v, str | int | float) else str(v) for v in value
         )
-        op = " contains_any " if listy else " in "
-        return [(source, "input"), (op, "glue"), (f"[{items}]", "cell")]
+        return [(source, "input"), (" in ", "glue"), (f"[{items}]", "cell")]
     text = str(value).strip()
     words = text.split()
     if text.lower() in ("answered", "unanswered"):
@@ -182,8 +178,8 @@ def _pieces(source: str, value: Any, listy: bool) -> list[tuple[str, str]]:
     if _OPERATOR.match(text) or (words and words[0] in _FRAGMENT_WORDS):
         return [(source, "input"), (" ", "glue"), (text, "cell")]
     if text.startswith(("[", "@")):
-        return [(source, "input"), (" contains_any " if listy else " in ", "glue"), (text, "cell")]
-    return [(source, "input"), (" contains " if listy else " == ", "glue"), (text, "cell")]
+        return [(source, "input"), (" in ", "glue"), (text, "cell")]
+    return [(source, "input"), (" == ", "glue"), (text, "cell")]
 
 
 class TableLoader:
@@ -421,11 +417,11 @@ class TableLoader:
                     "code like NO in quotes ('NO')",
                 )
                 continue
-            built = cell_condition(column, value, self.kinds)
+            built = cell_condition(column, value)
             if built is None:
                 continue
             text, segments = built
-            node = self.check_cell(t, r, c, column, text, segments, prefix)
+            node = self.check_cell(t, r, c, column, value, text, segments, prefix)
             if node is not None:
                 cells.append((column.id, cell_text(value)))
                 nodes.append(node)
@@ -448,6 +444,7 @@ class TableLoader:
         r: int,
         c: int,
         column: InputColumn,
+        value: Any,
         text: str,
         segments: Sequence[Segment],
         prefix: str,
@@ -472,6 +469,12 @@ class TableLoader:
                         break
             if message.startswith("this condition can never hold"):
                 origin, start, offset = "cell", 0, 0
+            if "instead of '=='" in message and " == " in text and not _OPERATOR.match(str(value)):
+                origin, start, offset = "cell", 0, 0
+                message = (
+                    f"{message.split(':')[0]}: write 'contains {cell_text(value)}' (or "
+                    "'contains_any [a, b]') in this cell"
+                )
             if origin == "input":
                 where: tuple[Any, ...] = ("tables", t, "inputs", c, "id")
                 if "input" in column_data:
