@@ -29,6 +29,20 @@ READERS = ("sa", "author", "admin")
 EDITORS = ("author", "admin")
 
 
+def _version_param(raw: str | None, key: str) -> int | None:
+    """A version number from the request: None when absent, 400 when not a whole number,
+    404 when beyond any stored number (a 64-bit id)."""
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        number = int(raw.strip())
+    except ValueError:
+        raise InvalidInput(f"`{key}` must be a version number, like 3.", {key: raw[:50]}) from None
+    if not 0 <= number < 2**63:
+        raise NotFound(f"There is no version {raw[:30]}.")
+    return number
+
+
 def _max_bytes() -> int:
     return int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
 
@@ -120,7 +134,7 @@ def version(name: str, version: int) -> Any:
 @roles_required(*READERS)
 def export(name: str) -> Any:
     """A version's ruleset YAML, or one of its data files (`file=payment_methods.yaml`)."""
-    version = request.args.get("version", type=int)
+    version = _version_param(request.args.get("version"), "version")
     file_name = request.args.get("file", "")
     suffix = f"-v{version}" if version else ""
     if file_name:
@@ -352,6 +366,74 @@ def coverage(name: str) -> Any:
     )
 
 
+# --------------------------------------------------------------------------- decision tables
+
+
+@bp.route("/<name>/tables")
+@roles_required(*EDITORS)
+def tables(name: str) -> Any:
+    """The draft's decision tables, one of them (`table=`, else the first) as a grid with
+    its problems at their cells; the grid script (tables.js) makes it editable."""
+    from recommender.services.authoring import tables as grids
+
+    draft = authoring.get_or_create_draft(name, current_user)
+    listed = grids.table_list(draft.source)
+    chosen = request.args.get("table") or (listed[0]["id"] if listed else None)
+    grid = check = None
+    if chosen is not None:
+        grid = grids.grid_of(draft, name, chosen)
+        check = grids.check_rows(name, current_user, chosen, grid.rows)
+    return render_template(
+        "authoring/tables.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        listed=listed,
+        grid=grid,
+        check=check,
+        stale=authoring.draft_is_stale(name, draft),
+        tab="tables",
+    )
+
+
+def _grid_rows(name: str, table_id: str) -> list[Any]:
+    from recommender.services.authoring import tables as grids
+
+    body = request.get_json(silent=True)
+    grid = grids.grid(name, current_user, table_id)
+    return grids.parse_rows(body, [c.id for c in grid.inputs + grid.outputs])
+
+
+@bp.route("/<name>/tables/<table_id>/check", methods=["POST"])
+@roles_required(*EDITORS)
+def table_check(name: str, table_id: str) -> Any:
+    """Check the draft with the grid's rows (JSON `rows`) in place of the table's, nothing
+    saved: problems by cell, the draft's other problems counted, overlaps and gaps."""
+    from recommender.services.authoring import tables as grids
+
+    rows = _grid_rows(name, table_id)
+    return jsonify(grids.check_rows(name, current_user, table_id, rows).to_dict())
+
+
+@bp.route("/<name>/tables/<table_id>", methods=["POST"])
+@roles_required(*EDITORS)
+def table_save(name: str, table_id: str) -> Any:
+    """Save the grid's rows into the draft (only the table's YAML block changes); refused
+    (400, problems by cell) while a cell of the table has a problem."""
+    from recommender.services.authoring import tables as grids
+
+    rows = _grid_rows(name, table_id)
+    body = request.get_json(silent=True) or {}
+    expected = body.get("checksum") if isinstance(body.get("checksum"), str) else None
+    check, saved = grids.save_rows(name, current_user, table_id, rows, expected)
+    payload = check.to_dict()
+    if saved is None:
+        payload["error"] = "Nothing was saved: fix the cells marked in the table first."
+        return jsonify(payload), 400
+    payload["checksum"] = authoring.checksum(saved.draft.source)
+    payload["others"] = len(saved.problems)
+    return jsonify(payload)
+
+
 # --------------------------------------------------------------------------- impact, lint
 
 
@@ -481,7 +563,7 @@ def _rollback_page(name: str, version: int, note: str, error: str | None, status
 def rollback(name: str) -> Any:
     """Roll back (from the confirmation page): a note is required; a second submit for a
     version that is already active publishes nothing and says so."""
-    to = request.form.get("to", type=int)
+    to = _version_param(request.form.get("to"), "to")
     if to is None:
         raise InvalidInput("Choose the version to roll back to.")
     note = request.form.get("note", "")
