@@ -132,11 +132,28 @@ def check_source(
     data_files: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """Every problem of a ruleset source and its data files (`path:line:col: message`, a
-    data file's problems at their place in that file); [] when they are valid."""
-    problems, ruleset = _check_and_load(source, name, path, data_files=_files(name, data_files))
+    data file's problems at their place in that file); [] when they are valid.
+
+    Remembered per process for the same texts (and questionnaire): checking a large ruleset
+    takes seconds, and the editor page, a save and the publish page all ask again."""
+    files = _files(name, data_files)
+    questionnaire = questionnaire_for_source(source)
+    key = (bundle_checksum(source, files), name, path, id(questionnaire))
+    found = _PROBLEMS.get(key)
+    if found is not None and found[0] is questionnaire:
+        return list(found[1])
+    problems, ruleset = _check_and_load(source, name, path, questionnaire, data_files=files)
     if ruleset is not None:  # loops, facts read but never derived (the ruleset still loads)
         problems = sorted(set(problems) | set(structure_problems(ruleset)))
+    if len(_PROBLEMS) >= 16:
+        _PROBLEMS.pop(next(iter(_PROBLEMS)))
+    _PROBLEMS[key] = (questionnaire, tuple(problems))
     return problems
+
+
+#: check_source's answers: (checksum of the texts, name, path, id(questionnaire)) ->
+#: (that questionnaire, its problems); the questionnaire is held so its id stays its own.
+_PROBLEMS: dict[tuple[str, str | None, str | None, int], tuple[Any, tuple[Any, ...]]] = {}
 
 
 def source_path(name: str | None) -> str:
