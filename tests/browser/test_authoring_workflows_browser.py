@@ -88,20 +88,28 @@ def _discovery(live_server: Any, company: str, volume: int) -> int:
     return int(did)
 
 
-def test_rollback_confirmation_needs_a_note_and_publishes_once(
-    page: Any,
-    live_server: Any,
-    login_page: Callable[..., None],
-    demo_users: dict[str, tuple[str, str]],
-    unique_name: Callable[[str], str],
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+def small_ruleset(live_server: Any, tmp_path: Path) -> str:
+    """A ruleset of its own: version 1 puts the enterprise bar at 10M, version 2 (active)
+    at 5M."""
     name = f"rollback_{uuid.uuid4().hex[:8]}"
     path = tmp_path / f"{name}.yaml"
     path.write_text(RULES.format(name=name, threshold="10_000_000"))
     _cli(live_server, "rules", "import", str(path), "--publish")
     path.write_text(RULES.format(name=name, threshold="5_000_000"))
     _cli(live_server, "rules", "import", str(path), "--publish")
+    return name
+
+
+def test_rollback_confirmation_needs_a_note_and_publishes_once(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+    small_ruleset: str,
+) -> None:
+    name = small_ruleset
     company = unique_name("Mid Co")
     did = _discovery(live_server, company, 7_000_000)
 
@@ -154,3 +162,37 @@ def test_rollback_confirmation_needs_a_note_and_publishes_once(
     second.screenshot(path=str(SCREENSHOT_DIR / "rollback-twice.png"), full_page=False)
     history = _cli(live_server, "rules", "history", name)
     assert history.splitlines()[0].startswith("* v3")
+
+
+def test_sandbox_form_prefilled_from_a_discovery_with_why_not(
+    page: Any,
+    live_server: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    unique_name: Callable[[str], str],
+    small_ruleset: str,
+) -> None:
+    name = small_ruleset
+    company = unique_name("Sandbox Co")
+    did = _discovery(live_server, company, 7_000_000)
+    login_page(page, *demo_users["author"])
+    page.goto(f"{live_server.url}/rulesets/{name}/sandbox")
+    page.check("input[name=which][value=active]")
+    page.select_option("#subject", f"discovery:{did}")
+    page.select_option("#why_not", "radar_fraud_teams")
+    page.click("button:has-text('Load its answers')")
+    page.wait_for_selector("#sandbox-result")
+    assert company in page.locator("#sandbox-result h2").inner_text()
+    assert page.locator("#sandbox-why-not").get_attribute("data-status") == "recommended"
+    # The form holds the discovery's answers; change one and evaluate again.
+    page.locator("#sec-company > summary").click()
+    assert page.input_value("#annual_volume_usd") == "7000000"
+    page.fill("#annual_volume_usd", "1000")
+    page.click("button:has-text('Evaluate these answers')")
+    page.wait_for_selector("#sandbox-why-not")
+    why = page.locator("#sandbox-why-not")
+    assert why.get_attribute("data-status") == "not_recommended"
+    assert "Why not Radar for Fraud Teams?" in why.inner_text()
+    assert page.input_value("#annual_volume_usd") == "1000"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / "sandbox-why-not.png"), full_page=False)
