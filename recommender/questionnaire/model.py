@@ -375,9 +375,28 @@ def _bounds(q: Question, value: float) -> None:
         raise InvalidAnswer(q.id, f"Must be at most {_fmt(NUMBER_LIMIT)}")
 
 
+def _plain_decimal(s: str) -> str:
+    """A typed number with its separators made plain: `1,200,000`, `1.200.000`,
+    `1'200'000` and `1 200 000` are thousands; a decimal comma (`0,4`, `65,50`, `1.234,5`)
+    is a decimal point. With both marks the last one is the decimal; a single comma followed
+    by exactly three digits (`13,000`) is a thousands separator."""
+    s = re.sub(r"[\s_'\u00a0\u202f]", "", s)
+    commas, dots = s.count(","), s.count(".")
+    if commas and dots:
+        decimal = "," if s.rfind(",") > s.rfind(".") else "."
+        other = "." if decimal == "," else ","
+        return s.replace(other, "").replace(decimal, ".")
+    if commas == 1 and not re.search(r",\d{3}(?!\d)", s):
+        return s.replace(",", ".")
+    if dots > 1:
+        return s.replace(".", "")
+    return s.replace(",", "")
+
+
 def _number_from_text(q: Question, text: str) -> float:
-    """Parse a typed number: commas and `_` allowed; money may add `$`, `USD`, k/M/B."""
-    s = text.strip().replace(",", "").replace("_", "").replace(" ", "")
+    """Parse a typed number: thousands separators and decimal commas as people type them
+    (`_plain_decimal`); money may add `$`, `USD`, k/M/B."""
+    s = _plain_decimal(text.strip())
     multiplier = 1
     if q.type == "money":
         if s[:1] == "$":
