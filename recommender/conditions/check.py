@@ -189,6 +189,8 @@ class _Checker:
         self.expression(right)
 
     def unknown_param(self, node: ParamRef) -> None:
+        if node.name in self.params:
+            return  # declared, but its value has a problem (reported where it is declared)
         close = close_match(node.name, self.params)
         if close:
             hint = f", did you mean '${close}'?"
@@ -416,7 +418,8 @@ def check(
 
     `sets_hint` is added to an unknown set's message (where the author declares sets).
     `params` are the ruleset's parameter names (did-you-mean for an unknown `$name`; bind
-    them first with `conditions.bind_params`), `conditions` its named conditions, which a
+    them first with `conditions.bind_params`: a declared name left unbound is not reported,
+    its declaration has the problem), `conditions` its named conditions, which a
     condition may use on their own like a yes/no answer (expand them after checking)."""
     checker = _Checker(fields, sets, sets_hint, params, conditions)
     checker.visit(node)
@@ -437,8 +440,9 @@ def check_expression(
     return sorted(set(checker.problems), key=lambda p: (p.line, p.col, p.message))
 
 
-def field_positions(node: Condition) -> dict[str, tuple[int, int]]:
-    """Where each answer id or fact is first read in the condition: name -> (line, col)."""
+def field_positions(node: Any) -> dict[str, tuple[int, int]]:
+    """Where each answer id or fact is first read in the condition (or calculation):
+    name -> (line, col)."""
     out: dict[str, tuple[int, int]] = {}
     for n in walk(node):
         if isinstance(n, Field | Count | CountIn | Answered | Truthy) and n.name not in out:

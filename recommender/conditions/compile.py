@@ -89,12 +89,13 @@ def count_in_field(node: CountIn, sets: Mapping[str, Sequence[Any]] | None) -> s
 
 
 def aux_facts(
-    conditions: Iterable[Condition],
+    conditions: Iterable[Any],
     facts: Mapping[str, Any],
     sets: Mapping[str, Sequence[Any]] | None,
 ) -> dict[str, Any]:
     """The extra fields compiled calculations read for `facts`: `Zero` and the value of every
-    `count(x in ...)` in `conditions` whose x is a list (absent otherwise, like unanswered)."""
+    `count(x in ...)` in `conditions` (conditions or CountIn nodes) whose x is a list (absent
+    otherwise, like unanswered)."""
     out: dict[str, Any] = {ZERO_FIELD: 0}
     for condition in conditions:
         for n in walk(condition):
@@ -110,8 +111,8 @@ def aux_facts(
 
 
 def count_ins(conditions: Iterable[Condition]) -> list[CountIn]:
-    """Every `count(x in ...)` of the conditions (for `aux_facts`)."""
-    return [n for c in conditions for n in walk(c) if isinstance(n, CountIn)]
+    """Every distinct `count(x in ...)` of the conditions (for `aux_facts`)."""
+    return list(dict.fromkeys(n for c in conditions for n in walk(c) if isinstance(n, CountIn)))
 
 
 _OPS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}

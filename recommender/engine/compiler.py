@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -50,21 +51,28 @@ class _Group:
     """Some of a ruleset's rules compiled into durable shards (plus any it could not take)."""
 
     def __init__(self, ruleset: Ruleset, indexes: list[int], label: str) -> None:
-        self.indexes = indexes
         rules = ruleset.rules
-        compiled = [
-            (rules[i].id, optimise(cond.to_durable(rules[i].condition, ruleset.sets)))
-            for i in indexes
-        ]
+        compiled: list[tuple[str, Any]] = []
+        self.indexes: list[int] = []  # the compiled rules' indexes, by position in the shards
+        not_compiled: list[int] = []
+        for i in indexes:
+            try:
+                expr = optimise(cond.to_durable(rules[i].condition, ruleset.sets))
+            except cond.NotCompilable:  # a calculation durable cannot do exactly
+                not_compiled.append(i)
+                continue
+            self.indexes.append(i)
+            compiled.append((rules[i].id, expr))
         self.shards = RuleShards(compiled, label=label) if compiled else None
-        # Rules durable cannot take (DNF explosion) are decided by conditions.evaluate.
-        self.python = [indexes[k] for k in self.shards.unsupported] if self.shards else []
+        # Rules durable cannot take (DNF explosion, calculations it cannot do exactly) are
+        # decided by conditions.evaluate.
+        unsupported = [self.indexes[k] for k in self.shards.unsupported] if self.shards else []
+        self.python = sorted(not_compiled + unsupported)
 
     def fire(self, ruleset: Ruleset, facts: Mapping[str, Any], body: str) -> list[int]:
-        """Rules of this group that hold; `body` is `fact_body` of the normalised facts."""
-        if self.shards is None:
-            return []
-        fired = [self.indexes[k] for k in self.shards.fired_body(body)]
+        """Rules of this group that hold; `body` is `fact_body` of the normalised facts
+        (with the calculations' extra fields, `CompiledRuleset.body`)."""
+        fired = [self.indexes[k] for k in self.shards.fired_body(body)] if self.shards else []
         rules, sets = ruleset.rules, ruleset.sets
         fired += [i for i in self.python if cond.evaluate(rules[i].condition, facts, sets)]
         return fired
@@ -89,6 +97,10 @@ class CompiledRuleset:
             ruleset, [r.index for r in ruleset.rules if r.index not in dependent], ruleset.name
         )
         self.dependent = _Group(ruleset, sorted(dependent), ruleset.name + "_d")
+        # count(x in @set) operands: fields computed next to each fact (conditions.aux_facts);
+        # `Zero` is always there (calculations compare against it).
+        self._count_ins = cond.count_ins(r.condition for r in ruleset.rules)
+        self._aux = json.dumps(cond.aux_facts([], {}, ruleset.sets))[1:-1]
 
     @property
     def python_rules(self) -> list[int]:
@@ -112,11 +124,20 @@ class CompiledRuleset:
     def _fire_clean(
         self, facts: Mapping[str, Any], clean: Mapping[str, Any], dependent_only: bool
     ) -> list[int]:
-        body = fact_body(clean)  # encoded once for both groups
+        body = self.body(facts, clean)  # encoded once for both groups
         fired = self.dependent.fire(self.ruleset, facts, body)
         if not dependent_only:
             fired += self.base.fire(self.ruleset, facts, body)
         return sorted(fired)
+
+    def body(self, facts: Mapping[str, Any], clean: Mapping[str, Any]) -> str:
+        """The JSON members the shards are asserted with: the normalised facts and the extra
+        fields compiled calculations read."""
+        aux = self._aux
+        if self._count_ins:
+            aux = json.dumps(cond.aux_facts(self._count_ins, facts, self.ruleset.sets))[1:-1]
+        text = fact_body(clean)
+        return f"{text},{aux}" if text else aux
 
     def _fire_for(
         self, answers: Mapping[str, Any], clean_answers: Mapping[str, Any] | None = None

@@ -1,7 +1,7 @@
 """The one wrapper around durable_rules 2.0.28 (the only module that imports it).
 
-durable_rules is a Rete engine with a C core and sharp edges (see docs/engine.md and
-/work/shared/DURABLE_RULES.md). This module hides every one of them behind `RuleShards`:
+durable_rules is a Rete engine with a C core and sharp edges (docs/engine.md lists what was
+measured and the workaround for each). This module hides every one of them behind `RuleShards`:
 
 - no timer thread: the engine is driven synchronously through the low-level
   `durable_rules_engine` functions (no `Host` at all on the fast path; `QuietHost`, a `Host`
@@ -13,7 +13,9 @@ durable_rules is a Rete engine with a C core and sharp edges (see docs/engine.md
 - `{"$nex": {"$s": 1}}` in every rule, so the session-state object never matches a rule;
 - a warm-up sentinel rule fired once per shard (`delete_state` on a never-acted ruleset
   corrupts the heap), a fresh sid per evaluation and `delete_state` in `finally`;
-- facts normalised before asserting: typed values only, `x__count` for list answers;
+- facts normalised before asserting: typed values only, `x__count` for list answers, no
+  number its JSON reader would misread (a float of 1e16 or more is written `1e+16`, which
+  fails the engine with error 309);
 - `assert_fact` (not `post`), so every matching rule fires; "not handled" means no rule fired.
 """
 
@@ -104,6 +106,8 @@ def _check_scalar(key: str, value: Any) -> None:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise FactError(f"{key}: {value} is not a finite number")
+        if abs(value) >= MAX_SAFE_INT:
+            raise FactError(f"{key}: {value} is too large")
         return
     if isinstance(value, str):
         if len(value) > MAX_STRING:

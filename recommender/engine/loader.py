@@ -28,11 +28,14 @@ from recommender.engine.model import (
     Bundle,
     DerivedFact,
     Effect,
+    NamedCondition,
+    Param,
     Product,
     Risk,
     Rule,
     Ruleset,
 )
+from recommender.engine.params import load_formulas, load_named_conditions, load_params
 from recommender.engine.tables import TableLoader
 from recommender.engine.templates import template_problems
 from recommender.errors import DefinitionError, Problem
@@ -145,15 +148,21 @@ def structure_problems(ruleset: Ruleset) -> list[Problem]:
     problems: list[Problem] = []
 
     def at(rule: Rule, name: str, message: str) -> None:
-        line, col = field_positions(rule.condition).get(name, (1, 1))
+        # Positions in the rule's own text (a field read through a named condition: its start).
+        try:
+            own = field_positions(conditions.parse(rule.when))
+        except ConditionSyntaxError:
+            own = {}
+        line, col = own.get(name, (1, 1))
         fline, fcol = condition_position(
             located, ruleset.source, ("rules", rule.index, "when"), line, col
         )
         problems.append(Problem(ruleset.path, fline, fcol, message))
 
+    computed = set(ruleset.computed)
     for rule in ruleset.rules:
         for name in sorted(rule.fields & derived):
-            if name not in derivers:
+            if name not in derivers and name not in computed:
                 hint = did_you_mean(name, derivers)
                 at(
                     rule,
@@ -305,6 +314,12 @@ class _Builder:
         self.questionnaire = questionnaire
         self.data_files = data_files
         self.problems: list[Problem] = []
+        # Parameters and named conditions (engine/params.py): every condition is bound to them.
+        self.params: dict[str, Param] = {}
+        self.param_values: dict[str, Any] = {}
+        self.param_names: frozenset[str] = frozenset()
+        self.named_names: frozenset[str] = frozenset()
+        self.named: dict[str, NamedCondition] = {}
 
     def problem(self, where: tuple[Any, ...], message: str) -> None:
         self.problems.append(self.located.problem(where, message))
@@ -363,6 +378,12 @@ class _Builder:
             for kind in ("payment_methods", "markets")
         )
         fields = self.fields(derived)
+        taken = self.names_taken(derived, fields)
+        self.params = load_params(self, taken)
+        self.param_values = {pid: p.value for pid, p in self.params.items() if p.valid}
+        self.param_names = frozenset(self.params)
+        self.named = load_named_conditions(self, fields, sets, derived, taken)
+        load_formulas(self, fields, sets, derived)
         rules = [
             self.rule(i, r, fields, sets, derived, products, risks)
             for i, r in enumerate(d["rules"])
@@ -391,8 +412,20 @@ class _Builder:
             data=docs,
             data_files=texts,
             market_data=market_data,
+            params=self.params,
+            conditions=self.named,
         )
         return ruleset, []
+
+    def names_taken(
+        self, derived: Mapping[str, DerivedFact], fields: Mapping[str, FieldSpec] | None
+    ) -> dict[str, str]:
+        """Answer and fact ids (id -> what it is), which parameters and named conditions may
+        not reuse."""
+        taken = {name: f"the derived fact '{name}'" for name in derived}
+        for name in fields or {}:
+            taken.setdefault(name, f"the answer '{name}'")
+        return taken
 
     def derived_facts(self) -> dict[str, DerivedFact]:
         out: dict[str, DerivedFact] = {}
@@ -439,6 +472,44 @@ class _Builder:
         fields.update(computed_field_specs(self.market_data, self.tables_failed))
         return fields
 
+    def checked_condition(
+        self,
+        where: tuple[Any, ...],
+        when: str,
+        fields: Mapping[str, FieldSpec] | None,
+        sets: Mapping[str, tuple[Any, ...]],
+        derived: Mapping[str, DerivedFact],
+    ) -> Any:
+        """The condition at `where` parsed, its parameters bound and checked (named
+        conditions still by name); None when it does not parse."""
+        try:
+            node = conditions.parse(when)
+        except ConditionSyntaxError as exc:
+            self.at_condition(where, exc.line, exc.col, exc.message)
+            return None
+        node = conditions.bind_params(node, self.param_values)
+        if fields is None:
+            # Without a questionnaire only sets and derived facts can be checked.
+            fields = {
+                name: FieldSpec("derived")
+                for name in conditions.referenced_fields(node)
+                if name not in self.named_names
+            }
+            for name, fact in derived.items():
+                fields[name] = FieldSpec("derived", options=fact.options)
+            fields.update(computed_field_specs(self.market_data, self.tables_failed))
+        found = conditions.check(
+            node,
+            fields,
+            sets,
+            sets_hint=_SETS_HINT,
+            params=self.param_names,
+            conditions=self.named_names,
+        )
+        for p in found:
+            self.at_condition(where, p.line, p.col, p.message)
+        return node
+
     def condition(
         self,
         where: tuple[Any, ...],
@@ -447,21 +518,14 @@ class _Builder:
         sets: Mapping[str, tuple[Any, ...]],
         derived: Mapping[str, DerivedFact],
     ) -> Any:
-        try:
-            node = conditions.parse(when)
-        except ConditionSyntaxError as exc:
-            self.at_condition(where, exc.line, exc.col, exc.message)
-            return None
-        if fields is None:
-            # Without a questionnaire only sets and derived facts can be checked.
-            fields = {name: FieldSpec("derived") for name in conditions.referenced_fields(node)}
-            for name, fact in derived.items():
-                fields[name] = FieldSpec("derived", options=fact.options)
-            fields.update(computed_field_specs(self.market_data, self.tables_failed))
-        found = conditions.check(node, fields, sets, sets_hint=_SETS_HINT)
-        for p in found:
-            self.at_condition(where, p.line, p.col, p.message)
-        reason = None if found else conditions.unsatisfiable(node, fields)
+        """The condition at `where`, checked, with its parameters bound and named conditions
+        expanded (what the engine evaluates); None when it does not parse."""
+        problems = len(self.problems)
+        node = self.checked_condition(where, when, fields, sets, derived)
+        if node is None or len(self.problems) > problems:
+            return node
+        node = conditions.expand(node, {n: c.condition for n, c in self.named.items()})
+        reason = conditions.unsatisfiable(node, fields)
         if reason:
             self.at_condition(where, 1, 1, f"this condition can never hold: {reason}")
         return node
@@ -471,7 +535,7 @@ class _Builder:
         self.problems.append(Problem(self.located.path, fline, fcol, message))
 
     def template(self, where: tuple[Any, ...], text: str, known: set[str] | None) -> None:
-        for message, line in template_problems(text, known):
+        for message, line in template_problems(text, known, dict.fromkeys(self.param_names)):
             unknown = _UNKNOWN_TEMPLATE_NAME.match(message)
             if unknown is not None and known is not None:
                 message += did_you_mean(unknown.group(1), known)
@@ -541,11 +605,19 @@ class _Builder:
                 "type) before a rule derives it",
             )
             return
+        if spec.formula is not None or "value" in self.data.get("derived", {}).get(fact, {}):
+            self.problem(
+                where + ("fact",),
+                f"derived fact '{fact}' is calculated from its `value:` under `derived:`, so no "
+                "rule derives it: read it in conditions instead",
+            )
+            return
         ok = {
             "single": isinstance(value, str) and (spec.options is None or value in spec.options),
             "boolean": isinstance(value, bool),
             "integer": isinstance(value, int) and not isinstance(value, bool),
             "money": isinstance(value, int | float) and not isinstance(value, bool),
+            "number": isinstance(value, int | float) and not isinstance(value, bool),
         }[spec.type]
         if not ok:
             if spec.type == "single" and spec.options:
@@ -563,6 +635,7 @@ _VALUE_WORDS = {
     "boolean": "true or false",
     "integer": "a whole number",
     "money": "an amount (a number, no currency sign)",
+    "number": "a number",
 }
 _SETS_HINT = (
     "declare it under `sets:` at the top of the ruleset (e.g. `eea: [AT, BE, DE]`) or use one "

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from recommender.conditions.ast import Condition
+from recommender.conditions.ast import Condition, Expr
 
 if TYPE_CHECKING:
     from recommender.engine.data import MarketData
@@ -44,14 +44,49 @@ class Risk:
     description: str = ""
 
 
+PARAM_TYPES = ("money", "integer", "number", "percent", "boolean", "text", "option")
+NUMBER_PARAM_TYPES = ("money", "integer", "number", "percent")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A tunable constant of the ruleset (`params:`), used in conditions as `$id` and in
+    `because:` texts as `{{ params.id }}`; bound into the conditions when the ruleset loads."""
+
+    id: str
+    type: str  # one of PARAM_TYPES
+    value: Any
+    label: str = ""
+    unit: str = ""
+    description: str = ""
+    min: float | None = None
+    max: float | None = None
+    options: tuple[str, ...] | None = None  # type option: the allowed values
+    group: str = ""  # the heading comment above it in the file (the Parameters form's groups)
+    valid: bool = True  # False when its value does not fit its type (then it is not bound)
+
+
+@dataclass(frozen=True)
+class NamedCondition:
+    """A condition with a name (`conditions:`), used in rules like a yes/no answer."""
+
+    id: str
+    when: str
+    condition: Condition  # parameters bound, other named conditions expanded
+    description: str = ""
+
+
 @dataclass(frozen=True)
 class DerivedFact:
-    """A fact that rules derive (`derive:`) and other rules use in conditions (chaining)."""
+    """A fact that rules derive (`derive:`) and other rules use in conditions (chaining), or
+    that a calculation computes from the answers before any rule fires (`value:`)."""
 
     name: str
-    type: str  # single | boolean | integer | money
+    type: str  # single | boolean | integer | money | number
     options: tuple[str, ...] | None = None
     label: str = ""
+    formula: Expr | None = None  # computed facts: the calculation (parameters bound)
+    formula_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,6 +139,20 @@ class Ruleset:
     # Decision tables as written (`tables:`); their rows are also in `rules`, after the
     # file's own rules (recommender/engine/tables.py).
     tables: list[Table] = field(default_factory=list)
+    # Parameters (`params:`, bound into every condition) and named conditions (`conditions:`,
+    # expanded into the rules that use them): recommender/engine/params.py.
+    params: dict[str, Param] = field(default_factory=dict)
+    conditions: dict[str, NamedCondition] = field(default_factory=dict)
+
+    @property
+    def param_values(self) -> dict[str, Any]:
+        """Parameter id -> value (what `because:` texts see as `params`)."""
+        return {pid: p.value for pid, p in self.params.items()}
+
+    @property
+    def computed(self) -> dict[str, DerivedFact]:
+        """The derived facts a calculation computes (`value:`), in declaration order."""
+        return {n: f for n, f in self.derived.items() if f.formula is not None}
 
     @property
     def checksum(self) -> str:

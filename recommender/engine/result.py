@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from recommender.engine import asknext
 from recommender.engine.data import COMPUTED_FACTS, FACT_INPUTS
 from recommender.engine.model import SEVERITIES, Effect, Rule, Ruleset
+from recommender.engine.params import FormulaFacts
 from recommender.engine.templates import TemplateRenderer
 from recommender.engine.whatif import Visibility, atoms_by_field, node_fields, string_atoms
 
@@ -212,15 +213,22 @@ class ResultBuilder:
         for fact in self.computed_names:
             for name in FACT_INPUTS[fact]:
                 self.computed_by_input[name] = (*self.computed_by_input.get(name, ()), fact)
+        # Calculated facts (`derived:` with `value:`, engine/params.py) are computed like the
+        # data facts, before any rule fires.
+        self.formulas = FormulaFacts(ruleset)
+        for fact, inputs in self.formulas.inputs.items():
+            for name in inputs:
+                self.computed_by_input[name] = (*self.computed_by_input.get(name, ()), fact)
 
     def augment(self, answers: Mapping[str, Any]) -> Mapping[str, Any]:
         """The answers (a `None` value is unanswered: dropped) plus the facts computed from
-        the ruleset's data tables."""
+        the ruleset's data tables and its calculated facts."""
         answers = drop_unanswered(answers)
-        if self.market_data is None:
-            return answers
-        computed = self.market_data.compute(answers)
-        return {**answers, **computed} if computed else answers
+        if self.market_data is not None:
+            computed = self.market_data.compute(answers)
+            if computed:
+                answers = {**answers, **computed}
+        return self.formulas.compute(answers)
 
     def cited(self, rules: list[Rule], facts: Mapping[str, Any]) -> dict[str, Any]:
         """The answers (and derived facts) the rules' conditions read, by id."""
@@ -243,7 +251,7 @@ class ResultBuilder:
                     labels.setdefault(name, {o: o.replace("_", " ") for o in fact.options})
             entry = self.renderers[key] = (
                 questionnaire,
-                TemplateRenderer(labels, self.ruleset.sets),
+                TemplateRenderer(labels, self.ruleset.sets, self.ruleset.param_values),
             )
             if len(self.renderers) > 16:
                 self.renderers.pop(next(iter(self.renderers)))

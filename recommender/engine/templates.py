@@ -20,6 +20,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from recommender.questionnaire.countries import country_name
+from recommender.suggest import did_you_mean
 
 NOT_ANSWERED = "(not answered)"
 
@@ -348,14 +349,17 @@ def _bounded_replace(value: Any, old: Any, new: Any, count: Any = None) -> str:
 
 
 def make_environment(
-    labels: OptionLabels | None = None, sets: Mapping[str, Any] | None = None
+    labels: OptionLabels | None = None,
+    sets: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> SandboxedEnvironment:
-    """The sandbox every `because:` text is parsed and rendered with."""
+    """The sandbox every `because:` text is parsed and rendered with; the ruleset's
+    parameters are the global `params` (`{{ params.enterprise_volume | money }}`)."""
     env = BoundedSandbox(autoescape=False, undefined=NotAnswered, keep_trailing_newline=False)
     env.filters = {name: f for name, f in env.filters.items() if name in SAFE_BUILTIN_FILTERS}
     env.filters["replace"] = _bounded_replace
     env.filters["join"] = _join_filter
-    env.globals = {"range": _bounded_range, "dict": dict}
+    env.globals = {"range": _bounded_range, "dict": dict, "params": dict(params or {})}
     env.filters.update(
         within=make_within_filter(sets or {}),
         money=money,
@@ -372,11 +376,14 @@ def make_environment(
 CHECK_ENV = make_environment()
 
 
-def template_problems(text: str, known: Iterable[str] | None) -> list[tuple[str, int]]:
+def template_problems(
+    text: str, known: Iterable[str] | None, params: Mapping[str, Any] | None = None
+) -> list[tuple[str, int]]:
     """Problems of one template as (message, line within the text).
 
     Syntax errors, unknown filters, private (`_name`) attribute access and, when `known` is
-    given, variables that are neither answers nor derived facts.
+    given, variables that are neither answers nor derived facts; `params.x` for a parameter
+    not in `params` (did-you-mean among them).
     """
     try:
         tree = CHECK_ENV.parse(text)
@@ -405,8 +412,28 @@ def template_problems(text: str, known: Iterable[str] | None) -> list[tuple[str,
                 )
             else:
                 problems.append((f"template uses an unknown filter '{node.name}'", node.lineno))
+    for found in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        owner = getattr(found, "node", None)
+        if not (isinstance(owner, nodes.Name) and owner.name == "params"):
+            continue
+        name: Any = None
+        if isinstance(found, nodes.Getattr):
+            name = found.attr
+        elif isinstance(found, nodes.Getitem) and isinstance(found.arg, nodes.Const):
+            name = found.arg.value
+        if isinstance(name, str) and name not in (params or {}):
+            hint = did_you_mean(name, params or {})
+            if not hint:
+                hint = (
+                    " (parameters: " + ", ".join(sorted(params)[:12]) + ")"
+                    if params
+                    else ": declare it under `params:` at the top of the ruleset"
+                )
+            problems.append(
+                (f"template uses an unknown parameter 'params.{name}'{hint}", found.lineno)
+            )
     if known is not None and not problems:
-        allowed = set(known)
+        allowed = set(known) | {"params"}
         try:
             undeclared = meta.find_undeclared_variables(tree)
         except jinja2.TemplateError as exc:
@@ -514,9 +541,12 @@ class TemplateRenderer:
     """Compiles each distinct template text once and renders it without ever raising."""
 
     def __init__(
-        self, labels: OptionLabels | None = None, sets: Mapping[str, Any] | None = None
+        self,
+        labels: OptionLabels | None = None,
+        sets: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
-        self.env = make_environment(labels, sets)
+        self.env = make_environment(labels, sets, params)
         self._compiled: dict[str, jinja2.Template | Exception] = {}
 
     def template(self, text: str) -> jinja2.Template | Exception:
