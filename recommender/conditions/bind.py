@@ -97,8 +97,14 @@ def expand(node: Condition, named: Mapping[str, Condition]) -> Condition:
     if isinstance(node, Truthy) and node.name in named:
         return named[node.name]
     if isinstance(node, And | Or):
-        operands = tuple(expand(o, named) for o in node.operands)
-        return type(node)(operands, line=node.line, col=node.col)
+        # `a and big` where big is `b and c` reads as `a and b and c` (the same tree as
+        # writing it out), so the trace, why-not and durable see no difference.
+        operands: list[Condition] = []
+        for o in node.operands:
+            new = expand(o, named)
+            spliced = isinstance(o, Truthy) and o.name in named and type(new) is type(node)
+            operands.extend(new.operands if spliced else [new])  # type: ignore[union-attr]
+        return type(node)(tuple(operands), line=node.line, col=node.col)
     if isinstance(node, Not):
         return Not(expand(node.operand, named), line=node.line, col=node.col)
     return node
