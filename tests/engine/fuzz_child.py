@@ -1,7 +1,8 @@
 """Differential fuzz run (executed in a child process by test_fuzz.py).
 
 Random rulesets over ~30 typed answers of every kind (negations, in/not in, contains*,
-count, answered, chaining) x random answer sets, some answers a stored `None`: the
+count, answered, chaining; half of them with decision tables of every hit policy, whose rows
+become rules) x random answer sets, some answers a stored `None`: the
 durable-backed engine must give the same Result as the plain-Python reference evaluator, and
 an answer set with `None` values the same Result and summary as without those ids. Prints a
 JSON report; exits 1 on a mismatch. A segfault in durable_rules kills only this process.
@@ -140,7 +141,73 @@ def ruleset_text(rnd: random.Random, n_rules: int) -> str:
             lines.append(
                 f'    recommend: [{{product: {rnd.choice(products)}, because: "{{{{ i0 }}}} {{{{ c0 | countries }}}}"}}]'
             )
+    if rnd.random() < 0.5:
+        lines.append("tables:")
+        for t in range(rnd.randint(1, 2)):
+            lines.extend(table_lines(rnd, f"t{t}", products))
     return "\n".join(lines) + "\n"
+
+
+def cell(rnd: random.Random, kind: str) -> str:
+    """A decision-table cell for a column of this kind (a condition fragment or a value)."""
+    r = rnd.random()
+    if r < 0.25:
+        return "-"
+    if r < 0.32:
+        return rnd.choice(["answered", "unanswered"])
+    if kind == "derived":
+        return rnd.choice([rnd.choice(DERIVED["seg"]), "in [big, mid]", "!= small"])
+    if kind == "boolean":
+        return rnd.choice(["== true", "== false", "true", "!= true"])
+    if kind in ("integer", "money"):
+        if rnd.random() < 0.2:
+            return f"{rnd.choice(['in', 'not in'])} [{lit(kind, rnd)}, {lit(kind, rnd)}]"
+        return f"{rnd.choice(['==', '!=', '<', '<=', '>', '>='])} {lit(kind, rnd)}"
+    if kind == "single":
+        return rnd.choice([lit(kind, rnd), f"in [{', '.join(rnd.sample(OPTS, 2))}]", f"!= {lit(kind, rnd)}"])
+    pool = OPTS if kind == "multi" else COUNTRIES
+    mode = rnd.choice(["contains", "contains_any", "contains_all"])
+    if mode == "contains":
+        return f"contains {rnd.choice(pool)}"
+    return f"{mode} [{', '.join(rnd.sample(pool, rnd.randint(1, 3)))}]"
+
+
+def table_lines(rnd: random.Random, tid: str, products: list[str]) -> list[str]:
+    """A random decision table: 1-3 input columns (one may read two answers of a kind, or
+    the derived fact seg), a recommend, a fixed-risk flag and a derive column, 1-8 rows."""
+    columns: list[tuple[str, str, list[str]]] = []
+    for c in range(rnd.randint(1, 3)):
+        if rnd.random() < 0.1:
+            columns.append((f"c{c}", "derived", ["seg"]))
+            continue
+        name = rnd.choice(list(FIELDS))
+        kind = FIELDS[name]
+        inputs = [name]
+        if rnd.random() < 0.2:
+            inputs.append(rnd.choice([f for f, k in FIELDS.items() if k == kind]))
+        columns.append((f"c{c}", kind, inputs))
+    hit = rnd.choice(["first", "collect", "priority"])
+    lines = [f"  - id: {tid}", f"    hit: {hit}", "    inputs:"]
+    for cid, _kind, inputs in columns:
+        lines.append(f"      - {{id: {cid}, input: [{', '.join(inputs)}]}}")
+    lines += [
+        "    outputs:",
+        "      - {id: rec, kind: recommend}",
+        "      - {id: risk, kind: flag, risk: k1}",
+        "      - {id: tier, kind: derive, fact: tier}",
+        "    rows:",
+    ]
+    for _ in range(rnd.randint(1, 8)):
+        row: dict[str, Any] = {cid: cell(rnd, kind) for cid, kind, _inputs in columns}
+        row["rec"] = rnd.choice(products)
+        if rnd.random() < 0.3:
+            row["risk"] = rnd.choice(["yes", "low", "high"])
+        if rnd.random() < 0.2:
+            row["tier"] = rnd.choice(DERIVED["tier"])
+        if rnd.random() < 0.5:
+            row["priority"] = rnd.randint(-1, 2)
+        lines.append(f"      - {json.dumps(row)}")
+    return lines
 
 
 def answers(rnd: random.Random) -> dict[str, Any]:
