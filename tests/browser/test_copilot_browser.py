@@ -102,7 +102,7 @@ def test_the_sa_on_a_call_with_the_co_pilot(
     assert "In person" in explanation.locator(".why-not-if").inner_text()
     assert explanation.locator("a[data-why-question=channels]").count() >= 1
     page.wait_for_function(
-        "document.getElementById('rec-live').textContent.includes('Stripe Terminal')"
+        "() => document.getElementById('rec-live').textContent.includes('Stripe Terminal')"
     )
 
     # Open the risks; answer in person: Terminal comes, highlighted and announced politely.
@@ -118,7 +118,7 @@ def test_the_sa_on_a_call_with_the_co_pilot(
     live = page.locator("#rec-live")
     assert live.get_attribute("aria-live") == "polite"
     page.wait_for_function(
-        "document.getElementById('rec-live').textContent.includes('Added: Stripe Terminal')"
+        "() => document.getElementById('rec-live').textContent.includes('Added: Stripe Terminal')"
     )
     assert page.locator(f"{PANEL} #rec-live").count() == 0  # outside the swapped fragment
     # The risks stayed open across the refresh.

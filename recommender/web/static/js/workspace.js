@@ -199,10 +199,13 @@
   }
 
   // ------------------------------------------------------------------ visibility + progress
+  // The server's latest list of visible questions (every section), for the jump box.
+  var latestVisible = null;
   function applyVisibility(visible) {
     if (!Array.isArray(visible)) { return; }
     var set = {};
     visible.forEach(function (id) { set[id] = true; });
+    latestVisible = set;
     form.querySelectorAll("[data-question]").forEach(function (w) {
       var show = !!set[w.getAttribute("data-question")];
       if (show && w.hidden) {
@@ -355,6 +358,12 @@
   // Saves everything pending now; resolves true when nothing is left unsaved.
   function flushAll() {
     var promises = [];
+    // Text typed in a country box but not added: added when it names a country (as Enter
+    // would: the first match), otherwise flagged at the field, which keeps the page.
+    Object.keys(countryBoxes).forEach(function (key) {
+      var box = countryBoxes[key];
+      if (box && box.typed()) { box.commitTyped(false); }
+    });
     wrappers().forEach(function (w) {
       var e = entry(keyOf(w));
       if (e.timer || (e.dirty && e.state !== "invalid" && e.state !== "conflict")) { promises.push(save(w)); }
@@ -453,8 +462,16 @@
     });
   }
 
+  // Also what the server refused or a colleague's change blocked: leaving loses it too.
+  function hasUnsettled() {
+    if (hasUnsaved()) { return true; }
+    if (Object.keys(countryBoxes).some(function (k) { return countryBoxes[k] && countryBoxes[k].typed(); })) { return true; }
+    return Object.keys(saves).some(function (k) {
+      return saves[k].state === "conflict" || (saves[k].state === "invalid" && saves[k].dirty);
+    });
+  }
   function onBeforeUnload(ev) {
-    if (hasUnsaved()) {
+    if (hasUnsettled()) {
       flushAll();
       ev.preventDefault();
       ev.returnValue = "";
@@ -496,8 +513,17 @@
     if (!w) { return; }
     ev.preventDefault();
     var e = entry(keyOf(w));
-    if (e.timer) { save(w); }
-    moveOn(w);
+    // The save's answer says which questions show now: an answer that reveals a question
+    // moves the cursor to it, not past it.
+    var pending = e.timer ? save(w) : e.inflight;
+    if (pending && pending.then) {
+      var done = false;
+      var go = function () { if (!done) { done = true; moveOn(w); } };
+      pending.then(go, go);
+      window.setTimeout(go, 1500);  // a slow server never holds the cursor for long
+    } else {
+      moveOn(w);
+    }
   });
 
   // ------------------------------------------------------------------ country lists
@@ -712,7 +738,11 @@
     return t.normalize ? t.normalize("NFD").replace(/[\u0300-\u036f]/g, "") : t;
   }
   function liveState(item) {
-    if (item.section_id !== currentSection) { return item; }
+    if (item.section_id !== currentSection) {
+      if (!latestVisible) { return item; }
+      return { id: item.id, label: item.label, section_id: item.section_id, section_title: item.section_title,
+               visible: !!latestVisible[item.id], answered: item.answered };
+    }
     var w = wrapperByKey(item.id);
     if (!w) { return item; }
     var v = valueOf(w);
