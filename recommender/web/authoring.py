@@ -240,6 +240,64 @@ def discard(name: str) -> Any:
     return redirect(url_for("authoring.ruleset", name=name))
 
 
+# --------------------------------------------------------------------------- parameters
+
+
+@bp.route("/<name>/params", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def params(name: str) -> Any:
+    """The Parameters form: every tunable value of the draft with its description and
+    validation; saving rewrites only the changed `value:` lines of the draft."""
+    from recommender.services.authoring import params_form
+
+    status = 200
+    if request.method == "POST":
+        posted = {
+            key.removeprefix("param-"): value
+            for key, value in request.form.items()
+            if key.startswith("param-")
+        }
+        try:
+            form = params_form.save_params(
+                name, current_user, posted, request.form.get("checksum") or None
+            )
+        except params_form.ParamsRefused as exc:
+            form, status = exc.form, 400
+            flash(exc.message, "error")
+        except Conflict as exc:
+            form = params_form.with_posted(params_form.param_form(name, current_user), posted)
+            form.error, status = exc.message, 409
+        else:
+            changed = [f for f in form.fields if f.changed]
+            if not changed:
+                flash("Nothing changed: every value is as it was.", "success")
+            else:
+                labels = ", ".join(f.param.label for f in changed)
+                problems = len(form.saved.problems) if form.saved else 0
+                flash(
+                    f"Draft saved with new values for {labels}."
+                    + (
+                        f" The draft has {problems} problem(s) elsewhere; it cannot be "
+                        "published until they are fixed."
+                        if problems
+                        else " The check found no problems."
+                    ),
+                    "error" if problems else "success",
+                )
+    else:
+        form = params_form.param_form(name, current_user)
+    return (
+        render_template(
+            "authoring/params.html",
+            ruleset=authoring.get_ruleset(name),
+            form=form,
+            stale=authoring.draft_is_stale(name, form.draft),
+            tab="params",
+        ),
+        status,
+    )
+
+
 # --------------------------------------------------------------------------- sandbox
 
 
