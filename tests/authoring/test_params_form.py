@@ -250,7 +250,7 @@ def test_the_page_shows_labels_descriptions_units_and_limits(
     assert "(USD per year)" in body
     assert "From this annual payment volume on, the customer is an enterprise." in body
     assert "at least $1,000,000 · at most $1,000,000,000" in body
-    assert 'value="10000000"' in body
+    assert 'value="10,000,000"' in body
     assert 'aria-current="page">Parameters</a>' in body
     assert 'name="csrf_token"' in body
 
@@ -296,7 +296,7 @@ def test_saving_makes_a_draft_like_the_editor(
         "Draft saved with new values for Enterprise payment volume. The check found no problems."
         in body
     )
-    assert 'value="20000000"' in body and "<strong>changed</strong>" in body
+    assert 'value="20,000,000"' in body and "<strong>changed</strong>" in body
     with app.app_context():
         draft = authoring.draft_for("tuned", author)
         assert draft is not None and "    value: 20_000_000  # the threshold" in draft.source

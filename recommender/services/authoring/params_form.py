@@ -86,11 +86,14 @@ class ParamForm:
 
 
 def value_text(param: Param, value: Any) -> str:
-    """How the form shows a value: numbers without `_`, booleans as true/false."""
+    """How the form shows a value: amounts and counts with thousands separators
+    (25,000,000), booleans as true/false."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and param.type != "percent":
-        return str(int(value))
+        value = int(value)
+    if isinstance(value, int) and param.type in ("money", "integer", "number"):
+        return f"{value:,}"
     return str(value)
 
 
