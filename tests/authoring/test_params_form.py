@@ -55,7 +55,7 @@ def test_the_form_lists_every_parameter_grouped_as_in_the_file(
     assert (volume.param.label, volume.param.unit) == ("Enterprise payment volume", "USD per year")
     assert volume.param.description.startswith("From this annual payment volume on")
     assert (volume.text, volume.min_text, volume.max_text) == (
-        "10000000",
+        "10,000,000",
         "$1,000,000",
         "$1,000,000,000",
     )
