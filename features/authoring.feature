@@ -43,3 +43,18 @@ Feature: Rule author's journey
     Then the scenario "A web seller gets Checkout" fails
     And publishing is refused and version 1 stays active
     And the refusal lists the scenario "A web seller gets Checkout" of "Demo ruleset" with a link to its line
+
+  Scenario: Add a country row to a decision table in the grid, preview the impact and publish
+    Given the "local" ruleset with the decision table "market-methods" is active as version 1
+    And saved discoveries "Warsaw Shop" selling to PL and "Ghent Shop" selling to BE
+    When I open the table "market-methods" of "local" in the grid
+    Then the grid shows 2 rows
+    When I add a row with "contains PL" for "country" and "blikk" for "method" in the grid
+    Then the grid shows "unknown product 'blikk' (did you mean 'blik'?)" at row 3, column "method"
+    And saving the grid is refused and the draft keeps 2 rows
+    When I add a row with "contains PL" for "country" and "blik" for "method" in the grid and save it
+    Then the draft of "local" has the row "country: contains PL" and nothing else changed
+    When I preview the impact of "local"
+    Then only "Warsaw Shop" would change in "local", gaining blik because of market-methods[3]
+    When I publish "local" with the note "Polish buyers expect BLIK"
+    Then the next evaluation of "Warsaw Shop" with "local" uses version 2, recommends blik and traces it to "table Local methods by buyer country, row 3"

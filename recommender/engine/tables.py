@@ -269,7 +269,7 @@ class TableLoader:
                     )
             cells, node = self.row_condition(t, r, row, inputs, prefix)
             effects = self.row_effects(t, r, row, outputs, prefix)
-            if not effects:
+            if not any(c.id in row and not is_any(row[c.id]) for c in outputs):
                 self.problem(
                     where,
                     prefix,

@@ -315,3 +315,176 @@ def already_active(app: Flask, client: FlaskClient, page: dict[str, Any], n: int
     version_active(app, client, active)
     with app.app_context():
         assert [r.version for r in authoring.history("demo")][0] == active
+
+
+# --------------------------------------------------------------------------- decision table grid
+
+TABLES = DATA / "tables"
+
+
+@given(parsers.parse('the "{name}" ruleset with the decision table "{table}" is active as version 1'))
+def table_ruleset_active(app: Flask, page: dict[str, Any], name: str, table: str) -> None:
+    from recommender.services import authoring
+
+    with app.app_context():
+        row, _ = authoring.import_file(TABLES / f"{name}.yaml", None, publish_now=True)
+        assert row.version == 1
+        page["table_source"] = row.source
+
+
+@given(parsers.parse('saved discoveries "{a}" selling to {ca} and "{b}" selling to {cb}'))
+def saved_country_discoveries(
+    app: Flask, make_user: Callable[..., Any], a: str, ca: str, b: str, cb: str
+) -> None:
+    from recommender.engine.model import checksum
+    from recommender.questionnaire import load_questionnaire
+
+    owner = make_user("sa")
+    path = DATA / "forms" / "authoring_markets.yaml"
+    q = load_questionnaire(path)
+    with app.app_context(), db.transaction() as session:
+        qv = QuestionnaireVersion(
+            form_id=q.id, version=q.version, title=q.title, definition=q.to_dict(),
+            source=path.read_text(), checksum=checksum(path.read_text()),
+        )
+        session.add(qv)
+        session.flush()
+        for name, country in ((a, ca), (b, cb)):
+            account = Account(name=name, created_by_id=owner.id)
+            session.add(account)
+            session.flush()
+            d = Discovery(account_id=account.id, questionnaire_version_id=qv.id, owner_id=owner.id)
+            session.add(d)
+            session.flush()
+            session.add(Answer(discovery_id=d.id, question_id="hq_country", value="DE"))
+            session.add(Answer(discovery_id=d.id, question_id="customer_countries", value=[country]))
+
+
+def _grid_data(client: FlaskClient, name: str, table: str) -> dict[str, Any]:
+    import json
+
+    body = _text(client.get(f"/rulesets/{name}/tables?table={table}"))
+    match = re.search(r'<script type="application/json" id="grid-data">(.*?)</script>', body, re.S)
+    assert match, "the Tables tab shows no grid"
+    data: dict[str, Any] = json.loads(match.group(1))
+    return data
+
+
+@when(parsers.parse('I open the table "{table}" of "{name}" in the grid'))
+def open_grid(client: FlaskClient, page: dict[str, Any], table: str, name: str) -> None:
+    page["grid"] = _grid_data(client, name, table)
+    page["grid_url"] = f"/rulesets/{name}/tables/{table}"
+    page["grid_name"] = name
+
+
+@then(parsers.parse("the grid shows {n:d} rows"))
+def grid_rows(page: dict[str, Any], n: int) -> None:
+    assert len(page["grid"]["grid"]["rows"]) == n
+    assert page["grid"]["check"]["ok"] is True
+
+
+def _rows_with(page: dict[str, Any], cells: dict[str, str]) -> list[dict[str, Any]]:
+    rows = [
+        {"cells": r["cells"], "priority": r["priority"], "because": r["because"], "orig": r["orig"]}
+        for r in page["grid"]["grid"]["rows"]
+    ]
+    return rows + [{"cells": cells, "priority": "", "because": {}, "orig": None}]
+
+
+@when(
+    parsers.parse(
+        'I add a row with "{value}" for "{column}" and "{output}" for "{out_column}" in the grid'
+    )
+)
+def add_grid_row(
+    client: FlaskClient, page: dict[str, Any], value: str, column: str, output: str, out_column: str
+) -> None:
+    page["rows"] = _rows_with(page, {column: value, out_column: output})
+    resp = client.post(page["grid_url"] + "/check", json={"rows": page["rows"]})
+    assert resp.status_code == 200
+    page["check"] = resp.get_json()
+
+
+@then(parsers.parse('the grid shows "{message}" at row {row:d}, column "{column}"'))
+def grid_error_at(page: dict[str, Any], message: str, row: int, column: str) -> None:
+    assert page["check"]["ok"] is False
+    assert [(c["row"], c["column"], c["message"]) for c in page["check"]["cells"]] == [
+        (row - 1, column, message)
+    ]
+
+
+@then(parsers.parse("saving the grid is refused and the draft keeps {n:d} rows"))
+def grid_save_refused(app: Flask, client: FlaskClient, page: dict[str, Any], n: int) -> None:
+    from recommender.services import authoring
+
+    resp = client.post(page["grid_url"], json={"rows": page["rows"], "checksum": page["grid"]["grid"]["checksum"]})
+    assert resp.status_code == 400
+    assert resp.get_json()["cells"][0]["column"] == "method"
+    with app.app_context():
+        ruleset = authoring.load_checked(authoring.get_or_create_draft(page["grid_name"], None).source)[0]
+    assert len(ruleset.tables[0].rows) == n
+
+
+@when(
+    parsers.parse(
+        'I add a row with "{value}" for "{column}" and "{output}" for "{out_column}" in the grid and save it'
+    )
+)
+def add_grid_row_and_save(
+    client: FlaskClient, page: dict[str, Any], value: str, column: str, output: str, out_column: str
+) -> None:
+    page["rows"] = _rows_with(page, {column: value, out_column: output})
+    resp = client.post(page["grid_url"], json={"rows": page["rows"], "checksum": page["grid"]["grid"]["checksum"]})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["ok"] is True
+
+
+@then(parsers.parse('the draft of "{name}" has the row "{line}" and nothing else changed'))
+def draft_has_row(client: FlaskClient, page: dict[str, Any], name: str, line: str) -> None:
+    body = _text(client.get(f"/rulesets/{name}/edit"))
+    source = html.unescape(re.search(r'<textarea id="source"[^>]*>(.*?)</textarea>', body, re.S).group(1))
+    before = page["table_source"]
+    added = f"      - {line}\n        method: blik\n"
+    assert source == before + added
+
+
+@when(parsers.parse('I preview the impact of "{name}"'))
+def preview_named(client: FlaskClient, page: dict[str, Any], name: str) -> None:
+    page["impact"] = client.get(f"/rulesets/{name}/impact?format=json").json
+    page["resp"] = client.get(f"/rulesets/{name}/impact")
+
+
+@then(parsers.parse('only "{label}" would change in "{name}", gaining {product} because of {rule}'))
+def only_changes_named(page: dict[str, Any], label: str, name: str, product: str, rule: str) -> None:
+    changed = page["impact"]["changed"]
+    assert [(c["label"], c["products_added"], c["products_removed"], c["rules"]) for c in changed] == [
+        (label, [product], [], [rule])
+    ]
+    assert label in _text(page["resp"]) and changed[0]["url"] == f"/discoveries/{changed[0]['id']}"
+
+
+@when(parsers.parse('I publish "{name}" with the note "{note}"'))
+def publish_named(client: FlaskClient, name: str, note: str) -> None:
+    resp = client.post(f"/rulesets/{name}/publish", data={"note": note})
+    assert resp.status_code == 302, _text(resp)[-2000:]
+
+
+@then(
+    parsers.parse(
+        'the next evaluation of "{label}" with "{name}" uses version {n:d}, recommends {product} '
+        'and traces it to "{description}"'
+    )
+)
+def evaluation_traced(app: Flask, label: str, name: str, n: int, product: str, description: str) -> None:
+    from recommender.services import authoring
+    from recommender.services.evaluation import evaluate_answers
+
+    with app.app_context():
+        discovery = db.session.scalar(select(Discovery).join(Account).where(Account.name == label))
+        subject = authoring.subject("discovery", discovery.id)
+        result = evaluate_answers(subject.questionnaire, subject.answers, name)
+    assert result.ruleset["version"] == n
+    (entry,) = [p for p in result.products if p["id"] == product]
+    assert entry["rules"] == ["market-methods[3]"] and entry["rationale"] == ["Buyers there expect it."]
+    (trace,) = [t for t in result.trace if t["rule"] == "market-methods[3]"]
+    assert trace["fired"] is True and trace["description"].startswith(description)

@@ -75,7 +75,11 @@ def _located(source: str, path: str) -> Located | None:
 
 
 def rules_of(source: str) -> list[tuple[dict[str, Any], int]]:
-    """(rule mapping, line) for each rule in a source; empty when it does not parse."""
+    """(rule mapping, line) for each rule in a source, then for each row of its decision
+    tables (as the rule `TABLE[n]` it becomes, see table_yaml.row_rules); empty when it
+    does not parse."""
+    from recommender.services.authoring.table_yaml import row_rules
+
     located = _located(source, "x")
     if located is None or not isinstance(located.data.get("rules"), list):
         return []
@@ -83,7 +87,7 @@ def rules_of(source: str) -> list[tuple[dict[str, Any], int]]:
         (rule, located.pos(("rules", i))[0])
         for i, rule in enumerate(located.data["rules"])
         if isinstance(rule, dict) and isinstance(rule.get("id"), str)
-    ]
+    ] + row_rules(located.data, located)
 
 
 def _files(name: str | None, data_files: Mapping[str, str] | None) -> dict[str, str]:

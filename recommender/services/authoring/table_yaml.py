@@ -163,3 +163,53 @@ def replace_table(source: str, path: str, index: int, table: Mapping[str, Any]) 
     ):
         raise InvalidInput("the table could not be written back without changing other parts")
     return new
+
+
+def row_rules(data: Mapping[str, Any], located: Located) -> list[tuple[dict[str, Any], int]]:
+    """The rules the rows of a source's decision tables become, as rule-like mappings with
+    their line (for the workbench's rule lists: impact attribution, lint, coverage): id
+    `TABLE[n]`, a `when` naming the table and row, the effects of its output cells, and
+    what the rule depends on (the table's columns and hit policy, the row, and for first-hit
+    and priority tables the other rows), so a rule counts as changed whenever its expansion
+    may have."""
+    from recommender.engine.tables import NO, YES, is_any, rule_id
+
+    tables = data.get("tables")
+    out: list[tuple[dict[str, Any], int]] = []
+    for t, table in enumerate(tables if isinstance(tables, list) else []):
+        if not isinstance(table, dict) or not isinstance(table.get("id"), str):
+            continue
+        rows: list[Any] = table["rows"] if isinstance(table.get("rows"), list) else []
+        outputs = [c for c in table.get("outputs") or [] if isinstance(c, dict)]
+        header = {k: table.get(k) for k in ("hit", "inputs", "outputs")}
+        for r, row in enumerate(rows):
+            if not isinstance(row, dict):
+                continue
+            rule: dict[str, Any] = {
+                "id": rule_id(table["id"], r + 1),
+                "when": f"table {table['id']}, row {r + 1}",
+                "table": header,
+                "row": row,
+            }
+            if table.get("hit") in ("first", "priority"):
+                rule["rows"] = rows
+            for column in outputs:
+                value = row.get(column.get("id"))
+                kind = column.get("kind")
+                key = {"recommend": "product", "exclude": "product", "flag": "risk"}.get(str(kind))
+                if is_any(value) or value is False:
+                    continue
+                if kind == "derive":
+                    rule.setdefault("derive", []).append(
+                        {"fact": column.get("fact"), "value": value}
+                    )
+                elif key is not None and column.get(key) is not None:
+                    if str(value).lower() not in NO or str(value).lower() in YES:
+                        rule.setdefault(str(kind), []).append({key: column[key]})
+                elif key is not None:
+                    ids = value if isinstance(value, list) else str(value).split(",")
+                    for item in ids:
+                        if str(item).strip():
+                            rule.setdefault(str(kind), []).append({key: str(item).strip()})
+            out.append((rule, located.pos(("tables", t, "rows", r))[0]))
+    return out

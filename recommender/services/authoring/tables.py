@@ -426,13 +426,15 @@ def _by_cell(
     located = load_yaml(source, source_path(name))
     cell_at: dict[int, tuple[int, str]] = {}
     row_starts: list[tuple[int, int]] = []
+    row_at: dict[tuple[int, int], int] = {}  # where a row's mapping starts: row problems
     lines: list[int] = []
-    for path, (line, _col) in located.positions.items():
+    for path, (line, col) in located.positions.items():
         if len(path) < 2 or path[0] != "tables" or path[1] != index:
             continue
         lines.append(line)
         if len(path) == 4 and path[2] == "rows":
             row_starts.append((line, path[3]))
+            row_at[(line, col)] = path[3]
         elif len(path) == 5 and path[2] == "rows" and path[4] != "because":
             cell_at[line] = (path[3], str(path[4]))
         elif len(path) == 6 and path[2] == "rows" and path[4] == "because":
@@ -448,7 +450,9 @@ def _by_cell(
             continue
         row: int | None = None
         column: str | None = None
-        if p.line in cell_at:
+        if (p.line, p.col) in row_at:
+            row = row_at[(p.line, p.col)]
+        elif p.line in cell_at:
             row, column = cell_at[p.line]
         else:
             for start, r in row_starts:
