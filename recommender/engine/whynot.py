@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 FireFor = Callable[[Mapping[str, Any]], Fire]
 
+#: A summary sentence about the closest rule longer than this is left to the rule list.
+LONG_SUMMARY = 240
 #: At most this many values are listed per question in `would_appear_if`.
 MAX_VALUES = 20
 
@@ -113,6 +115,16 @@ class _Explainer:
         else:
             status = "not_recommended"
         appear = [] if status == "recommended" else self.would_appear_if()
+        if appear and recommending:
+            # Answers the closest recommending rule reads come first ("Data warehouse: none"
+            # before an answer that brings the product in through another rule).
+            best = min(recommending, key=lambda r: len(r["failed"]) + len(r["unanswered"]))
+            direct = {
+                f
+                for part in self._false_parts.get(best["rule"], [])
+                for f in cond.referenced_fields(part)
+            }
+            appear.sort(key=lambda a: a["question"] not in direct)  # stable: keeps the rest
         name = self.rs.products[pid].name
         return {
             "product": pid,
@@ -353,7 +365,11 @@ class _Explainer:
         elif not recommending:
             return f"No rule of {self.rs.label} recommends {name}."
         else:
-            head = self._closest(name, recommending)
+            closest = self._closest(name, recommending)
+            if appear and len(closest) > LONG_SUMMARY:
+                # What to ask first; the rules below say in full what each needs.
+                return f"{name} is not recommended. " + self._appear_sentence(appear)
+            head = closest
         return head + " " + self._appear_sentence(appear)
 
     def _closest(self, name: str, recommending: list[dict[str, Any]]) -> str:
@@ -361,7 +377,10 @@ class _Explainer:
         the answers (and facts) it reads are now."""
         best = min(recommending, key=lambda r: len(r["failed"]) + len(r["unanswered"]))
         parts = self._false_parts.get(best["rule"], [])
-        condition = " and ".join(f"({p})" if isinstance(p, Or) else str(p) for p in parts)
+        condition = " and ".join(
+            f"({self.words.in_words(p)})" if isinstance(p, Or) else self.words.in_words(p)
+            for p in parts
+        )
         known: list[str] = []
         missing: list[str] = []
         for field in dict.fromkeys(f for p in parts for f in sorted(cond.referenced_fields(p))):
@@ -381,7 +400,7 @@ class _Explainer:
             known.append(f"{', '.join(missing)} {verb} not answered")
         text = f"{name} is not recommended: it needs {condition}"
         if known:
-            text += ", and " + " and ".join(known)
+            text += "; now " + " and ".join(known)
         return text + "."
 
     def _appear_sentence(self, appear: list[dict[str, Any]]) -> str:

@@ -4,8 +4,10 @@ country names, money, and the labels of questions, derived and computed facts.""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from recommender.conditions import ast
 from recommender.conditions.evaluate import is_number
 from recommender.engine import cond
 from recommender.engine.cond import Condition
@@ -99,6 +101,61 @@ class Words:
             return number(value)
         return self.option_label(name, str(value))
 
+    def in_words(self, node: Condition) -> str:
+        """A condition as a sentence part an SA can say: "“Sales channels” includes In
+        person (stores, events)" for `channels contains in_person`. Constructs without a
+        wording keep their rule syntax."""
+        if isinstance(node, ast.And):
+            return " and ".join(self.in_words(o) for o in node.operands)
+        if isinstance(node, ast.Or):
+            return " or ".join(self.in_words(o) for o in node.operands)
+        if isinstance(node, ast.Not):
+            inner = node.operand
+            if isinstance(inner, ast.In | ast.Answered):
+                return self.in_words(replace(inner, negated=not inner.negated))
+            if isinstance(inner, ast.Contains) and inner.mode == "any":
+                return self.in_words(replace(inner, mode="none"))
+            if isinstance(inner, ast.Truthy):
+                return f"“{self.label(inner.name)}” is not Yes"
+            return f"not ({self.in_words(inner)})"
+        if isinstance(node, ast.Answered):
+            return f"“{self.label(node.name)}” is {'not ' if node.negated else ''}answered"
+        if isinstance(node, ast.Truthy):
+            return f"“{self.label(node.name)}” is Yes"
+        subject = getattr(node, "subject", None)
+        if not isinstance(subject, ast.Field):
+            return str(node)
+        name, label = subject.name, f"“{self.label(subject.name)}”"
+        if isinstance(node, ast.Compare) and isinstance(node.value, ast.Literal):
+            verb = _COMPARE_WORDS.get(node.op)
+            if verb is None or node.value.value is None:
+                return str(node)
+            return f"{label} {verb} {self.value_text(name, node.value.value)}"
+        if isinstance(node, ast.In):
+            values = self._values_words(name, node.values, "or")
+            return f"{label} is {'not ' if node.negated else ''}{values}"
+        if isinstance(node, ast.Contains):
+            if node.mode == "one":
+                return f"{label} includes {self._values_words(name, node.values, 'and')}"
+            phrase = {"any": "includes", "all": "includes all of", "none": "includes none of"}
+            joiner = "or" if node.mode == "any" else "and"
+            values = self._values_words(name, node.values, joiner)
+            return f"{label} {phrase.get(node.mode, node.mode)} {values}"
+        return str(node)
+
+    def _values_words(self, name: str, values: Any, joiner: str) -> str:
+        if isinstance(values, ast.SetRef):
+            return f"one of the set “{values.name}”"
+        items = values.items if isinstance(values, ast.ListLiteral) else (values,)
+        texts = [
+            self.value_text(name, item.value) for item in items if isinstance(item, ast.Literal)
+        ]
+        if len(texts) != len(items):
+            return str(values)
+        if len(texts) <= 1:
+            return texts[0] if texts else "nothing"
+        return ", ".join(texts[:-1]) + f" {joiner} " + texts[-1]
+
     def describe(self, part: Condition) -> str:
         """A false condition part with the current value of each id it reads:
         "channels contains in_person (Sales channels: Web, Mobile app)"."""
@@ -114,3 +171,13 @@ class Words:
                 shown = self.value_text(name, value)
             values.append(f"{self.label(name)}: {shown}")
         return f"{part} ({'; '.join(values)})"
+
+
+_COMPARE_WORDS = {
+    "==": "is",
+    "!=": "is not",
+    ">=": "is at least",
+    ">": "is more than",
+    "<=": "is at most",
+    "<": "is less than",
+}

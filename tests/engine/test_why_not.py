@@ -126,8 +126,9 @@ def test_failed_conditions_show_the_current_answer_and_unanswered_questions(smal
     # In person alone leaves the stores unanswered: no single answer does it.
     assert got["would_appear_if"] == []
     assert got["summary"] == (
-        "Terminal is not recommended: it needs channels contains in_person and stores > 2, "
-        "and the answer to “Sales channels” is Web and “Number of stores” is not answered. "
+        "Terminal is not recommended: it needs “Sales channels” includes In person and "
+        "“Number of stores” is more than 2; now the answer to “Sales channels” is Web and "
+        "“Number of stores” is not answered. "
         "No single answer would make it appear."
     )
 
@@ -230,8 +231,8 @@ def test_terminal_for_a_web_and_app_seller(default: Any) -> None:
     got = explain(default, answers, "terminal")
     assert got["status"] == "not_recommended"
     assert got["summary"].startswith(
-        "Stripe Terminal is not recommended: it needs channels contains in_person, "
-        "and the answer to “Sales channels” is Website, Mobile app."
+        "Stripe Terminal is not recommended: it needs “Sales channels” includes In person "
+        "(stores, events); now the answer to “Sales channels” is Website, Mobile app."
     )
     channels = next(e for e in got["would_appear_if"] if e["question"] == "channels")
     assert channels["values"][0]["value"] == ["web", "mobile_app", "in_person"]
