@@ -515,6 +515,16 @@
           e.link = a;
           e.item = li;
           li.appendChild(a);
+          if (sec.key === "tables" && /\/edit\/?$/.test(window.location.pathname)) {
+            // A decision table also opens in the grid editor (the Tables tab).
+            var grid = document.createElement("a");
+            grid.href = window.location.pathname.replace(/\/edit\/?$/, "/tables") + "?table=" + encodeURIComponent(e.name);
+            grid.className = "outline-grid";
+            grid.textContent = "grid";
+            grid.title = "Edit " + e.name + " as a grid";
+            li.appendChild(document.createTextNode(" "));
+            li.appendChild(grid);
+          }
           list.appendChild(li);
         });
         if (!g.name || groups.length === 1 && !sec.entries[0].group) {
@@ -678,6 +688,18 @@
         });
       }
       if (found) { out.push({ id: rule.name, line: found.line, ch: found.ch, where: found.where }); }
+    });
+    // Decision tables read answers through their input columns (`input:`).
+    var tables = outline.data.sections.filter(function (s) { return s.key === "tables"; })[0];
+    (tables ? tables.entries : []).forEach(function (table) {
+      table.block.some(function (text, k) {
+        var m = text.match(/^(\s*-?\s*(?:\{\s*)?(?:id\s*:[^,]*,\s*)?input\s*:)(.*)$/);
+        var hit = m ? word.exec(m[2].replace(/#.*$/, "")) : null;
+        if (hit) {
+          out.push({ id: "table " + table.name, line: table.blockLines[k], ch: m[1].length + hit.index + (hit[1] ? hit[1].length : 0), where: "condition" });
+        }
+        return !!hit;
+      });
     });
     return out;
   }
