@@ -58,3 +58,20 @@ Feature: Rule author's journey
     Then only "Warsaw Shop" would change in "local", gaining blik because of market-methods[3]
     When I publish "local" with the note "Polish buyers expect BLIK"
     Then the next evaluation of "Warsaw Shop" with "local" uses version 2, recommends blik and traces it to "table Local methods by buyer country, row 3"
+
+  Scenario: Lower the enterprise threshold in the Parameters form, see the segments change, publish and roll back
+    Given the "tuned" ruleset with parameters is active as version 1
+    And a saved discovery "Growing Co" with volume 30000000
+    When I open the Parameters form of "tuned"
+    Then the form shows "Enterprise payment volume" at "50,000,000" with its description and limits
+    When I set "Enterprise payment volume" to "500" in the Parameters form of "tuned"
+    Then the form refuses it at its field with "$500 is below the minimum, $1,000,000." and the draft of "tuned" is unchanged
+    When I set "Enterprise payment volume" to "25,000,000" in the Parameters form of "tuned"
+    Then the draft of "tuned" differs from version 1 only in the line "    value: 25_000_000  # the threshold of rule enterprise-volume"
+    When I preview the impact of "tuned"
+    Then only "Growing Co" would change in "tuned", its segment becoming "Enterprise" and gaining radar_fraud_teams
+    When I publish "tuned" with the note "enterprise from $25M"
+    Then the next evaluation of "Growing Co" with "tuned" uses version 2 and derives the segment "enterprise"
+    When I roll back "tuned" to version 1 with the note "sales wants $50M back"
+    Then version 3 of "tuned" is active with the note "sales wants $50M back" in its history and audit log
+    And the next evaluation of "Growing Co" with "tuned" uses version 3 and derives no segment

@@ -55,7 +55,7 @@ def test_the_form_lists_every_parameter_grouped_as_in_the_file(
     assert (volume.param.label, volume.param.unit) == ("Enterprise payment volume", "USD per year")
     assert volume.param.description.startswith("From this annual payment volume on")
     assert (volume.text, volume.min_text, volume.max_text) == (
-        "10,000,000",
+        "50,000,000",
         "$1,000,000",
         "$1,000,000,000",
     )
@@ -63,7 +63,7 @@ def test_the_form_lists_every_parameter_grouped_as_in_the_file(
         volume.line
         == TUNED.read_text()
         .splitlines()
-        .index("    value: 10_000_000  # the threshold of rule enterprise-volume")
+        .index("    value: 50_000_000  # the threshold of rule enterprise-volume")
         + 1
     )
     assert form.fields[2].text == "true" and form.errors == {}
@@ -119,7 +119,7 @@ def test_saving_rewrites_only_the_changed_value_lines(app: Flask, tuned: Any, au
         ruleset, _ = authoring.load_checked(after, "tuned")
     # Only the value changed: the author's `_` grouping and the comment on the line stay.
     assert _changed_lines(before, after) == [
-        "-    value: 10_000_000  # the threshold of rule enterprise-volume",
+        "-    value: 50_000_000  # the threshold of rule enterprise-volume",
         "+    value: 25_000_000  # the threshold of rule enterprise-volume",
     ]
     assert ruleset.params["enterprise_volume"].value == 25_000_000
@@ -197,7 +197,7 @@ def test_a_draft_changed_since_the_form_was_opened_is_a_conflict(
         )
         with pytest.raises(Conflict):
             save_params("tuned", author, {"enterprise_volume": "20000000"}, opened)
-        assert "value: 10_000_000" in authoring.draft_for("tuned", author).source  # type: ignore[union-attr]
+        assert "value: 50_000_000" in authoring.draft_for("tuned", author).source  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -250,7 +250,7 @@ def test_the_page_shows_labels_descriptions_units_and_limits(
     assert "(USD per year)" in body
     assert "From this annual payment volume on, the customer is an enterprise." in body
     assert "at least $1,000,000 · at most $1,000,000,000" in body
-    assert 'value="10,000,000"' in body
+    assert 'value="50,000,000"' in body
     assert 'aria-current="page">Parameters</a>' in body
     assert 'name="csrf_token"' in body
 

@@ -488,3 +488,181 @@ def evaluation_traced(app: Flask, label: str, name: str, n: int, product: str, d
     assert entry["rules"] == ["market-methods[3]"] and entry["rationale"] == ["Buyers there expect it."]
     (trace,) = [t for t in result.trace if t["rule"] == "market-methods[3]"]
     assert trace["fired"] is True and trace["description"].startswith(description)
+
+
+# --------------------------------------------------------------------------- parameters form
+
+PARAMS = DATA / "params"
+
+
+@given(parsers.parse('the "{name}" ruleset with parameters is active as version 1'))
+def params_ruleset_active(app: Flask, page: dict[str, Any], name: str) -> None:
+    from recommender.services import authoring
+
+    with app.app_context():
+        row, _ = authoring.import_file(PARAMS / f"{name}.yaml", None, publish_now=True)
+        assert row.version == 1
+        page["params_source"] = row.source
+
+
+@given(parsers.parse('a saved discovery "{label}" with volume {volume:d}'))
+def one_saved_discovery(app: Flask, make_user: Callable[..., Any], label: str, volume: int) -> None:
+    owner = make_user("sa")
+    with app.app_context(), db.transaction() as session:
+        qv = session.scalar(
+            select(QuestionnaireVersion).where(QuestionnaireVersion.form_id == "authoring_demo")
+        )
+        account = Account(name=label, created_by_id=owner.id)
+        session.add(account)
+        session.flush()
+        d = Discovery(account_id=account.id, questionnaire_version_id=qv.id, owner_id=owner.id)
+        session.add(d)
+        session.flush()
+        session.add(Answer(discovery_id=d.id, question_id="annual_volume_usd", value=volume))
+
+
+def _param_field(body: str, label: str) -> tuple[str, str]:
+    """(parameter id, the HTML of its field) for the field labelled `label`."""
+    match = re.search(r'<label for="param-([a-z0-9_]+)">' + re.escape(label), body)
+    assert match, f"no field labelled {label!r}"
+    pid = match.group(1)
+    block = re.search(rf'<div class="field param-field[^"]*" id="field-{pid}".*?</p>\s*(?:<p class="field-errors".*?</p>\s*)?</div>', body, re.S)
+    assert block
+    return pid, block.group(0)
+
+
+@when(parsers.parse('I open the Parameters form of "{name}"'))
+def open_params(client: FlaskClient, page: dict[str, Any], name: str) -> None:
+    page["resp"] = client.get(f"/rulesets/{name}/params")
+    assert page["resp"].status_code == 200
+
+
+@then(parsers.parse('the form shows "{label}" at "{value}" with its description and limits'))
+def params_shows(page: dict[str, Any], label: str, value: str) -> None:
+    _pid, field = _param_field(_text(page["resp"]), label)
+    assert f'value="{value}"' in field
+    assert "From this annual payment volume on, the customer is an enterprise." in field
+    assert "at least $1,000,000 · at most $1,000,000,000" in field
+
+
+@when(parsers.parse('I set "{label}" to "{value}" in the Parameters form of "{name}"'))
+def set_param(client: FlaskClient, page: dict[str, Any], label: str, value: str, name: str) -> None:
+    body = _text(client.get(f"/rulesets/{name}/params"))
+    pid, _field = _param_field(body, label)
+    checksum = re.search(r'name="checksum" value="([0-9a-f]+)"', body)
+    assert checksum
+    page["resp"] = client.post(
+        f"/rulesets/{name}/params", data={f"param-{pid}": value, "checksum": checksum.group(1)}
+    )
+
+
+@then(
+    parsers.parse(
+        'the form refuses it at its field with "{message}" and the draft of "{name}" is unchanged'
+    )
+)
+def params_refused(app: Flask, page: dict[str, Any], message: str, name: str) -> None:
+    from recommender.services import authoring
+
+    assert page["resp"].status_code == 400
+    _pid, field = _param_field(_text(page["resp"]), "Enterprise payment volume")
+    assert 'aria-invalid="true"' in field and html.escape(message) in field
+    with app.app_context():
+        drafts = _drafts(name)
+        assert authoring.active_version(name).version == 1
+    assert drafts and all(row.source == page["params_source"] for row in drafts)
+
+
+def _drafts(name: str) -> list[Any]:
+    from recommender.models import Ruleset, RulesetVersion
+
+    ruleset = db.session.scalar(select(Ruleset).where(Ruleset.name == name))
+    return list(
+        db.session.scalars(
+            select(RulesetVersion).where(
+                RulesetVersion.ruleset_id == ruleset.id, RulesetVersion.status == "draft"
+            )
+        )
+    )
+
+
+@then(parsers.parse('the draft of "{name}" differs from version 1 only in the line "{line}"'))
+def params_draft_line(app: Flask, page: dict[str, Any], name: str, line: str) -> None:
+    assert page["resp"].status_code == 200
+    assert "Draft saved with new values for Enterprise payment volume" in _text(page["resp"])
+    with app.app_context():
+        (draft,) = _drafts(name)
+        after = draft.source
+    before = page["params_source"]
+    changed = [
+        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
+    ]
+    assert [b for _a, b in changed] == [line]
+
+
+@then(
+    parsers.parse(
+        'only "{label}" would change in "{name}", its segment becoming "{value}" and gaining {product}'
+    )
+)
+def only_segment_changes(page: dict[str, Any], label: str, name: str, value: str, product: str) -> None:
+    changed = page["impact"]["changed"]
+    assert [(c["label"], c["products_added"]) for c in changed] == [(label, [product])]
+    assert page["impact"]["evaluated"] == 3
+    (row,) = changed
+    assert [(f["id"], f["before"], f["after"]) for f in row["facts"]] == [("segment", "not set", value)]
+    body = _text(page["resp"])
+    assert f'href="/discoveries/{row["id"]}"' in body and f"Segment: not set → <strong>{value}</strong>" in body
+
+
+def _evaluate_named(app: Flask, label: str, name: str) -> Any:
+    from recommender.services import authoring
+    from recommender.services.evaluation import evaluate_answers
+
+    with app.app_context():
+        discovery = db.session.scalar(select(Discovery).join(Account).where(Account.name == label))
+        subject = authoring.subject("discovery", discovery.id)
+        return evaluate_answers(subject.questionnaire, subject.answers, name)
+
+
+@then(
+    parsers.parse(
+        'the next evaluation of "{label}" with "{name}" uses version {n:d} and derives the segment "{value}"'
+    )
+)
+def evaluation_segment(app: Flask, label: str, name: str, n: int, value: str) -> None:
+    result = _evaluate_named(app, label, name)
+    assert result.ruleset["version"] == n
+    assert [(d["fact"], d["value"]) for d in result.derived] == [("segment", value)]
+    assert result.derived[0]["reason"] == (
+        "Pays $2,500,000 a month, from $25,000,000 a year on a customer is an enterprise."
+    )
+
+
+@then(parsers.parse('the next evaluation of "{label}" with "{name}" uses version {n:d} and derives no segment'))
+def evaluation_no_segment(app: Flask, label: str, name: str, n: int) -> None:
+    result = _evaluate_named(app, label, name)
+    assert result.ruleset["version"] == n
+    assert result.derived == [] and "radar_fraud_teams" not in result.product_ids
+
+
+@when(parsers.parse('I roll back "{name}" to version {n:d} with the note "{note}"'))
+def roll_back_named(client: FlaskClient, page: dict[str, Any], name: str, n: int, note: str) -> None:
+    confirm = _text(client.get(f"/rulesets/{name}/rollback/{n}"))
+    assert "Growing Co" in confirm  # the impact of going back
+    resp = client.post(f"/rulesets/{name}/rollback", data={"to": str(n), "note": note})
+    assert resp.status_code == 302
+    page["resp"] = client.get(resp.headers["Location"])
+
+
+@then(parsers.parse('version {n:d} of "{name}" is active with the note "{note}" in its history and audit log'))
+def rolled_back(app: Flask, page: dict[str, Any], n: int, name: str, note: str) -> None:
+    from recommender.services import authoring
+
+    with app.app_context():
+        active = authoring.active_version(name)
+        assert (active.version, active.note) == (n, note)
+        assert "value: 50_000_000  # the threshold" in active.source
+        entry = authoring.audit_log(name)[0]
+        assert entry.action == "rollback" and entry.summary.endswith(f"— {note}")
+    assert f"<td>{html.escape(note)}</td>" in _text(page["resp"])
