@@ -61,6 +61,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Failed logins allowed per account and per client address before a pause
         # (services/login_throttle.py); POST /login itself is limited per address too.
         "LOGIN_THROTTLE_ENABLED": env.get("LOGIN_THROTTLE_ENABLED", "1") != "0",
+        # Where failed logins are counted (default: RATELIMIT_STORAGE_URI).
+        "LOGIN_THROTTLE_STORAGE_URI": env.get("LOGIN_THROTTLE_STORAGE_URI") or None,
         "LOGIN_FAILURES_PER_ACCOUNT": env.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_IP": env.get("LOGIN_FAILURES_PER_IP", "30 per 15 minutes"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per minute"),

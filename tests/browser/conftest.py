@@ -74,6 +74,8 @@ def server_env(db_url: str) -> dict[str, str]:
         DATABASE_URL=db_url,
         SECRET_KEY="browser-test-secret",
         RATELIMIT_ENABLED="0",
+        # Failed logins counted per server, not in a Redis shared with other runs.
+        LOGIN_THROTTLE_STORAGE_URI="memory://",
         PYTHONUNBUFFERED="1",
     )
     return env
