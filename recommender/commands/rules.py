@@ -40,9 +40,14 @@ def rules_check(paths: tuple[str, ...], forms_dir: str) -> None:
     from recommender.engine.loader import load_questionnaires
 
     files = list(paths) or [_shown(p) for p in sorted(RULES_DIR.glob("*.yaml"))]
-    problems = check_ruleset_paths(files, load_questionnaires(forms_dir))
+    questionnaires = load_questionnaires(forms_dir)
+    problems = check_ruleset_paths(files, questionnaires)
     for problem in problems:
         click.echo(str(problem))
+    from recommender.engine.table_findings import path_notes
+
+    for note in path_notes(files, questionnaires):  # decision tables: overlaps, gaps
+        click.echo(note)
     if problems:
         sys.exit(1)
     click.echo(f"ok: {_ruleset_count(files)} rulesets")

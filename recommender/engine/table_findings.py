@@ -299,3 +299,32 @@ def _other(named: Sequence[Any], info: Mapping[str, Any], spec: FieldSpec | None
     ):
         return next((c for c in sorted(COUNTRIES) if c not in taken), None)
     return next(f"other{n}" for n in itertools.count() if f"other{n}" not in taken)
+
+
+def path_notes(paths: Sequence[str], questionnaires: Mapping[str, Any] | None = None) -> list[str]:
+    """`path:line:1: note: ...` for the tables of the rulesets in these files that load
+    (`recommender rules check` prints them after the problems; they do not fail the check)."""
+    from pathlib import Path
+
+    from recommender.engine.datafiles import is_data_text
+    from recommender.engine.loader import load_ruleset_text, questionnaire_id_of
+    from recommender.errors import DefinitionError
+
+    out: list[str] = []
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if is_data_text(text) or "tables:" not in text:
+            continue
+        qid = questionnaire_id_of(text, str(path))
+        questionnaire = (questionnaires or {}).get(qid) if qid else None
+        try:
+            ruleset = load_ruleset_text(text, str(path), questionnaire)
+        except DefinitionError:
+            continue
+        fields = questionnaire.field_specs() if questionnaire is not None else None
+        for f in table_findings(ruleset, fields):
+            out.append(f"{path}:{f.line}:1: note: {f.message}")
+    return out

@@ -404,3 +404,27 @@ def test_the_default_ruleset_has_its_method_tables(form: Any) -> None:
         "current_payment_methods contains pix)"
     )
     assert table_findings(ruleset, form.field_specs()) == []
+
+
+def test_rules_check_prints_the_notes_and_still_passes(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from recommender.cli import main
+
+    path = tmp_path / "seg.yaml"
+    path.write_text(
+        HEAD
+        + TABLE.replace("{hit}", "first").replace(
+            'volume: "< 10"', 'country: FR\n        volume: "< 10"'
+        )
+    )
+    out = CliRunner().invoke(main, ["rules", "check", str(path), "--forms", str(ROOT / "forms")])
+    assert out.exit_code == 0, out.output
+    lines = out.output.strip().splitlines()
+    assert lines[-1] == "ok: 1 rulesets"
+    assert any(
+        line.startswith(f"{path}:")
+        and ": note: table market-methods: rows 1 and 2 can both hold" in line
+        for line in lines
+    )
+    assert any("no row holds for some answers" in line for line in lines)
