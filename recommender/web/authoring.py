@@ -438,9 +438,13 @@ def tables(name: str) -> Any:
     listed = grids.table_list(draft.source)
     chosen = request.args.get("table") or (listed[0]["id"] if listed else None)
     grid = check = None
-    if chosen is not None:
-        grid = grids.grid_of(draft, name, chosen)
-        check = grids.check_rows(name, current_user, chosen, grid.rows)
+    error = grids.unreadable(draft.source)
+    if chosen is not None and error is None:
+        try:
+            grid = grids.grid_of(draft, name, chosen)
+            check = grids.check_rows(name, current_user, chosen, grid.rows)
+        except InvalidInput as exc:  # a table the grid cannot show: the editor can
+            grid, error = None, exc.message
     return render_template(
         "authoring/tables.html",
         ruleset=authoring.get_ruleset(name),
@@ -448,6 +452,7 @@ def tables(name: str) -> Any:
         listed=listed,
         grid=grid,
         check=check,
+        error=error,
         stale=authoring.draft_is_stale(name, draft),
         tab="tables",
     )

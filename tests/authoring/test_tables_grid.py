@@ -278,3 +278,16 @@ def test_saving_needs_the_csrf_token(
         headers={"X-CSRFToken": meta.group(1)},
     )
     assert ok.status_code == 200
+
+
+def test_a_draft_that_does_not_read_sends_the_author_to_the_editor(
+    grid_ruleset: Any, author_client: FlaskClient
+) -> None:
+    broken = GRID_RULES.read_text().replace("    hit: first\n", "    hit: first\n   oops: [\n")
+    author_client.post("/rulesets/grid/edit", data={"source": broken})
+    page = author_client.get("/rulesets/grid/tables")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Your draft does not read as YAML" in html and "Open the editor" in html
+    resp = author_client.post("/rulesets/grid/tables/segments/check", json={"rows": []})
+    assert resp.status_code == 400 and "does not read as YAML" in resp.get_json()["error"]

@@ -151,6 +151,20 @@ def table_list(source: str) -> list[dict[str, Any]]:
     return out
 
 
+def unreadable(source: str) -> str | None:
+    """Why the grid cannot read a draft at all (its YAML does not parse), or None."""
+    try:
+        located = load_yaml(source, "ruleset.yaml")
+    except YamlError as exc:
+        return (
+            f"Your draft does not read as YAML (line {exc.problem.line}: "
+            f"{exc.problem.message}): fix it in the editor first."
+        )
+    if not isinstance(located.data, dict):
+        return "Your draft is not a ruleset of 'key: value' lines: fix it in the editor first."
+    return None
+
+
 def _table_at(source: str, path: str, table_id: str) -> tuple[Located, int, dict[str, Any]]:
     try:
         located = load_yaml(source, path)
