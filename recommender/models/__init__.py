@@ -309,6 +309,33 @@ class UserSession(Base):
     address: Mapped[str] = mapped_column(String(64), default="")
 
 
+class Job(Base):
+    """A background job (impact preview or lint of a draft): its state, progress and, once
+    finished, its result (kept JOB_RESULT_HOURS). Every web worker reads it here, whichever
+    process runs the job (services/jobs.py)."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # impact | lint
+    ruleset: Mapped[str] = mapped_column(String(100), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    backend: Mapped[str] = mapped_column(String(10))  # inline | rq
+    #: queued | running | finished | failed | cancelled
+    state: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_done: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
 __all__ = [
     "ROLES",
     "Account",
@@ -316,6 +343,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Discovery",
+    "Job",
     "Lead",
     "Presence",
     "QuestionnaireVersion",

@@ -95,6 +95,46 @@ class Impact:
         }
 
 
+    def stored(self) -> dict[str, Any]:
+        """Everything as plain JSON (a background job's stored result, `from_stored`)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> Impact:
+        """The report `stored` gave."""
+        fields = dict(data)
+        fields["edits"] = RuleEdits(**fields["edits"])
+        fields["items"] = [
+            ImpactItem(
+                **{
+                    **item,
+                    "severities": [ValueChange(**v) for v in item["severities"]],
+                    "facts": [ValueChange(**v) for v in item["facts"]],
+                    "ask_next_added": [Question(**q) for q in item["ask_next_added"]],
+                    "ask_next_removed": [Question(**q) for q in item["ask_next_removed"]],
+                }
+            )
+            for item in fields["items"]
+        ]
+        return cls(**fields)
+
+
+def merge_impacts(parts: list[Impact]) -> Impact:
+    """One report from the reports of consecutive chunks of the saved discoveries and leads
+    (a background job, services/jobs.py): the same as one `impact` over all of them, but
+    for `seconds` (the sum)."""
+    first = parts[0]
+    return dataclasses.replace(
+        first,
+        evaluated=sum(p.evaluated for p in parts),
+        items=[item for p in parts for item in p.items],
+        errors=[e for p in parts for e in p.errors],
+        seconds=sum(p.seconds for p in parts),
+        ask_next_evaluated=sum(p.ask_next_evaluated for p in parts),
+        ask_next_partial=any(p.ask_next_partial for p in parts),
+    )
+
+
 def rule_edits(
     old_source: str,
     new_source: str,
@@ -210,6 +250,7 @@ def impact(
     draft_source: str,
     subjects: list[Subject] | None = None,
     data_files: Mapping[str, str] | None = None,
+    processes: int | None = None,
 ) -> Impact:
     """Re-evaluate every saved discovery and lead with the draft (its source and data
     files) and with the active version; list those whose products, risks, risk
@@ -219,7 +260,8 @@ def impact(
 
     Products, risks, severities and derived facts come from the bulk summaries (see
     `impact_details`); the ask-next list is compared with a full evaluation only for the
-    answer sets where it can differ.
+    answer sets where it can differ. `processes` (default `impact_processes()`): a
+    background job's chunk passes 1, so no child process outlives it.
     """
     started = time.perf_counter()
     active = active_version(name)
@@ -247,7 +289,7 @@ def impact(
     evaluated = summarize_all(
         [old_ruleset, new_ruleset],
         [distinct[k] for k in keys],
-        impact_processes(),
+        impact_processes() if processes is None else processes,
         wanted=[(k not in known.outcomes, True) for k in keys],
     )
     outcomes: dict[str, tuple[Outcome, Outcome]] = {}

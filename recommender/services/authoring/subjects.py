@@ -67,12 +67,15 @@ class Subject:
         return key
 
 
-def _all_answers(session: Session) -> dict[int, dict[str, Any]]:
+def _all_answers(
+    session: Session, ids: tuple[int, int] | None = None
+) -> dict[int, dict[str, Any]]:
     """discovery id -> {question id: value} for every discovery, in one query.
 
     The database builds one JSON object per discovery (SQLite `json_group_object`,
     PostgreSQL `jsonb_object_agg`), so Python decodes one text per discovery instead of
-    handling one row per answer (10,000 discoveries have ~365,000 answers).
+    handling one row per answer (10,000 discoveries have ~365,000 answers). With `ids`
+    (first, last), only the discoveries in that id range.
     """
     table = Answer.__table__
     dialect = session.get_bind().dialect.name
@@ -87,6 +90,8 @@ def _all_answers(session: Session) -> dict[int, dict[str, Any]]:
             .where(table.c.value.is_not(None))
             .group_by(table.c.discovery_id)
         )
+        if ids is not None:
+            stmt = stmt.where(table.c.discovery_id.between(*ids))
         loads = json.loads
         for discovery_id, text in session.connection().execute(stmt):
             answers = {k: v for k, v in loads(text).items() if v is not None}
@@ -101,11 +106,16 @@ def _all_answers(session: Session) -> dict[int, dict[str, Any]]:
     return out
 
 
-def saved_subjects() -> list[Subject]:
-    """Every saved discovery and lead, answers reduced to the visible ones."""
+def saved_subjects(only: tuple[str, int, int] | None = None) -> list[Subject]:
+    """Every saved discovery and lead, answers reduced to the visible ones; with `only`
+    (kind, first id, last id) just those (a chunk of a background job, services/jobs.py)."""
     session = _session()
     q_cache: dict[int, Any] = {}
-    answers_by_discovery = _all_answers(session)
+    discovery_ids = (only[1], only[2]) if only is not None and only[0] == "discovery" else None
+    lead_ids = (only[1], only[2]) if only is not None and only[0] == "lead" else None
+    answers_by_discovery = (
+        {} if only is not None and discovery_ids is None else _all_answers(session, discovery_ids)
+    )
     subjects: list[Subject] = []
     visibility: dict[int, _Visibility] = {}
 
@@ -117,16 +127,26 @@ def saved_subjects() -> list[Subject]:
             v = visibility[id(q)] = _Visibility(q)
         return v.visible_answers(answers)
 
-    for did, title, qv_id, account in session.execute(
+    discoveries = (
         select(Discovery.id, Discovery.title, Discovery.questionnaire_version_id, Account.name)
         .join(Account, Account.id == Discovery.account_id)
         .order_by(Discovery.id)
+    )
+    if discovery_ids is not None:
+        discoveries = discoveries.where(Discovery.id.between(*discovery_ids))
+    leads = select(Lead.id, Lead.company, Lead.questionnaire_version_id, Lead.answers).order_by(
+        Lead.id
+    )
+    if lead_ids is not None:
+        leads = leads.where(Lead.id.between(*lead_ids))
+    for did, title, qv_id, account in (
+        session.execute(discoveries) if only is None or discovery_ids is not None else []
     ):
         q = _questionnaire_by_version_id(qv_id, q_cache)
         visible = visible_of(q, answers_by_discovery.get(did, {}))
         subjects.append(Subject("discovery", did, f"{account}" + (f" — {title}" if title else ""), q, visible))
-    for lid, company, qv_id, answers in session.execute(
-        select(Lead.id, Lead.company, Lead.questionnaire_version_id, Lead.answers).order_by(Lead.id)
+    for lid, company, qv_id, answers in (
+        session.execute(leads) if only is None or lead_ids is not None else []
     ):
         q = _questionnaire_by_version_id(qv_id, q_cache)
         visible = visible_of(q, dict(answers or {}))
