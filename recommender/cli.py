@@ -182,6 +182,23 @@ def run(host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
 
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run background jobs (impact preview, lint) from the RQ queue at REDIS_URL."""
+    from recommender.services import jobs
+
+    app = make_app()
+    if not app.config.get("REDIS_URL"):
+        click.echo(
+            "error: REDIS_URL is not set; without it jobs run inside the web process and no "
+            "worker is needed (see docs/operations.md).",
+            err=True,
+        )
+        sys.exit(1)
+    jobs.run_worker(app, burst=burst)
+
+
 def _register_command_modules() -> None:
     for name in sorted(os.listdir(os.path.join(os.path.dirname(__file__), "commands"))):
         if name.endswith(".py") and not name.startswith("_"):

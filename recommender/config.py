@@ -75,4 +75,18 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "RULESET_REFRESH_SECONDS": float(env.get("RULESET_REFRESH_SECONDS", "0.5")),
         # How often an open workspace tab asks for other people's changes (while visible).
         "LIVE_POLL_SECONDS": float(env.get("LIVE_POLL_SECONDS", "3")),
+        # Background jobs (impact preview, lint; services/jobs.py): with REDIS_URL on RQ
+        # (`recommender worker`), else a thread of the web process. Saved discoveries and
+        # leads per chunk; how long results are kept; the RQ queue and Redis key prefix;
+        # when an in-process job without a heartbeat counts as stopped.
+        "JOB_CHUNK_SIZE": int(env.get("JOB_CHUNK_SIZE", "2000")),
+        "JOB_RESULT_HOURS": float(env.get("JOB_RESULT_HOURS", "24")),
+        "JOBS_QUEUE": env.get("JOBS_QUEUE", "recommender"),
+        "JOBS_REDIS_PREFIX": env.get("JOBS_REDIS_PREFIX", "recommender:jobs:"),
+        "JOB_STALE_SECONDS": float(env.get("JOB_STALE_SECONDS", "120")),
+        # An RQ chunk whose worker has not renewed its lease for this long is run again.
+        "JOB_LEASE_SECONDS": float(env.get("JOB_LEASE_SECONDS", "15")),
+        # Up to this many saved discoveries and leads the impact and lint pages compute
+        # in the request (well under a second); beyond, they start a background job.
+        "JOBS_INLINE_LIMIT": int(env.get("JOBS_INLINE_LIMIT", "2000")),
     }

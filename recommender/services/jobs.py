@@ -53,7 +53,6 @@ KINDS = ("impact", "lint")
 STATES = ("queued", "running", "finished", "failed", "cancelled")
 ACTIVE = ("queued", "running")
 DEFAULT_CHUNK_SIZE = 2000
-LEASE_SECONDS = 15  # a chunk's lease; renewed every LEASE_SECONDS / 3
 MAX_ATTEMPTS = 3  # a chunk whose worker died this many times fails the job
 Chunk = tuple[str, int, int]  # (kind, first id, last id)
 
@@ -67,6 +66,11 @@ def _config(key: str, default: Any) -> Any:
 
 def chunk_size() -> int:
     return max(1, int(_config("JOB_CHUNK_SIZE", DEFAULT_CHUNK_SIZE)))
+
+
+def lease_seconds() -> float:
+    """A running RQ chunk's lease (renewed every third of it)."""
+    return max(1.0, float(_config("JOB_LEASE_SECONDS", 15)))
 
 
 def uses_redis() -> bool:
@@ -498,10 +502,11 @@ def rq_chunk(job_id: str, index: int) -> None:
         kind, params = job.kind, dict(job.params)
         db.session.commit()
         lease = _key(job_id, f"lease:{index}")
-        r.set(lease, os.getpid(), ex=LEASE_SECONDS)
+        seconds = lease_seconds()
+        r.set(lease, os.getpid(), px=int(seconds * 1000))
         r.sadd(_key(job_id, "started"), index)
         r.expire(_key(job_id, "started"), _redis_ttl())
-        with _renewing(r, lease):
+        with _renewing(r, lease, seconds):
             try:
                 kind_, first, last = chunks[index]
                 n, part = run_chunk(kind, params, (str(kind_), int(first), int(last)))
@@ -545,14 +550,14 @@ def _drop_redis_keys(job_id: str) -> None:
 
 
 @contextmanager
-def _renewing(r: Any, lease: str) -> Iterator[None]:
-    """Renew a lease every LEASE_SECONDS / 3 while the body runs."""
+def _renewing(r: Any, lease: str, seconds: float) -> Iterator[None]:
+    """Renew a lease every third of its `seconds` while the body runs."""
     stop = threading.Event()
 
     def renew() -> None:
-        while not stop.wait(LEASE_SECONDS / 3):
+        while not stop.wait(seconds / 3):
             with suppress(Exception):  # Redis hiccup: the next renewal may work
-                r.expire(lease, LEASE_SECONDS)
+                r.pexpire(lease, int(seconds * 1000))
 
     thread = threading.Thread(target=renew, daemon=True)
     thread.start()
@@ -601,12 +606,14 @@ def reap_all() -> int:
     return sum(reap(job_id) for job_id in ids)
 
 
-def run_worker(app: Flask, burst: bool = False, reap_every: float = 5.0) -> None:
+def run_worker(app: Flask, burst: bool = False) -> None:
     """An RQ worker on the jobs queue (blocks), with a reaper thread for dead chunks."""
     from rq import SimpleWorker
 
     set_worker_app(app)
     stop = threading.Event()
+    with app.app_context():
+        reap_every = lease_seconds() / 2
 
     def reaper() -> None:
         while not stop.wait(reap_every):
