@@ -109,7 +109,12 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(c, c, None, line, col))
             i += 1
             continue
-        if c in "+*/" or (c == "-" and tokens and tokens[-1].kind in _VALUE_END):
+        if c in "+*/" or (
+            c == "-"
+            and tokens
+            and tokens[-1].kind in _VALUE_END
+            and not (tokens[-1].kind == "word" and tokens[-1].text in KEYWORDS)
+        ):
             tokens.append(Token("arith", c, None, line, col))
             i += 1
             continue
@@ -303,6 +308,16 @@ class _Parser:
             return node
         if tok.kind == "end":
             raise self.fail("expected a condition at the end")
+        if tok.kind in ("number", "param") and self.peek().kind == "arith":
+            # `12 * monthly_volume >= $floor`: a calculation may start with a constant
+            left = self.sum(answers=True)
+            if not any(isinstance(n, Field | Count | CountIn) for n in _operands(left)):
+                raise self.fail(
+                    "the left side of a comparison must read an answer (a calculation of "
+                    "numbers alone is always true or always false)",
+                    tok,
+                )
+            return self.predicate(left, tok)
         if tok.kind == "param":
             raise self.fail(
                 f"a condition starts with an answer id, not a parameter: write "
@@ -590,6 +605,13 @@ def parse(text: str) -> Condition:
             f"the condition is longer than {MAX_CONDITION_LENGTH} characters", 1, 1
         )
     return _Parser(tokenize(text)).parse()
+
+
+def _operands(expr: Expr) -> list[Expr]:
+    """Every operand of a calculation, itself included."""
+    if isinstance(expr, Arith):
+        return [expr, *_operands(expr.left), *_operands(expr.right)]
+    return [expr]
 
 
 def parse_expression(text: str) -> Expr:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from recommender.engine.loader import _Builder
 
 FORMULA_TYPES = ("money", "integer", "number")
+DECIMALS = 4  # calculated facts are rounded to this many decimals (never 1e-05 for the engine)
+MAX_VALUE = 2**53
 _TYPE_WORDS = {
     "money": "an amount (a number, no currency sign)",
     "integer": "a whole number",
@@ -360,8 +362,11 @@ class FormulaFacts:
             value = conditions.number_value(formula, facts, self.sets)
             if value is None:
                 continue
-            if kind == "integer":
-                value = math.floor(value)
+            # Kept to 4 decimals (whole numbers for integer facts); a value too large for the
+            # engine (2**53 and more) is no value, like a division by 0.
+            value = math.floor(value) if kind == "integer" else round(value, DECIMALS)
+            if abs(value) >= MAX_VALUE:
+                continue
             facts[name] = _tidy(value)
         return facts
 

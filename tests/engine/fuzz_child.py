@@ -1,8 +1,9 @@
 """Differential fuzz run (executed in a child process by test_fuzz.py).
 
 Random rulesets over ~30 typed answers of every kind (negations, in/not in, contains*,
-count, answered, chaining; half of them with decision tables of every hit policy, whose rows
-become rules) x random answer sets, some answers a stored `None`: the
+count, answered, chaining; calculations with + - * / and parentheses, between,
+contains_none, count(x in ...), $parameters, named conditions and calculated facts; half of
+them with decision tables of every hit policy, whose rows become rules) x random answer sets, some answers a stored `None`: the
 durable-backed engine must give the same Result as the plain-Python reference evaluator, and
 an answer set with `None` values the same Result and summary as without those ids. Prints a
 JSON report; exits 1 on a mismatch. A segfault in durable_rules kills only this process.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import sys
 from typing import Any
 
@@ -31,6 +33,68 @@ for n in range(5):
     FIELDS[f"f{n}"] = "money"
     FIELDS[f"c{n}"] = "country_list"
 DERIVED = {"seg": ["big", "small", "mid"], "tier": ["one", "two"]}
+NUMERIC = [n for n, k in FIELDS.items() if k in ("integer", "money")]
+LISTS = [n for n, k in FIELDS.items() if k in ("multi", "country_list")]
+# Named conditions and parameters every fuzz ruleset declares (values drawn per ruleset).
+NAMED = ["nc0", "nc1", "nc2"]
+
+
+def operand(rnd: random.Random, depth: int = 0, calculated: bool = True) -> str:
+    """A calculation over numeric answers, counts, calculated facts and constants."""
+    if depth >= 2 or rnd.random() < 0.45:
+        pick = rnd.random()
+        if pick < 0.5:
+            return rnd.choice(NUMERIC)
+        if pick < 0.65:
+            return f"count({rnd.choice(LISTS)})"
+        if pick < 0.8:
+            name = rnd.choice(LISTS)
+            pool = OPTS if FIELDS[name] == "multi" else COUNTRIES
+            if FIELDS[name] == "country_list" and rnd.random() < 0.3:
+                return f"count({name} in @eu)"
+            return f"count({name} in [{', '.join(rnd.sample(pool, rnd.randint(1, 3)))}])"
+        if pick < 0.9 and calculated:
+            return rnd.choice(["calc0", "calc1"])
+        return rnd.choice(["2", "0.5", "3", "$p_int", "-1"])
+    op = rnd.choice(["+", "-", "*", "/"])
+    left = operand(rnd, depth + 1, calculated)
+    if op == "/" and rnd.random() < 0.7:  # mostly constant divisors (compiled for durable)
+        right = rnd.choice(["2", "4", "0.5", "$p_rate", "3"])
+    else:  # an answer as divisor: decided in Python, /0 included
+        right = operand(rnd, depth + 1, calculated)
+    text = f"{left} {op} {right}"
+    return f"({text})" if rnd.random() < 0.5 else text
+
+
+def reading_operand(rnd: random.Random) -> str:
+    """An operand that reads at least one answer (the left side of a comparison)."""
+    text = operand(rnd)
+    if not re.search(r"\b(count\(|[ifmc]\d|calc\d)", text):
+        text = f"{rnd.choice(NUMERIC)} {rnd.choice(['+', '-', '*'])} {text}"
+    return text
+
+
+def calculation(rnd: random.Random, named: bool = True) -> str:
+    """A comparison built with the issue-11 constructs."""
+    r = rnd.random()
+    if r < 0.15:
+        low = rnd.choice(["0", "1", "$p_int", "2.5", "-1"])
+        high = rnd.choice(["5", "100", "$p_money", "$p_int + 3"])
+        return f"{reading_operand(rnd)} between {low} and {high}"
+    if r < 0.3:
+        name = rnd.choice(LISTS)
+        pool = OPTS if FIELDS[name] == "multi" else COUNTRIES
+        if FIELDS[name] == "country_list" and rnd.random() < 0.3:
+            return f"{name} contains_none @eu"
+        return f"{name} contains_none [{', '.join(rnd.sample(pool, rnd.randint(1, 3)))}]"
+    if r < 0.4:
+        op = rnd.choice([">=", "<", "==", "!="])
+        return f"{rnd.choice(NUMERIC)} {op} {rnd.choice(['$p_int', '$p_money', '$p_int * 2'])}"
+    if r < 0.5 and named:
+        return rnd.choice(NAMED)
+    op = rnd.choice(["==", "!=", "<", "<=", ">", ">="])
+    right = rnd.choice(["0", "1", "2.5", "10", "-1", "$p_int", "$p_money", "$p_rate * 4"])
+    return f"{reading_operand(rnd)} {op} {right}"
 
 
 def lit(kind: str, rnd: random.Random) -> str:
@@ -45,7 +109,9 @@ def lit(kind: str, rnd: random.Random) -> str:
     return rnd.choice(["0", "2.5", "100", "1_000", "-1.5"])
 
 
-def atom(rnd: random.Random, derived: bool) -> str:
+def atom(rnd: random.Random, derived: bool, named: bool = True) -> str:
+    if rnd.random() < 0.25:
+        return calculation(rnd, named)
     if derived and rnd.random() < 0.2:
         fact = rnd.choice(list(DERIVED))
         values = DERIVED[fact]
@@ -87,14 +153,16 @@ def atom(rnd: random.Random, derived: bool) -> str:
     return f"{name} {mode} [{', '.join(rnd.sample(pool, rnd.randint(1, 3)))}]"
 
 
-def condition(rnd: random.Random, depth: int = 0, derived: bool = True) -> str:
+def condition(rnd: random.Random, depth: int = 0, derived: bool = True, named: bool = True) -> str:
     r = rnd.random()
     if depth >= 2 or r < 0.4:
-        text = atom(rnd, derived)
+        text = atom(rnd, derived, named)
     elif r < 0.7:
-        text = " and ".join(condition(rnd, depth + 1, derived) for _ in range(rnd.randint(2, 3)))
+        parts = [condition(rnd, depth + 1, derived, named) for _ in range(rnd.randint(2, 3))]
+        text = " and ".join(parts)
     else:
-        text = " or ".join(condition(rnd, depth + 1, derived) for _ in range(rnd.randint(2, 3)))
+        parts = [condition(rnd, depth + 1, derived, named) for _ in range(rnd.randint(2, 3))]
+        text = " or ".join(parts)
     if depth > 0 and (" and " in text or " or " in text):
         text = f"({text})"
     if rnd.random() < 0.15:
@@ -111,9 +179,19 @@ def ruleset_text(rnd: random.Random, n_rules: int) -> str:
         "sets:",
         "  eu: [DE, NL, BE, FR]",
         "  world: [" + ", ".join(sorted(COUNTRY_NAMES)) + "]",
+        "params:",
+        f"  - {{id: p_int, type: integer, value: {rnd.randint(-1, 4)}}}",
+        f"  - {{id: p_money, type: money, value: {rnd.choice(['0', '2.5', '100', '1_000'])}}}",
+        f"  - {{id: p_rate, type: number, value: {rnd.choice(['0.5', '2', '4', '1.5'])}}}",
+        "conditions:",
+        f"  nc0: {json.dumps(condition(rnd, 1, derived=False, named=False))}",
+        f"  nc1: {json.dumps('nc0 and (' + condition(rnd, 2, derived=False, named=False) + ')')}",
+        f"  nc2: {json.dumps('not nc1 or (' + condition(rnd, 2, derived=False, named=False) + ')')}",
         "derived:",
         "  seg: {type: single, options: [big, small, mid]}",
         "  tier: {type: single, options: [one, two]}",
+        f"  calc0: {{type: number, value: {json.dumps(rnd.choice(NUMERIC) + ' / ' + operand(rnd, 1, calculated=False))}}}",
+        f"  calc1: {{type: integer, value: {json.dumps('calc0 * 2 + ' + rnd.choice(NUMERIC))}}}",
         "products:",
         *[f"  - {{id: {p}, name: P {p}, family: other}}" for p in products],
         "risks:",
@@ -164,7 +242,9 @@ def cell(rnd: random.Random, kind: str) -> str:
             return f"{rnd.choice(['in', 'not in'])} [{lit(kind, rnd)}, {lit(kind, rnd)}]"
         return f"{rnd.choice(['==', '!=', '<', '<=', '>', '>='])} {lit(kind, rnd)}"
     if kind == "single":
-        return rnd.choice([lit(kind, rnd), f"in [{', '.join(rnd.sample(OPTS, 2))}]", f"!= {lit(kind, rnd)}"])
+        return rnd.choice(
+            [lit(kind, rnd), f"in [{', '.join(rnd.sample(OPTS, 2))}]", f"!= {lit(kind, rnd)}"]
+        )
     pool = OPTS if kind == "multi" else COUNTRIES
     mode = rnd.choice(["contains", "contains_any", "contains_all"])
     if mode == "contains":
@@ -232,6 +312,19 @@ def answers(rnd: random.Random) -> dict[str, Any]:
     return out
 
 
+def count_constructs(ruleset: Any, compiled: Any, out: dict[str, int]) -> None:
+    """How many rules use each issue-11 construct, and how many are decided in Python."""
+    from recommender.conditions.ast import Calc, Contains, CountIn
+    from recommender.conditions.evaluate import walk
+
+    for rule in ruleset.rules:
+        nodes = walk(rule.condition)
+        out["calculation"] += any(isinstance(n, Calc) for n in nodes)
+        out["contains_none"] += any(isinstance(n, Contains) and n.mode == "none" for n in nodes)
+        out["count_in"] += any(isinstance(n, CountIn) for n in nodes)
+    out["in_python"] += len(compiled.python_rules)
+
+
 def minimise(text: str, facts: dict[str, Any], differs: Any) -> dict[str, Any]:
     """Drop answers one at a time while the mismatch persists (cheap, good enough)."""
     for key in list(facts):
@@ -246,7 +339,13 @@ def main() -> int:
     n_sets = int(os.environ.get("ENGINE_FUZZ_RULESETS", "300"))
     n_answers = int(os.environ.get("ENGINE_FUZZ_ANSWERS", "20"))
     rnd = random.Random(seed)
-    compared = 0
+    compared = loaded = 0
+    constructs: dict[str, int] = {
+        "calculation": 0,
+        "in_python": 0,
+        "contains_none": 0,
+        "count_in": 0,
+    }
     for k in range(n_sets):
         text = ruleset_text(rnd, rnd.randint(1, 80 if k % 10 == 0 else 15))
         try:
@@ -255,6 +354,8 @@ def main() -> int:
             continue  # e.g. a random condition the checker proves can never hold
         compiled = compile_ruleset(ruleset)
         reference = ReferenceEvaluator(ruleset)
+        loaded += 1
+        count_constructs(ruleset, compiled, constructs)
         for _ in range(n_answers):
             facts = answers(rnd)
 
@@ -294,7 +395,9 @@ def main() -> int:
                 print(json.dumps(report, indent=1))
                 return 1
         compiled.close()
-    print(json.dumps({"ok": True, "seed": seed, "compared": compared}))
+    print(
+        json.dumps({"ok": True, "seed": seed, "compared": compared, "loaded": loaded, **constructs})
+    )
     return 0
 
 
