@@ -191,6 +191,13 @@ def tokenize(text: str) -> list[Token]:
                     )
                 raise ConditionSyntaxError(f"unknown operator '{op}'", line, col)
             continue
+        if c == "-":
+            raise ConditionSyntaxError(
+                "unexpected '-': write a negative number without a space (-5), or subtract "
+                "from 0 (0 - x)",
+                line,
+                col,
+            )
         raise ConditionSyntaxError(f"unexpected character '{c}'", line, col)
     col = n - line_start + 1
     tokens.append(Token("end", "", None, line, col))
