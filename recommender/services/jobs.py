@@ -176,6 +176,62 @@ def describe(job: Job) -> dict[str, Any]:
     return out
 
 
+def progress_text(info: dict[str, Any]) -> str:
+    """"12,000 of 100,000 discoveries and leads · about 40 s left" (or what the job is at)."""
+    state = info["state"]
+    if state == "queued":
+        return "Waiting for a worker …"
+    if state == "running" and not info["total"]:
+        return "Listing the saved discoveries and leads …"
+    text = f"{info['done']:,} of {info['total']:,} discoveries and leads"
+    if state == "running":
+        eta = info.get("eta_seconds")
+        if eta is None:
+            text += " · estimating the time left"
+        elif eta < 60:
+            text += f" · about {max(1, round(eta))} s left"
+        else:
+            text += f" · about {round(eta / 60)} min left"
+    elif state == "finished":
+        text += " · done"
+    elif state == "cancelled":
+        text += " · cancelled"
+    elif state == "failed":
+        text += " · failed"
+    return text
+
+
+def can_cancel(job: Job, user: Any) -> bool:
+    return job.state in ACTIVE and (user.has_role("admin") or job.user_id == user.id)
+
+
+def started_by(job: Job) -> str:
+    from recommender.models import User
+
+    user = db.session.get(User, job.user_id) if job.user_id else None
+    return user.name if user is not None else "a former user"
+
+
+def recent(ruleset: str, kind: str, limit: int = 5) -> list[Job]:
+    """The latest jobs of this kind for a ruleset (any author's: they are not secret)."""
+    return list(
+        db.session.scalars(
+            select(Job)
+            .where(Job.ruleset == ruleset, Job.kind == kind)
+            .order_by(Job.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def saved_count() -> int:
+    """Saved discoveries and leads (what a preview or lint evaluates)."""
+    session = db.session
+    return int(session.scalar(select(func.count(Discovery.id))) or 0) + int(
+        session.scalar(select(func.count(Lead.id))) or 0
+    )
+
+
 def cancel(job_id: str, user: Any) -> dict[str, Any]:
     """Stop a queued or running job (its author's user or an admin); the running chunk
     finishes, nothing after it starts."""
@@ -282,7 +338,12 @@ def merge(kind: str, params: dict[str, Any], parts: list[dict[str, Any]]) -> dic
             raise JobError(
                 "A new version was published while the preview ran; run the preview again."
             )
-        return impact_preview.merge_impacts(reports).stored()
+        stored = impact_preview.merge_impacts(reports).stored()
+        limit = int(_config("JOB_RESULT_MAX_ROWS", 5000))
+        if len(stored["items"]) > limit:  # results stay bounded: the first rows, the count
+            stored["rows_total"] = len(stored["items"])
+            stored["items"] = stored["items"][:limit]
+        return stored
     fired = linting.Firing()
     for part in parts:
         fired.merge(linting.Firing.from_stored(part))

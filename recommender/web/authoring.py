@@ -505,6 +505,10 @@ def table_save(name: str, table_id: str) -> Any:
 def impact(name: str) -> Any:
     draft = authoring.get_or_create_draft(name, current_user)
     report = error = None
+    if _in_background():
+        if request.args.get("format") == "json":
+            return jsonify({"error": _BACKGROUND_JSON.format(url=url_for("authoring.start_impact", name=name))}), 409
+        return _background_page(name, "impact", draft)
     try:
         report = authoring.impact(name, draft.source, data_files=draft.data_files or {})
     except DefinitionError as exc:
@@ -543,6 +547,8 @@ def subject_url(kind: str, subject_id: int) -> str:
 def lint(name: str) -> Any:
     draft = authoring.get_or_create_draft(name, current_user)
     findings = error = None
+    if _in_background():
+        return _background_page(name, "lint", draft)
     try:
         findings = authoring.lint(name, draft.source, data_files=draft.data_files or {})
     except DefinitionError as exc:
@@ -550,6 +556,125 @@ def lint(name: str) -> Any:
     return render_template(
         "authoring/lint.html", ruleset=authoring.get_ruleset(name), draft=draft, findings=findings, error=error, tab="lint"
     )
+
+
+# --------------------------------------------------------------------------- impact, lint jobs
+# Beyond JOBS_INLINE_LIMIT saved discoveries and leads (and whenever the author asks), the
+# impact preview and lint run as background jobs (services/jobs.py): the page shows their
+# progress (static/js/jobs.js polls the status; without JavaScript the page refreshes
+# itself) and then the stored result. No request waits for a job.
+
+_BACKGROUND_JSON = (
+    "There are too many saved discoveries and leads to compare within a request: start a "
+    "background job with POST {url} and read its status."
+)
+
+
+def _in_background() -> bool:
+    from recommender.services import jobs
+
+    return jobs.saved_count() > int(current_app.config.get("JOBS_INLINE_LIMIT", 2000))
+
+
+def _background_page(name: str, kind: str, draft: Any) -> Any:
+    from recommender.services import jobs
+
+    return render_template(
+        "authoring/job_start.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        kind=kind,
+        saved=jobs.saved_count(),
+        recent=jobs.recent(name, kind),
+        describe=jobs.describe,
+        tab=kind,
+    )
+
+
+@bp.post("/<name>/impact")
+@roles_required(*EDITORS)
+def start_impact(name: str) -> Any:
+    return _start_job(name, "impact")
+
+
+@bp.post("/<name>/lint")
+@roles_required(*EDITORS)
+def start_lint(name: str) -> Any:
+    return _start_job(name, "lint")
+
+
+def _start_job(name: str, kind: str) -> Any:
+    from recommender.services import jobs
+
+    draft = authoring.get_or_create_draft(name, current_user)
+    params = {"name": name, "source": draft.source, "data_files": dict(draft.data_files or {})}
+    job_id = jobs.enqueue(kind, params, current_user)
+    return redirect(url_for("authoring.job", name=name, job_id=job_id), code=303)
+
+
+def _job_of(name: str, job_id: str) -> Any:
+    from recommender.services import jobs
+
+    authoring.get_ruleset(name)
+    job = jobs.get(job_id)
+    if job.ruleset != name:
+        raise NotFound("There is no such job (finished jobs are kept for a day).")
+    return job
+
+
+@bp.get("/<name>/jobs/<job_id>")
+@roles_required(*EDITORS)
+def job(name: str, job_id: str) -> Any:
+    from recommender.services import jobs
+    from recommender.services.authoring.impact_preview import Impact
+
+    row = _job_of(name, job_id)
+    info = jobs.status(job_id)
+    report = None
+    if info["state"] == "finished" and row.kind == "impact":
+        report = Impact.from_stored(info["result"])
+    return render_template(
+        "authoring/job.html",
+        ruleset=authoring.get_ruleset(name),
+        job=row,
+        info=info,
+        text=jobs.progress_text(info),
+        report=report,
+        starter=jobs.started_by(row),
+        can_cancel=jobs.can_cancel(row, current_user),
+        kept_hours=current_app.config.get("JOB_RESULT_HOURS", 24),
+        tab=row.kind,
+    )
+
+
+@bp.get("/<name>/jobs/<job_id>/status")
+@roles_required(*EDITORS)
+def job_status(name: str, job_id: str) -> Any:
+    """A job's state and progress as JSON (the page polls it; the result is on the page)."""
+    from recommender.services import jobs
+
+    _job_of(name, job_id)
+    info = jobs.status(job_id)
+    info.pop("result", None)
+    info["text"] = jobs.progress_text(info)
+    info["url"] = url_for("authoring.job", name=name, job_id=job_id)
+    return jsonify(info)
+
+
+@bp.post("/<name>/jobs/<job_id>/cancel")
+@roles_required(*EDITORS)
+def cancel_job(name: str, job_id: str) -> Any:
+    from recommender.services import jobs
+    from recommender.web import wants_json
+
+    _job_of(name, job_id)
+    info = jobs.cancel(job_id, current_user)
+    if wants_json():
+        info.pop("result", None)
+        return jsonify(info)
+    if info["state"] == "cancelled":
+        flash("The job is cancelled.", "success")
+    return redirect(url_for("authoring.job", name=name, job_id=job_id), code=303)
 
 
 # --------------------------------------------------------------------------- publish

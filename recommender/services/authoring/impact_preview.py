@@ -102,7 +102,7 @@ class Impact:
     @classmethod
     def from_stored(cls, data: Mapping[str, Any]) -> Impact:
         """The report `stored` gave."""
-        fields = dict(data)
+        fields = {k: v for k, v in data.items() if k != "rows_total"}
         fields["edits"] = RuleEdits(**fields["edits"])
         fields["items"] = [
             ImpactItem(
