@@ -179,6 +179,10 @@ class _Checker:
     def calc(self, node: Calc) -> None:
         """A comparison with a calculation, count(x in @set) or $parameter in it: numbers on
         both sides, answers only on the left."""
+        if isinstance(node.left, Field | Count) and isinstance(node.right, ParamRef):
+            self.spec(node.left.name, node.left)  # `x == $p` with $p unbound: only $p to report
+            self.unknown_param(node.right)
+            return
         self.expression(node.left)
         right = node.right
         if isinstance(right, Literal) and not is_number(right.value):

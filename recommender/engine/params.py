@@ -162,7 +162,7 @@ def load_params(b: _Builder, names_taken: Mapping[str, str]) -> dict[str, Param]
             problem = value_problem(param, param.value)
             if problem:
                 b.problem(where + ("value",), problem)
-                if _type_problem(param):  # not bound: no knock-on messages where it is used
+                if _type_problem(param) or kind == "option":  # not bound: no knock-on messages
                     param = replace(param, valid=False)
         if pid in names_taken:
             b.problem(
@@ -252,14 +252,15 @@ def load_named_conditions(
         text, _description, where = texts[name]
         use = next(u for u in conditions.named_uses(nodes[name], nodes) if u.name == loop[1])
         if len(loop) == 2:
-            message = f"named condition '{name}' uses itself: a named condition cannot"
+            message = f"named condition '{name}' uses itself"
         else:
             message = f"named conditions use each other in a loop ({' -> '.join(loop)})"
         b.at_condition(
             where,
             use.line,
             use.col,
-            f"{message} depend on itself; write out what it means instead",
+            f"{message}: a named condition cannot depend on itself; write out what it means "
+            "instead",
         )
     out: dict[str, NamedCondition] = {}
     for name, node in expanded.items():
