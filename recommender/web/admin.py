@@ -1,5 +1,5 @@
-"""Admin pages: the self-serve funnel (how many prospects reach each step) and users (with
-"sign out everywhere")."""
+"""Admin pages: the self-serve funnel (how many prospects reach each step), users (with
+"sign out everywhere") and the health of the background job queue."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from recommender.models.base import utcnow
-from recommender.services import leads, sessions, users
+from recommender.services import jobs, leads, sessions, users
 from recommender.web.security import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -44,3 +44,10 @@ def sign_out_user(user_id: int) -> Any:
     ended = users.sign_out_everywhere(user_id, current_user)
     flash(f"Signed out everywhere: {ended} session{'s' if ended != 1 else ''} ended.", "success")
     return redirect(url_for("admin.user_list"))
+
+
+@bp.get("/jobs")
+@roles_required("admin")
+def job_queue() -> Any:
+    """Background jobs (impact previews, lints): how many are queued, running, failed."""
+    return render_template("admin/jobs.html", health=jobs.queue_health(), describe=jobs.describe)

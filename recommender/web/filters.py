@@ -17,6 +17,7 @@ NAV = [
     ("authoring.index", "Rulesets", ("sa", "author", "admin")),
     ("admin.funnel", "Funnel", ("admin",)),
     ("admin.user_list", "Users", ("admin",)),
+    ("admin.job_queue", "Jobs", ("admin",)),
 ]
 
 

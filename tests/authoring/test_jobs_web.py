@@ -213,3 +213,22 @@ def test_beyond_the_inline_limit_the_pages_offer_a_job(
     wait_inline(app)
     lint = author_client.get("/rulesets/demo/lint").get_data(as_text=True)
     assert url in lint  # recent runs link to their pages
+
+
+def test_admins_see_the_queue_health(
+    app: Flask, saved: list[int], author: Any, author_client: FlaskClient,
+    make_user: Callable[..., Any], login: Callable[..., Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(kind: str, params: dict[str, Any], chunk: Any) -> Any:
+        raise RuntimeError("disk <full>")
+
+    monkeypatch.setattr(jobs, "run_chunk", broken)
+    _job_url(author_client.post("/rulesets/demo/lint"))
+    wait_inline(app)
+    assert author_client.get("/admin/jobs").status_code == 403
+    admin = app.test_client()
+    login(make_user("admin"), the_client=admin)
+    html = admin.get("/admin/jobs").get_data(as_text=True)
+    assert '<dd data-state="failed">1</dd>' in html and '<dd data-state="queued">0</dd>' in html
+    assert "disk &lt;full&gt;" in html  # escaped
+    assert 'href="/admin/jobs"' in html  # in the navigation
