@@ -56,6 +56,19 @@ def _outcomes(
     )
 
 
+def _die_with_parent() -> None:
+    """In a child: be killed when the process that started it dies, even by SIGKILL (Linux
+    prctl PR_SET_PDEATHSIG), so a killed web worker or job worker leaves no orphan
+    evaluating on; elsewhere nothing."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
 def summarize_serial(
     rulesets: Sequence[Ruleset],
     answer_sets: Sequence[Mapping[str, Any]],
@@ -98,7 +111,9 @@ def summarize_all(
         return list(rulesets), list(answer_sets[a:b]), None if wanted is None else wanted[a:b]
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=processes - 1, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=processes - 1, mp_context=context, initializer=_die_with_parent
+    ) as pool:
         futures = [pool.submit(summarize_serial, *part(span)) for span in spans]
         mine = summarize_serial(*part(own))
         out: list[tuple[Outcome | None, ...]] = []
