@@ -32,8 +32,14 @@ setup: venv system-deps
 run: setup
 	$(BIN)/recommender run --host $(HOST) --port $(PORT)
 
-## Production-style serving: gunicorn with several workers.
+## Production-style serving: gunicorn with several workers and, with REDIS_URL set, a
+## `recommender worker` for the background jobs (stopped with gunicorn; without REDIS_URL
+## the jobs run inside the web workers). Several machines: docs/operations.md.
 serve-prod: setup
+	@worker=; if [ -n "$$REDIS_URL" ]; then \
+	  $(BIN)/recommender worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	else echo "REDIS_URL is not set: background jobs run inside the web workers"; fi; \
 	$(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) 'recommender:create_app()'
 
 test: venv browser system-deps

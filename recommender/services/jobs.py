@@ -316,7 +316,8 @@ def run_chunk(kind: str, params: dict[str, Any], chunk: Chunk) -> tuple[int, dic
     from recommender.services.authoring.subjects import saved_subjects
 
     subjects = saved_subjects(chunk)
-    name, source, files = params["name"], params["source"], params.get("data_files") or {}
+    # data_files None: the active version's (as the synchronous services read it)
+    name, source, files = params["name"], params["source"], params.get("data_files")
     if kind == "impact":
         report = impact_preview.impact(name, source, subjects, files, processes=1)
         return len(subjects), report.stored()
@@ -330,7 +331,7 @@ def merge(kind: str, params: dict[str, Any], parts: list[dict[str, Any]]) -> dic
     if kind == "impact":
         if not parts:  # nothing saved: the synchronous preview over no subjects
             return impact_preview.impact(
-                params["name"], params["source"], [], params.get("data_files") or {}, processes=1
+                params["name"], params["source"], [], params.get("data_files"), processes=1
             ).stored()
         reports = [impact_preview.Impact.from_stored(p) for p in parts]
         versions = {r.active_version for r in reports}
@@ -347,9 +348,7 @@ def merge(kind: str, params: dict[str, Any], parts: list[dict[str, Any]]) -> dic
     fired = linting.Firing()
     for part in parts:
         fired.merge(linting.Firing.from_stored(part))
-    found = linting.findings(
-        params["name"], params["source"], fired, params.get("data_files") or {}
-    )
+    found = linting.findings(params["name"], params["source"], fired, params.get("data_files"))
     return {"findings": [f.__dict__ for f in found], "subjects": fired.subjects}
 
 
