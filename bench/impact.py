@@ -100,9 +100,9 @@ def main() -> None:
             rulesets.import_directory()
             populate(args.discoveries)
             source = authoring.active_version("stripe").source
-            old = "when: annual_volume_usd >= 50_000_000"
+            old = "    value: 50_000_000\n"  # the enterprise_volume parameter
             assert old in source, "the benchmark's threshold moved; update bench/impact.py"
-            draft = source.replace(old, "when: annual_volume_usd >= 20_000_000", 1)
+            draft = source.replace(old, "    value: 20_000_000\n", 1)
             times = []
             for run in range(args.runs):
                 started = time.perf_counter()

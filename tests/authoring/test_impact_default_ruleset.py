@@ -78,12 +78,13 @@ def _everything(compiled: Any, subj: Any) -> tuple[Any, ...]:
 @pytest.mark.parametrize(
     "old, new",
     [
-        # A threshold (the ask-next shortcut applies: atoms about one answer).
-        ("when: annual_volume_usd >= 50_000_000", "when: annual_volume_usd >= 25_000_000"),
+        # A threshold, here a parameter's value (the ask-next shortcut applies: atoms about
+        # one answer).
+        ("    value: 50_000_000\n", "    value: 25_000_000\n"),
         # A changed condition shape (no shortcut: every answer set that can reach it).
         (
-            "when: annual_volume_usd >= 50_000_000 or annual_revenue_usd >= 100_000_000",
-            "when: annual_volume_usd >= 50_000_000",
+            "when: annual_volume_usd >= $enterprise_volume or annual_revenue_usd >= $enterprise_revenue",
+            "when: annual_volume_usd >= $enterprise_volume",
         ),
     ],
 )

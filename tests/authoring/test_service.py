@@ -223,7 +223,7 @@ def test_bulk_summaries_over_processes_equal_the_serial_ones() -> None:
     text = path.read_text()
     rulesets = [
         load_ruleset_text(text, str(path)),
-        load_ruleset_text(text.replace(">= 50_000_000", ">= 20_000_000", 1), str(path)),
+        load_ruleset_text(text.replace("value: 50_000_000", "value: 20_000_000", 1), str(path)),
     ]
     rng = random.Random(3)
     answer_sets: list[dict[str, Any]] = [
