@@ -81,6 +81,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # when an in-process job without a heartbeat counts as stopped.
         "JOB_CHUNK_SIZE": int(env.get("JOB_CHUNK_SIZE", "2000")),
         "JOB_RESULT_HOURS": float(env.get("JOB_RESULT_HOURS", "24")),
+        "JOB_RESULT_MAX_ROWS": int(env.get("JOB_RESULT_MAX_ROWS", "5000")),
         "JOBS_QUEUE": env.get("JOBS_QUEUE", "recommender"),
         "JOBS_REDIS_PREFIX": env.get("JOBS_REDIS_PREFIX", "recommender:jobs:"),
         "JOB_STALE_SECONDS": float(env.get("JOB_STALE_SECONDS", "120")),
