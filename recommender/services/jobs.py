@@ -123,13 +123,17 @@ def enqueue(kind: str, params: dict[str, Any], user: Any) -> str:
     session.add(job)
     session.commit()
     if job.backend == "rq":
-        rq_queue().enqueue_call(
-            "recommender.services.jobs.rq_plan",
-            args=(job.id,),
-            timeout=600,
-            result_ttl=60,
-            failure_ttl=24 * 3600,
-        )
+        try:
+            rq_queue().enqueue_call(
+                "recommender.services.jobs.rq_plan",
+                args=(job.id,),
+                timeout=600,
+                result_ttl=60,
+                failure_ttl=24 * 3600,
+            )
+        except Exception as exc:  # Redis away: the job's page says so (no 5xx)
+            log.error("job %s: cannot reach the queue: %s", job.id, exc)
+            _finish(job.id, "failed", error="The job queue (Redis) cannot be reached; try again later.")
     else:
         _inline_runner(current_app._get_current_object()).submit(job.id)  # type: ignore[attr-defined]
     return job.id
@@ -147,7 +151,10 @@ def status(job_id: str) -> dict[str, Any]:
     job = get(job_id)
     if job.state in ACTIVE:
         if job.backend == "rq" and uses_redis():
-            reap(job.id)
+            try:
+                reap(job.id)
+            except Exception as exc:  # Redis away for a moment: show the last known state
+                log.warning("job %s: cannot look for lost chunks: %s", job.id, exc)
         elif job.backend == "inline":
             _fail_if_stale(job)
         db.session.refresh(job)

@@ -185,3 +185,13 @@ def test_unknown_job_and_kind(app: Flask, author: Any) -> None:
             jobs.status("0" * 32)
         with pytest.raises(InvalidInput):
             jobs.enqueue("format-disk", {"name": "demo", "source": ""}, author)
+
+
+def test_an_unreachable_queue_fails_the_job_with_a_message(
+    app: Flask, saved: list[str], author: Any
+) -> None:
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    with app.test_request_context():
+        job_id = jobs.enqueue("impact", {"name": "demo", "source": ""}, author)
+        info = jobs.status(job_id)
+    assert info["state"] == "failed" and "cannot be reached" in info["error"]
