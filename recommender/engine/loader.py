@@ -150,7 +150,7 @@ def structure_problems(ruleset: Ruleset) -> list[Problem]:
     def at(rule: Rule, name: str, message: str) -> None:
         # Positions in the rule's own text (a field read through a named condition: its start).
         try:
-            own = field_positions(conditions.parse(rule.when))
+            own = field_positions(conditions.parse(rule.source_when))
         except ConditionSyntaxError:
             own = {}
         line, col = own.get(name, (1, 1))
@@ -582,16 +582,27 @@ class _Builder:
                 )
         if node is None:
             return None
+        when, written = r["when"], ""
+        if self.named and self.uses_named(r["when"]):
+            when, written = str(node), r["when"]
         return Rule(
             id=r["id"],
             index=index,
-            when=r["when"],
+            when=when,
+            written=written,
             condition=node,
             effects=tuple(effects),
             priority=r.get("priority", 0),
             description=r.get("description", ""),
             fields=frozenset(conditions.referenced_fields(node)),
         )
+
+    def uses_named(self, when: str) -> bool:
+        """Whether a condition text uses a named condition."""
+        try:
+            return bool(conditions.named_uses(conditions.parse(when), self.named))
+        except ConditionSyntaxError:
+            return False
 
     def derive_value(
         self, where: tuple[Any, ...], fact: str, value: Any, derived: Mapping[str, DerivedFact]

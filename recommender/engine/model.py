@@ -104,12 +104,20 @@ class Effect:
 class Rule:
     id: str
     index: int  # position in the file: ties and trace order
+    # The condition as written, or written out when it uses named conditions (what "why
+    # not" shows); `written` then keeps the author's text.
     when: str
     condition: Condition
     effects: tuple[Effect, ...]
     priority: int = 0
     description: str = ""
     fields: frozenset[str] = frozenset()  # answer ids / derived facts the condition reads
+    written: str = ""  # the `when:` as in the file, when `when` is written out
+
+    @property
+    def source_when(self) -> str:
+        """The `when:` as the author wrote it."""
+        return self.written or self.when
 
     def effects_of(self, kind: str) -> list[Effect]:
         return [e for e in self.effects if e.kind == kind]

@@ -108,7 +108,12 @@ def test_parameters_named_conditions_and_calculated_facts_load(form: Any) -> Non
         "annual_volume_usd >= $enterprise_volume and count(customer_countries in @eea) >= 2"
     )
     r1 = ruleset.rules[0]
-    assert r1.when == "big_eu"  # as written; the engine evaluates the expanded condition
+    # Written out for "why not"; the author's text is kept.
+    assert r1.source_when == "big_eu" and r1.written == "big_eu"
+    assert r1.when == (
+        "annual_volume_usd >= $enterprise_volume and count(customer_countries in @eea) >= 2"
+    )
+    assert ruleset.rules[1].when == ruleset.rules[1].source_when  # no named condition
     assert r1.condition == ruleset.conditions["big_eu"].condition
     assert r1.fields == {"annual_volume_usd", "customer_countries"}
     assert ruleset.computed["monthly"].formula_text == "annual_volume_usd / 12"
@@ -346,3 +351,18 @@ def test_lowering_the_enterprise_threshold_moves_the_segment(form: Any, stripe: 
     assert segment == ["mid_market"]
     segment = [d["value"] for d in after.evaluate(answers, form).derived if d["fact"] == "segment"]
     assert segment == ["enterprise"]
+
+
+def test_why_not_shows_the_written_out_condition_of_a_named_condition(form: Any) -> None:
+    compiled = compile_ruleset(load(form))
+    answers = {"annual_volume_usd": 60_000_000, "customer_countries": ["DE", "US"]}
+    report = compiled.why_not(answers, "p1", form)
+    (rule,) = report["recommending_rules"]
+    assert rule["rule"] == "r1" and rule["fired"] is False
+    assert rule["when"] == (
+        "annual_volume_usd >= $enterprise_volume and count(customer_countries in @eea) >= 2"
+    )
+    # Only the part of the written-out condition that fails is listed.
+    assert len(rule["failed"]) == 1
+    assert rule["failed"][0].startswith("count(customer_countries in @eea) >= 2")
+    compiled.close()
