@@ -92,10 +92,29 @@ def bind_params(node: Condition, values: Mapping[str, Scalar]) -> Condition:
     return Calc(left, node.op, right, line=node.line, col=node.col)
 
 
+def _named_compare(node: Any, names: Any) -> bool | None:
+    """For `name == true` / `name != false` (True), `name == false` / `name != true` (False)
+    about a named condition (a decision table's column reads it this way); else None."""
+    if (
+        isinstance(node, Compare)
+        and isinstance(node.subject, Field)
+        and node.subject.name in names
+        and node.op in ("==", "!=")
+        and isinstance(node.value.value, bool)
+    ):
+        return node.value.value == (node.op == "==")
+    return None
+
+
 def expand(node: Condition, named: Mapping[str, Condition]) -> Condition:
-    """`node` with each use of a named condition (a bare name) replaced by that condition."""
+    """`node` with each use of a named condition (a bare name, or `name == true/false`)
+    replaced by that condition (or its negation)."""
     if isinstance(node, Truthy) and node.name in named:
         return named[node.name]
+    holds = _named_compare(node, named)
+    if holds is not None:
+        inner = named[node.subject.name]  # type: ignore[union-attr]
+        return inner if holds else Not(inner, line=node.line, col=node.col)
     if isinstance(node, And | Or):
         # `a and big` where big is `b and c` reads as `a and b and c` (the same tree as
         # writing it out), so the trace, why-not and durable see no difference.
@@ -110,9 +129,16 @@ def expand(node: Condition, named: Mapping[str, Condition]) -> Condition:
     return node
 
 
-def named_uses(node: Condition, names: Any) -> list[Truthy]:
-    """The uses of named conditions in `node` (bare names in `names`), in order."""
-    return [n for n in walk(node) if isinstance(n, Truthy) and n.name in names]
+def named_uses(node: Condition, names: Any) -> list[tuple[str, Any]]:
+    """(name, node) of each use of a named condition in `node` (a bare name in `names`, or
+    `name == true/false`), in order."""
+    out: list[tuple[str, Any]] = []
+    for n in walk(node):
+        if isinstance(n, Truthy) and n.name in names:
+            out.append((n.name, n))
+        elif _named_compare(n, names) is not None:
+            out.append((n.subject.name, n))
+    return out
 
 
 def resolve_named(
@@ -139,13 +165,13 @@ def resolve_named(
                 loops.setdefault(member, [*cycle[i:], *cycle[:i], member])
             return None
         inner: dict[str, Condition] = {}
-        for use in named_uses(nodes[name], nodes):
-            if use.name not in inner:
-                resolved = visit(use.name, [*trail, name])
+        for used, _node in named_uses(nodes[name], nodes):
+            if used not in inner:
+                resolved = visit(used, [*trail, name])
                 if resolved is None:
                     failed.add(name)
                     return None
-                inner[use.name] = resolved
+                inner[used] = resolved
         expanded[name] = expand(nodes[name], inner)
         return expanded[name]
 

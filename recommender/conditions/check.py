@@ -264,6 +264,15 @@ class _Checker:
             self.value_fits(item_spec, expr.name, literal)
 
     def compare(self, node: Compare) -> None:
+        subject = node.subject
+        if (
+            isinstance(subject, Field)
+            and subject.name in self.conditions
+            and subject.name not in self.fields
+            and node.op in ("==", "!=")
+            and isinstance(node.value.value, bool)
+        ):
+            return  # `named == true`: a decision table's column reading a named condition
         spec = self.subject_spec(node)
         if spec is None:
             return

@@ -250,7 +250,7 @@ def load_named_conditions(
     expanded, loops = conditions.resolve_named(nodes)
     for name, loop in loops.items():
         text, _description, where = texts[name]
-        use = next(u for u in conditions.named_uses(nodes[name], nodes) if u.name == loop[1])
+        use = next(n for u, n in conditions.named_uses(nodes[name], nodes) if u == loop[1])
         if len(loop) == 2:
             message = f"named condition '{name}' uses itself"
         else:

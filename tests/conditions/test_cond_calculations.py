@@ -341,7 +341,8 @@ def test_named_conditions_are_used_like_yes_no_answers() -> None:
     assert problems("is_bgi and card_data", conditions=named) == [
         ("unknown answer id 'is_bgi', did you mean 'is_big'?", 1, 1)
     ]
-    assert problems("is_big == true", conditions=named) == [
+    assert problems("is_big == true and is_eu != false", conditions=named) == []
+    assert problems("is_big >= 1", conditions=named) == [
         (
             "'is_big' is a named condition: use it on its own (`is_big`, `not is_big`), not as an answer",
             1,

@@ -237,7 +237,7 @@ def test_ask_next_follows_a_calculated_fact_to_its_answer(form: Any) -> None:
         ),
         (
             "when: tier == gold and",
-            "when: big == true and",
+            "when: big >= 1 and",
             [
                 "t.yaml:53:11: 'big' is a named condition: use it on its own (`big`, `not big`), not as an answer"
             ],
@@ -365,4 +365,50 @@ def test_why_not_shows_the_written_out_condition_of_a_named_condition(form: Any)
     # Only the part of the written-out condition that fails is listed.
     assert len(rule["failed"]) == 1
     assert rule["failed"][0].startswith("count(customer_countries in @eea) >= 2")
+    compiled.close()
+
+
+TABLE_TEXT = """\
+name: t
+version: 1
+questionnaire: sa_discovery
+params:
+  - {id: big_volume, type: money, value: 1000}
+conditions:
+  invoiced: channels contains invoice or payment_terms == net_terms
+products:
+  - {id: p1, name: P1, family: other}
+  - {id: p2, name: P2, family: other}
+rules: []
+tables:
+  - id: tb
+    hit: collect
+    inputs:
+      - {id: vol, label: Volume, input: annual_volume_usd}
+      - {id: inv, label: Invoiced, input: invoiced}
+      - {id: monthly, label: Monthly volume, input: annual_volume_usd / 12}
+    outputs:
+      - {id: rec, kind: recommend}
+    rows:
+      - {vol: ">= $big_volume", rec: p1}
+      - {inv: yes, rec: p2}
+      - {inv: no, monthly: ">= 100", rec: p1}
+"""
+
+
+def test_decision_tables_read_parameters_named_conditions_and_calculations(form: Any) -> None:
+    ruleset = load_ruleset_text(TABLE_TEXT, "t.yaml", form)
+    assert [str(r.condition) for r in ruleset.rules] == [
+        "annual_volume_usd >= $big_volume",
+        "channels contains invoice or payment_terms == net_terms",
+        "not (channels contains invoice or payment_terms == net_terms) and annual_volume_usd / 12 >= 100",
+    ]
+    compiled = compile_ruleset(ruleset)
+    for answers, products in [
+        ({"annual_volume_usd": 5000}, ["p1"]),
+        ({"channels": ["invoice"]}, ["p2"]),
+        ({"annual_volume_usd": 1200, "channels": ["web"]}, ["p1"]),
+        ({"annual_volume_usd": 600, "channels": ["web"]}, []),
+    ]:
+        assert compiled.evaluate(answers, form).product_ids == products
     compiled.close()
