@@ -573,6 +573,8 @@ def rq_chunk(job_id: str, index: int) -> None:
         r.set(lease, os.getpid(), px=int(seconds * 1000))
         r.sadd(_key(job_id, "started"), index)
         r.expire(_key(job_id, "started"), _redis_ttl())
+        # The lease is held until the chunk is marked done, so no reaper sees it started,
+        # not done and without a lease in between.
         with _renewing(r, lease, seconds):
             try:
                 kind_, first, last = chunks[index]
@@ -582,13 +584,14 @@ def rq_chunk(job_id: str, index: int) -> None:
                 _finish(job_id, "failed", error=f"chunk {index + 1}: {_error_text(exc)}")
                 _drop_redis_keys(job_id)
                 return
-        if _state(job_id) != "running":
-            return
-        r.hset(_key(job_id, "results"), str(index), json.dumps(part))
-        r.expire(_key(job_id, "results"), _redis_ttl())
-        if not r.sadd(_key(job_id, "done"), index):
+            if _state(job_id) != "running":
+                return
+            r.hset(_key(job_id, "results"), str(index), json.dumps(part))
+            r.expire(_key(job_id, "results"), _redis_ttl())
+            first_copy = r.sadd(_key(job_id, "done"), index)
+            r.expire(_key(job_id, "done"), _redis_ttl())
+        if not first_copy:
             return  # a retried copy of this chunk got here first
-        r.expire(_key(job_id, "done"), _redis_ttl())
         _progress(job_id, n)
         if r.scard(_key(job_id, "done")) == len(chunks):
             _merge_rq(job_id, kind, params, len(chunks))
@@ -645,8 +648,8 @@ def reap(job_id: str) -> int:
     done = {int(i) for i in r.smembers(_key(job_id, "done"))}
     again = 0
     for index in sorted(started - done):
-        if r.exists(_key(job_id, f"lease:{index}")):
-            continue
+        if r.exists(_key(job_id, f"lease:{index}")) or r.sismember(_key(job_id, "done"), index):
+            continue  # alive, or finished since we looked
         # Only one reaper takes a dead chunk (several status polls may look at once).
         if not r.srem(_key(job_id, "started"), index):
             continue

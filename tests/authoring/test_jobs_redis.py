@@ -162,6 +162,8 @@ def test_two_workers_share_a_job_and_one_killed_mid_chunk_is_retried(
     redis_client: Any,
     worker: Any,
     names: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
 ) -> None:
     _store_discoveries(app, questionnaire_row, author, 12_000)  # 8 chunks
     source = _draft(app, author)
@@ -194,6 +196,11 @@ def test_two_workers_share_a_job_and_one_killed_mid_chunk_is_retried(
     assert len(stored.items) > 1000
     assert {**stored.stored(), "seconds": 0} == {**direct.stored(), "seconds": 0}
     assert list(redis_client.scan_iter(match=f"{prefix}*")) == []  # chunk results cleaned up
+    # Only the killed worker's chunk ran twice (a healthy chunk is never taken for lost).
+    lost = [r.getMessage() for r in caplog.records if "lost its worker" in r.getMessage()]
+    for log in tmp_path.glob("worker-*.log"):
+        lost += [line for line in log.read_text().splitlines() if "lost its worker" in line]
+    assert len(lost) == 1 and f"chunk {index} lost" in lost[0], lost
 
 
 def test_lint_on_rq_and_cancel(
