@@ -5,6 +5,7 @@ field, saving a draft, CSRF, roles)."""
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -384,3 +385,28 @@ def test_saving_needs_the_csrf_token(
     assert ok.status_code == 200
     with app.app_context():
         assert "value: 20_000_000" in authoring.draft_for("tuned", author).source  # type: ignore[union-attr]
+
+
+def test_a_value_that_breaks_a_rule_is_saved_and_the_check_says_so(
+    app: Flask, tuned: Any, author_client: FlaskClient, author: Any
+) -> None:
+    """A divisor parameter of 0 fits its limits but makes a rule's division by 0: the draft is
+    saved (work in progress) and the page says the check found a problem."""
+    from recommender.services import authoring
+
+    with app.app_context():
+        source = authoring.get_or_create_draft("tuned", author).source
+        authoring.save_draft(
+            "tuned",
+            author,
+            source=source.replace(
+                "    when: in_person and store_count >= $terminal_min_stores",
+                "    when: in_person and annual_volume_usd / $terminal_min_stores >= 1",
+            ).replace("    min: 1\n    max: 500", "    min: 0\n    max: 500"),
+        )
+    resp = author_client.post("/rulesets/tuned/params", data={"param-terminal_min_stores": "0"})
+    assert resp.status_code == 200
+    body = html.unescape(resp.get_data(as_text=True))
+    assert "The check found 1 problem(s) in the draft (listed in Edit rules)" in body
+    editor = html.unescape(author_client.get("/rulesets/tuned/edit").get_data(as_text=True))
+    assert "this divides by 0" in editor
