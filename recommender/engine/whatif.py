@@ -363,7 +363,11 @@ def string_atoms(ruleset: Ruleset) -> dict[int, StringAtom]:
                 stack.extend(node.operands)
             elif isinstance(node, Not):
                 stack.append(node.operand)
-            elif isinstance(node, In | Contains) and type(node.subject) is Field:
+            elif (
+                isinstance(node, In | Contains)
+                and type(node.subject) is Field
+                and not (isinstance(node, Contains) and node.mode == "none")  # evaluate() decides
+            ):
                 values = node.values
                 if isinstance(values, Literal):
                     items = [values.value]

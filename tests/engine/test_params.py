@@ -412,3 +412,27 @@ def test_decision_tables_read_parameters_named_conditions_and_calculations(form:
     ]:
         assert compiled.evaluate(answers, form).product_ids == products
     compiled.close()
+
+
+@pytest.mark.parametrize(("countries", "could_add"), [(["DE"], ["p1"]), (["US"], [])])
+def test_ask_next_reads_contains_none_the_right_way_round(
+    form: Any, countries: list[str], could_add: list[str]
+) -> None:
+    """contains_none is decided by conditions.evaluate in the what-if analysis (not by the
+    set lookups made for contains_any)."""
+    text = """\
+name: t
+version: 1
+questionnaire: sa_discovery
+products:
+  - {id: p1, name: P1, family: other}
+rules:
+  - id: r1
+    when: customer_countries contains_none [US] and annual_volume_usd > 5
+    recommend: [{product: p1}]
+"""
+    compiled = compile_ruleset(load_ruleset_text(text, "t.yaml", form))
+    result = compiled.evaluate({"customer_countries": countries}, form)
+    volume = [q for q in result.open_questions if q["id"] == "annual_volume_usd"]
+    assert [q["could_change"]["add_products"] for q in volume] == ([could_add] if could_add else [])
+    compiled.close()
