@@ -436,3 +436,45 @@ rules:
     volume = [q for q in result.open_questions if q["id"] == "annual_volume_usd"]
     assert [q["could_change"]["add_products"] for q in volume] == ([could_add] if could_add else [])
     compiled.close()
+
+
+TRIES: dict[str, list[Any]] = {
+    "annual_volume_usd": [0, 500, 1_200_000, 6_000_000, 60_000_000],
+    "store_count": [0, 1, 2, 10],
+    "customer_countries": [[], ["DE"], ["DE", "FR"], ["US"], ["DE", "NL", "US"]],
+    "industry": ["crypto", "saas_software", "retail"],
+}
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        {},
+        {"customer_countries": ["DE", "FR"]},
+        {"annual_volume_usd": 3_000_000},
+        {"annual_volume_usd": 60_000_000, "store_count": 0},
+        {"industry": "crypto", "customer_countries": ["US"]},
+    ],
+)
+def test_ask_next_is_sound_through_calculations(form: Any, base: dict[str, Any]) -> None:
+    """Every product that some answer to an open question adds (or removes) is among what ask
+    next says that question could change; questions it does not list change nothing."""
+    compiled = compile_ruleset(load(form))
+    result = compiled.evaluate(base, form)
+    listed = {q["id"]: q["could_change"] for q in result.open_questions}
+    now = set(result.product_ids)
+    for qid, values in TRIES.items():
+        if qid in base:
+            continue
+        for value in values:
+            if qid == "industry" and value not in [o.value for o in form.questions[qid].options]:
+                continue
+            after = set(
+                compiled.evaluate({**base, qid: value}, form, open_questions=False).product_ids
+            )
+            added, removed = after - now, now - after
+            if added or removed:
+                assert qid in listed, (qid, value, added, removed)
+                assert added <= set(listed[qid]["add_products"]), (qid, value)
+                assert removed <= set(listed[qid]["remove_products"]), (qid, value)
+    compiled.close()
