@@ -2,7 +2,7 @@
 
     python -m bench.load [--backend sqlite|postgres|both] [--sas 50] [--workers 3]
                          [--seconds 20] [--mode closed|open|both] [--every 3]
-                         [--baseline PATH]
+                         [--baseline PATH] [--rounds 2]
 
 For each backend (a throw-away SQLite file, or a throw-away PostgreSQL database on
 127.0.0.1:5432) and each code checkout (this one, and `--baseline PATH`, e.g. a
@@ -14,6 +14,9 @@ recommendation panel" (the autosave POST, then the panel GET):
 - closed loop: every SA repeats the action with no think time for `--seconds`;
 - open loop: every SA starts an action every `--every` seconds (staggered), whatever the
   server's speed, for `--seconds`.
+
+With `--baseline`, both checkouts are up at once and measured in alternating rounds
+(`--rounds`, summed), so the machine's other load falls on both alike.
 
 Prints, per run: actions/s, p50 and p99 per request type, and the gunicorn processes' CPU
 per action (user+system time of master and workers, from /proc). Bounded in time, loopback
@@ -253,35 +256,38 @@ def database(backend: str, tmp: Path) -> tuple[str, Any]:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
 
 
-def run(label: str, checkout: Path, backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    url, drop = database(backend, tmp)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(checkout),
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench-load-secret",
-        "RATELIMIT_ENABLED": "0",
-        "LOGIN_THROTTLE_ENABLED": "0",
-        "LOGIN_RATE_LIMIT": "100000 per minute",
-        "RECOMMENDER_FORMS_DIR": str(checkout / "forms"),
-        "RECOMMENDER_RULES_DIR": str(checkout / "rules"),
-    }
-    env.pop("REDIS_URL", None)
-    py = sys.executable
-    server = None
-    results = []
-    try:
+class Target:
+    """One checkout served by gunicorn on one throw-away database, with its SAs logged in."""
+
+    def __init__(self, label: str, checkout: Path, backend: str, args: argparse.Namespace) -> None:
+        self.label, self.backend = label, backend
+        self.tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+        self.url, self.drop = database(backend, self.tmp)
+        self.server: subprocess.Popen[bytes] | None = None
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(checkout),
+            "DATABASE_URL": self.url,
+            "SECRET_KEY": "bench-load-secret",
+            "RATELIMIT_ENABLED": "0",
+            "LOGIN_THROTTLE_ENABLED": "0",
+            "LOGIN_RATE_LIMIT": "100000 per minute",
+            "RECOMMENDER_FORMS_DIR": str(checkout / "forms"),
+            "RECOMMENDER_RULES_DIR": str(checkout / "rules"),
+        }
+        env.pop("REDIS_URL", None)
+        py = sys.executable
+        cli = [py, "-c", "from recommender.cli import main; main()"]
         subprocess.run(
-            [py, "-c", "from recommender.cli import main; main()", "setup", "--no-demo-users"],
-            cwd=tmp,
+            [*cli, "setup", "--no-demo-users"],
+            cwd=self.tmp,
             env=env,
             check=True,
             capture_output=True,
         )
         made = subprocess.run(
             [py, "-c", SETUP_SCRIPT, str(args.sas), PASSWORD],
-            cwd=tmp,
+            cwd=self.tmp,
             env=env,
             check=True,
             capture_output=True,
@@ -289,7 +295,7 @@ def run(label: str, checkout: Path, backend: str, args: argparse.Namespace) -> l
         ).stdout
         sas = json.loads(made.split("SAS=", 1)[1])
         port = free_port()
-        server = subprocess.Popen(
+        self.server = subprocess.Popen(
             [
                 py,
                 "-m",
@@ -302,7 +308,7 @@ def run(label: str, checkout: Path, backend: str, args: argparse.Namespace) -> l
                 "60",
                 "recommender:create_app()",
             ],
-            cwd=tmp,
+            cwd=self.tmp,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -315,45 +321,71 @@ def run(label: str, checkout: Path, backend: str, args: argparse.Namespace) -> l
                 break
             except OSError:
                 time.sleep(0.2)
-        clients = [SA(port, email, did) for email, did in sas]
-        for client in clients:  # warm every worker (rulesets compiled, caches filled)
+        self.clients = [SA(port, email, did) for email, did in sas]
+        for client in self.clients:  # warm every worker (rulesets compiled, caches filled)
             client.act(Stats())
-        for mode in ["closed", "open"] if args.mode == "both" else [args.mode]:
-            stats = Stats()
-            pids = gunicorn_pids(server.pid)
-            cpu0, t0 = cpu_seconds(pids), time.perf_counter()
-            stop = t0 + args.seconds
 
-            if mode == "closed":
-                threads = [
-                    threading.Thread(target=closed_loop, args=(c, stats, stop)) for c in clients
-                ]
-            else:
-                threads = [
-                    threading.Thread(
-                        target=open_loop,
-                        args=(c, stats, t0 + (n / len(clients)) * args.every, stop, args.every),
-                    )
-                    for n, c in enumerate(clients)
-                ]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
-            elapsed = time.perf_counter() - t0
-            cpu = cpu_seconds(gunicorn_pids(server.pid)) - cpu0
-            results.append(summary(label, backend, mode, stats, elapsed, cpu))
-            print(format_row(results[-1]), flush=True)
-    finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
+    def measure(self, mode: str, args: argparse.Namespace, stats: Stats) -> tuple[float, float]:
+        """One run of `mode` for args.seconds into `stats`: (elapsed s, server CPU s)."""
+        assert self.server is not None
+        pids = gunicorn_pids(self.server.pid)
+        cpu0, t0 = cpu_seconds(pids), time.perf_counter()
+        stop = t0 + args.seconds
+        clients = self.clients
+        if mode == "closed":
+            threads = [threading.Thread(target=closed_loop, args=(c, stats, stop)) for c in clients]
+        else:
+            threads = [
+                threading.Thread(
+                    target=open_loop,
+                    args=(c, stats, t0 + (n / len(clients)) * args.every, stop, args.every),
+                )
+                for n, c in enumerate(clients)
+            ]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        return time.perf_counter() - t0, cpu_seconds(gunicorn_pids(self.server.pid)) - cpu0
+
+    def close(self) -> None:
+        if self.server is not None:
+            os.killpg(self.server.pid, signal.SIGTERM)
             try:
-                server.wait(timeout=20)
+                self.server.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-        if drop is not None:
-            drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+                os.killpg(self.server.pid, signal.SIGKILL)
+        if self.drop is not None:
+            self.drop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def run_backend(
+    backend: str, checkouts: list[tuple[str, Path]], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Every checkout on `backend`, measured in alternating rounds (current, baseline,
+    baseline, current, ...) so the machine's other load falls on both alike."""
+    targets: list[Target] = []
+    results = []
+    try:
+        for label, path in checkouts:
+            targets.append(Target(label, path, backend, args))
+        for mode in ["closed", "open"] if args.mode == "both" else [args.mode]:
+            totals = {t.label: (Stats(), [0.0, 0.0]) for t in targets}
+            for round_no in range(args.rounds):
+                order = targets if round_no % 2 == 0 else list(reversed(targets))
+                for target in order:
+                    stats, sums = totals[target.label]
+                    elapsed, cpu = target.measure(mode, args, stats)
+                    sums[0] += elapsed
+                    sums[1] += cpu
+            for target in targets:
+                stats, (elapsed, cpu) = totals[target.label]
+                results.append(summary(target.label, backend, mode, stats, elapsed, cpu))
+                print(format_row(results[-1]), flush=True)
+    finally:
+        for target in targets:
+            target.close()
     return results
 
 
@@ -405,16 +437,21 @@ def main() -> None:
         "--every", type=float, default=3.0, help="open loop: seconds between one SA's actions"
     )
     parser.add_argument("--baseline", type=Path, help="another checkout to measure in the same run")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating runs per checkout and mode (summed)"
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     checkouts = [("current", ROOT)] + (
         [("baseline", args.baseline.resolve())] if args.baseline else []
     )
-    print(f"{args.sas} SAs, {args.workers} gunicorn workers, {args.seconds:.0f} s per run")
+    print(
+        f"{args.sas} SAs, {args.workers} gunicorn workers, {args.rounds} alternating runs of "
+        f"{args.seconds:.0f} s per checkout and mode"
+    )
     results = []
     for backend in backends:
-        for label, path in checkouts:
-            results += run(label, path, backend, args)
+        results += run_backend(backend, checkouts, args)
     if args.baseline:
         print(
             "\nratios current / baseline (actions/s higher is better; CPU and p99 lower is better):"
