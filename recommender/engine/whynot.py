@@ -398,7 +398,7 @@ class _Explainer:
         if missing:
             verb = "is" if len(missing) == 1 else "are"
             known.append(f"{', '.join(missing)} {verb} not answered")
-        text = f"{name} is not recommended: it needs {condition}"
+        text = f"{name} is not recommended: it applies only when {condition}"
         if known:
             text += "; now " + " and ".join(known)
         return text + "."

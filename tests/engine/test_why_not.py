@@ -126,7 +126,7 @@ def test_failed_conditions_show_the_current_answer_and_unanswered_questions(smal
     # In person alone leaves the stores unanswered: no single answer does it.
     assert got["would_appear_if"] == []
     assert got["summary"] == (
-        "Terminal is not recommended: it needs “Sales channels” includes In person and "
+        "Terminal is not recommended: it applies only when “Sales channels” includes In person and "
         "“Number of stores” is more than 2; now the answer to “Sales channels” is Web and "
         "“Number of stores” is not answered. "
         "No single answer would make it appear."
@@ -231,7 +231,7 @@ def test_terminal_for_a_web_and_app_seller(default: Any) -> None:
     got = explain(default, answers, "terminal")
     assert got["status"] == "not_recommended"
     assert got["summary"].startswith(
-        "Stripe Terminal is not recommended: it needs “Sales channels” includes In person "
+        "Stripe Terminal is not recommended: it applies only when “Sales channels” includes In person "
         "(stores, events); now the answer to “Sales channels” is Website, Mobile app."
     )
     channels = next(e for e in got["would_appear_if"] if e["question"] == "channels")
