@@ -165,8 +165,12 @@ def describe(job: Job) -> dict[str, Any]:
     progress = job.done / job.total if job.total else (1.0 if job.state == "finished" else 0.0)
     eta: float | None = None
     if job.state == "running" and job.started_at is not None and 0 < job.done < job.total:
-        elapsed = (utcnow() - job.started_at).total_seconds()
-        eta = max(0.0, elapsed * (job.total - job.done) / job.done)
+        # The rate up to the last finished chunk, less the time since (progress moves by
+        # chunks, so the estimate counts down between them instead of growing).
+        last = job.heartbeat_at or utcnow()
+        rate = max(0.0, (last - job.started_at).total_seconds()) / job.done
+        since = max(0.0, (utcnow() - last).total_seconds())
+        eta = max(1.0, rate * (job.total - job.done) - since)
     out: dict[str, Any] = {
         "id": job.id,
         "kind": job.kind,

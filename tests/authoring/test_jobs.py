@@ -195,3 +195,22 @@ def test_an_unreachable_queue_fails_the_job_with_a_message(
         job_id = jobs.enqueue("impact", {"name": "demo", "source": ""}, author)
         info = jobs.status(job_id)
     assert info["state"] == "failed" and "cannot be reached" in info["error"]
+
+
+def test_the_estimate_counts_down_between_chunks(app: Flask) -> None:
+    from datetime import timedelta
+
+    from recommender.models import Job
+    from recommender.models.base import utcnow
+
+    now = utcnow()
+    job = Job(id="e" * 32, kind="impact", ruleset="demo", backend="inline", state="running",
+              params={}, total=10_000, done=2_000, chunks=5, chunks_done=1, error="",
+              started_at=now - timedelta(seconds=20), heartbeat_at=now - timedelta(seconds=5))
+    info = jobs.describe(job)
+    # 15 s for the first 2,000: 60 s for the other 8,000, 5 of them gone since.
+    assert info["eta_seconds"] == pytest.approx(55, abs=1)
+    assert jobs.progress_text(info) == "2,000 of 10,000 discoveries and leads · about 55 s left"
+    # Ten seconds later, no chunk finished meanwhile: ten seconds less.
+    job.started_at, job.heartbeat_at = now - timedelta(seconds=30), now - timedelta(seconds=15)
+    assert jobs.describe(job)["eta_seconds"] == pytest.approx(45, abs=1)
