@@ -54,6 +54,7 @@ lint: venv
 bench: venv system-deps
 	$(PY) -m bench.engine
 	$(PY) -m bench.impact
+	$(PY) -m bench.impact_queue --discoveries 20000
 	$(PY) bench/preview.py
 	$(PY) -m bench.panel
 	$(PY) -m bench.copilot

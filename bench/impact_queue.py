@@ -146,6 +146,13 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=2000)
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()
+    import redis
+
+    try:
+        redis.Redis.from_url(args.redis, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        print(f"skipped: no Redis at {args.redis} ({exc})")
+        return
     run = uuid.uuid4().hex[:8]
     names = {"JOBS_QUEUE": f"bench-{run}", "JOBS_REDIS_PREFIX": f"bench-{run}:"}
     with tempfile.TemporaryDirectory(prefix="impact-queue-bench-") as tmp:
