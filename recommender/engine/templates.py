@@ -384,7 +384,31 @@ def template_problems(
     Syntax errors, unknown filters, private (`_name`) attribute access and, when `known` is
     given, variables that are neither answers nor derived facts; `params.x` for a parameter
     not in `params` (did-you-mean among them).
+
+    Remembered per process: a ruleset is checked again on every save in the workbench, and
+    most of its texts have not changed (the answer is the same for the same text, names and
+    parameters).
     """
+    if "{" not in text:
+        return []
+    known_key = None if known is None else frozenset(known)
+    params_key = None if params is None else tuple(sorted(params))
+    key = (text, known_key, params_key)
+    found = _PROBLEMS.get(key)
+    if found is None:
+        found = tuple(_template_problems(text, known_key, params))
+        if len(_PROBLEMS) >= 8192:
+            _PROBLEMS.clear()
+        _PROBLEMS[key] = found
+    return list(found)
+
+
+_PROBLEMS: dict[tuple[str, frozenset[str] | None, tuple[str, ...] | None], tuple[Any, ...]] = {}
+
+
+def _template_problems(
+    text: str, known: Iterable[str] | None, params: Mapping[str, Any] | None = None
+) -> list[tuple[str, int]]:
     try:
         tree = CHECK_ENV.parse(text)
     except jinja2.TemplateSyntaxError as exc:
@@ -454,11 +478,19 @@ def structure_problems(tree: nodes.Template) -> list[tuple[str, int]]:
     """Statements a rule text may not use, and loops inside loops (each loop is bounded,
     but loops over loops multiply)."""
     problems: list[tuple[str, int]] = []
-    for kind, what in FORBIDDEN_NODES.items():
-        for node in tree.find_all(kind):
+    loops: list[nodes.For] = []
+    # One walk over the tree (this runs for every rule text of a ruleset on each check).
+    kinds: tuple[type[nodes.Node], ...] = (*FORBIDDEN_NODES, nodes.For)
+    node: nodes.Node
+    for node in tree.find_all(kinds):
+        what = FORBIDDEN_NODES.get(type(node))
+        if what is not None:
             problems.append((f"template uses {what}, which rule texts may not use", node.lineno))
-    problems.extend(_constant_limit_problems(tree))
-    for loop in tree.find_all(nodes.For):
+        elif isinstance(node, nodes.For):
+            loops.append(node)
+    if any(True for _ in tree.find_all((nodes.BinExpr, nodes.Call))):
+        problems.extend(_constant_limit_problems(tree))
+    for loop in loops:
         if loop.recursive:
             problems.append(
                 ("template uses a recursive loop, which rule texts may not use", loop.lineno)
