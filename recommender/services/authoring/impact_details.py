@@ -9,7 +9,7 @@ from which a rule that differs between the versions can be reached (through the 
 read it, the facts they derive, the facts computed from it and the questions its answer
 shows or hides). When anything else the evaluation reads differs (sets, derived-fact
 types, data files, parameters ...), any answer set could be touched: evaluating them all
-would cost two full evaluations per saved discovery, so the ask-next list is then compared
+would cost two full evaluations per saved discovery (much slower), so the ask-next list is then compared
 only where the outcome differs, and the report says so (`Touched.partial`).
 """
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app
 
+from recommender.conditions.evaluate import referenced_params
 from recommender.engine import compile_ruleset
 from recommender.engine.bulk import Outcome, summarize_all
 from recommender.services import rulesets
@@ -59,6 +60,11 @@ class RuleEdits:
     changed: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)  # top-level sections that changed
     data: list[str] = field(default_factory=list)  # data files that changed
+    # Parameters whose value changed, as an author reads them ("enterprise_volume:
+    # 50,000,000 → 25,000,000").
+    params: list[str] = field(default_factory=list)
+    # The changed data files change no row's computed facts (a `notes:` text ...).
+    data_inert: bool = False
 
     @property
     def all(self) -> set[str]:
@@ -155,6 +161,48 @@ def rule_edits(
             edits.other.append(str(key))
     edits.data = [name for name, _ in authoring_data.changed_files(old_files, new_files)]
     return edits
+
+
+def param_changes(old: Any, new: Any) -> dict[str, str]:
+    """Parameter id -> "id: old → new" for the parameters of two loaded rulesets whose
+    value differs (or that only one has)."""
+    out: dict[str, str] = {}
+    for pid in sorted(set(old.params) | set(new.params)):
+        a, b = old.params.get(pid), new.params.get(pid)
+        before = details.value_text(a.value) if a is not None else "(none)"
+        after = details.value_text(b.value) if b is not None else "(none)"
+        if a is None or b is None or a.value != b.value or type(a.value) is not type(b.value):
+            out[pid] = f"{pid}: {before} → {after}"
+    return out
+
+
+def _rule_params(old: Any, new: Any, changed: Mapping[str, str]) -> dict[str, set[str]]:
+    """Rule id -> the changed parameters its condition (in either version) uses."""
+    out: dict[str, set[str]] = {}
+    for ruleset in (old, new):
+        for rule in ruleset.rules:
+            used = referenced_params(rule.condition) & set(changed)
+            if used:
+                out.setdefault(rule.id, set()).update(used)
+    return out
+
+
+class _DataFacts:
+    """Whether the facts computed from the data files differ between the two versions for
+    an answer set (a `notes:` text changes none)."""
+
+    def __init__(self, old: Any, new: Any) -> None:
+        self.old, self.new = old.market_data, new.market_data
+        self._memo: dict[str, bool] = {}
+
+    def differ(self, subj: Subject) -> bool:
+        key = subj.answers_key
+        if key not in self._memo:
+            if self.old is None or self.new is None:
+                self._memo[key] = (self.old is None) != (self.new is None)
+            else:
+                self._memo[key] = self.old.compute(subj.answers) != self.new.compute(subj.answers)
+        return self._memo[key]
 
 
 def _effect_ids(rule: dict[str, Any], derived: bool = False) -> set[str]:
@@ -302,6 +350,11 @@ def impact(
         outcomes[k] = (old, new)
     old_facts, new_facts = details.Facts(old_ruleset), details.Facts(new_ruleset)
     touched = details.Touched(old_ruleset, new_ruleset)
+    params_changed = param_changes(old_ruleset, new_ruleset)
+    edits.params = list(params_changed.values())
+    rule_params = _rule_params(old_ruleset, new_ruleset, params_changed)
+    data_facts = _DataFacts(old_ruleset, new_ruleset)
+    data_blamed = False
     ask_next = _AskNext(active, old_ruleset, new_ruleset, known)
     try:
         for subj in subjects:
@@ -350,11 +403,21 @@ def impact(
                 responsible = sorted(
                     rid for rid in edits.all if _rule_fields(rid, old_ruleset, new_ruleset) & asked
                 ) or sorted(edits.all)
-            if not responsible and edits.data:
-                via = ", ".join(edits.data)
-                responsible = [f"{rid} (via {via})" for rid in sorted(old_f ^ new_f)]
-            if not responsible:
-                responsible = [f"({', '.join(edits.other + edits.data) or 'catalogue'} changed)"]
+            responsible = _because(
+                responsible,
+                old_f ^ new_f,
+                {
+                    rid
+                    for rid in (old_f | new_f)
+                    if _effect_ids(draft_rules.get(rid) or active_rules.get(rid) or {}, derived=True)
+                    & changed_ids
+                },
+                rule_params,
+                params_changed,
+                edits,
+                bool(edits.data) and data_facts.differ(subj),
+            )
+            data_blamed = data_blamed or any("(via " in r for r in responsible)
             items.append(
                 ImpactItem(
                     subj.kind,
@@ -373,6 +436,7 @@ def impact(
             )
     finally:
         ask_next.close()
+    edits.data_inert = bool(edits.data) and not data_blamed
     return Impact(
         active_version=active.version,
         evaluated=len(subjects),
@@ -387,6 +451,36 @@ def impact(
         ask_next_evaluated=ask_next.evaluated,
         ask_next_partial=touched.partial,
     )
+
+
+def _because(
+    edited: list[str],
+    flipped: frozenset[str] | set[str],
+    effective: set[str],
+    rule_params: Mapping[str, set[str]],
+    params_changed: Mapping[str, str],
+    edits: RuleEdits,
+    data_differs: bool,
+) -> list[str]:
+    """What one row's change is due to: the edited rules responsible (`edited`), then each
+    changed parameter a rule that fired in one version only (`flipped`) or whose effects
+    changed the row (`effective`) uses, with its old and new value; the data files only
+    when the facts computed from them differ for this row; else what else changed."""
+    out = list(edited)
+    used = sorted({p for rid in flipped | effective for p in rule_params.get(rid, ())})
+    out += [params_changed[p] for p in used]
+    if data_differs:
+        via = ", ".join(edits.data)
+        unexplained = {rid for rid in flipped if rid not in edited and not rule_params.get(rid)}
+        out += [f"{rid} (via {via})" for rid in sorted(unexplained)]
+    if out:
+        return out
+    if params_changed:  # a calculation or a derived fact's formula uses them
+        return list(params_changed.values())
+    others = [k for k in edits.other if k != "params"]
+    if data_differs:
+        others += edits.data
+    return [f"({', '.join(others) or 'catalogue'} changed)"]
 
 
 def _rule_fields(rule_id: str, old: Any, new: Any) -> set[str]:
