@@ -10,8 +10,10 @@ each state however fast the machine is.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,32 @@ import sqlalchemy as sa
 pytestmark = pytest.mark.browser
 
 SCREENSHOT_DIR = Path("/tmp/recommender-screenshots")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def job_worker(live_server: Any) -> Iterator[None]:
+    """With REDIS_URL in the environment (CI) the live server queues jobs on RQ: run a
+    `recommender worker` beside it for the test (without, jobs run in the server)."""
+    if not live_server.env.get("REDIS_URL"):
+        yield
+        return
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from recommender.cli import main; main()", "worker"],
+        cwd=ROOT,
+        env=live_server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _engine(live_server: Any) -> sa.Engine:
@@ -28,7 +56,7 @@ def _engine(live_server: Any) -> sa.Engine:
 
 
 def test_progress_bar_reaches_the_result(
-    live_server: Any, page: Any, login_page: Callable[..., None], demo_users: dict[str, Any]
+    live_server: Any, job_worker: None, page: Any, login_page: Callable[..., None], demo_users: dict[str, Any]
 ) -> None:
     SCREENSHOT_DIR.mkdir(exist_ok=True)
     login_page(page, *demo_users["author"])
