@@ -27,7 +27,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from gherkin.errors import CompositeParserException, ParserError, ParserException
@@ -264,6 +264,176 @@ def parse_scenarios(
                     Problem(path, step.line, 1, f"unknown step '{step.keyword} {step.text}'")
                 )
     return scenarios, sorted(set(problems))
+
+
+# --------------------------------------------------------------------------- features
+
+# Addresses of the workbench's own scenario pages: a feature's slug never takes them.
+RESERVED_SLUGS = frozenset({"all", "new"})
+_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+_FEATURE_TITLE = re.compile(r"^\s*Feature:(?P<title>.*)$", re.M)
+
+
+@dataclass(frozen=True)
+class FeatureBlock:
+    """One `Feature:` document of the stored scenario text, as its own editor shows it.
+
+    `body` is the feature (with the tags and comments above its Feature line); `tail` the
+    blank lines after it, kept as they are when the body is replaced. The stored text is
+    the blocks' `body + tail` in order (`join_features`), byte for byte."""
+
+    index: int  # 1-based position among the features
+    slug: str  # the feature's address: its title in lower case with dashes, unique
+    title: str
+    start: int  # 1-based line of the body's first line in the stored text
+    body: str
+    tail: str
+
+    @property
+    def text(self) -> str:
+        return self.body + self.tail
+
+    @property
+    def line_count(self) -> int:
+        return len(self.body.splitlines())
+
+    def holds(self, line: int) -> bool:
+        """Whether a line of the stored text (1-based) is in this block."""
+        return self.start <= line < self.start + len((self.body + self.tail).splitlines())
+
+
+def _body_and_tail(chunk: str) -> tuple[str, str]:
+    lines = chunk.splitlines(keepends=True)
+    end = len(lines)
+    while end > 0 and not lines[end - 1].strip():
+        end -= 1
+    return "".join(lines[:end]), "".join(lines[end:])
+
+
+def feature_title(body: str) -> str:
+    m = _FEATURE_TITLE.search(body)
+    return m["title"].strip() if m else ""
+
+
+def _slug(title: str, index: int, taken: set[str]) -> str:
+    base = _SLUG_CHARS.sub("-", title.lower()).strip("-")[:60].strip("-") or f"feature-{index}"
+    slug, n = base, 2
+    while slug in taken or slug in RESERVED_SLUGS or slug.isdigit():
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def split_features(text: str) -> list[FeatureBlock]:
+    """The features of stored scenario text, in order; `join_features` gives the text back."""
+    blocks: list[FeatureBlock] = []
+    taken: set[str] = set()
+    chunks = _chunks(text)
+    if not chunks and text:
+        chunks = [(0, text)]  # blank lines only: one untitled block keeps them
+    for k, (offset, chunk) in enumerate(chunks, 1):
+        body, tail = _body_and_tail(chunk)
+        title = feature_title(body)
+        blocks.append(FeatureBlock(k, _slug(title, k, taken), title, offset + 1, body, tail))
+    return blocks
+
+
+def join_features(blocks: Iterable[FeatureBlock]) -> str:
+    return "".join(b.text for b in blocks)
+
+
+def find_feature(blocks: list[FeatureBlock], key: str) -> FeatureBlock | None:
+    """A feature by its slug, else by its 1-based position."""
+    for block in blocks:
+        if block.slug == key:
+            return block
+    if key.isdigit() and 1 <= int(key) <= len(blocks):
+        return blocks[int(key) - 1]
+    return None
+
+
+def locate_line(blocks: list[FeatureBlock], line: int) -> tuple[FeatureBlock, int] | None:
+    """The feature holding a line of the stored text, and the line within that feature."""
+    for block in blocks:
+        if block.holds(line):
+            return block, line - block.start + 1
+    return None
+
+
+class FeatureTextError(ValueError):
+    """Text for one feature's editor that is not exactly one feature (message, line)."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _one_feature(body: str) -> None:
+    lines = body.splitlines()
+    feature_lines = [i for i, line in enumerate(lines, 1) if _FEATURE_LINE.match(line)]
+    if not feature_lines:
+        raise FeatureTextError(
+            "A feature starts with a 'Feature:' line (for example 'Feature: Payouts'); "
+            "add one above the scenarios."
+        )
+    if len(feature_lines) > 1:
+        raise FeatureTextError(
+            f"This text holds {len(feature_lines)} 'Feature:' lines (lines "
+            f"{', '.join(map(str, feature_lines))}); one feature per editor: use "
+            "'Add a feature' for another one.",
+            feature_lines[1],
+        )
+    for i, line in enumerate(lines[: feature_lines[0] - 1], 1):
+        if not line.strip().startswith(("@", "#")):
+            raise FeatureTextError(
+                "Only tags (@...) and comments (#...) may come before the 'Feature:' line.", i
+            )
+
+
+def _normalized_body(text: str, keep_newline: bool) -> str:
+    body, _ = _body_and_tail(text.replace("\r\n", "\n"))
+    if keep_newline and body and not body.endswith("\n"):
+        body += "\n"
+    return body
+
+
+def replace_feature(text: str, index: int, new_text: str) -> str:
+    """The stored text with feature `index` (1-based) replaced by `new_text`; every other
+    feature, and the blank lines after this one, stay byte for byte. FeatureTextError
+    when `new_text` is not exactly one feature."""
+    blocks = split_features(text)
+    old = blocks[index - 1]
+    body = _normalized_body(new_text, old.body.endswith("\n") or bool(old.tail) or index < len(blocks))
+    if index > 1 or len([ln for ln in body.splitlines() if _FEATURE_LINE.match(ln)]) != 1:
+        _one_feature(body)  # (text before the first feature's Feature: line is free)
+    out = join_features([replace(b, body=body) if b.index == index else b for b in blocks])
+    _same_blocks(out, len(blocks), index, body)
+    return out
+
+
+def append_feature(text: str, new_text: str) -> tuple[str, int]:
+    """The stored text with a new feature at the end (after a blank line), and its index."""
+    body = _normalized_body(new_text, True)
+    _one_feature(body)
+    if not text.strip():
+        return body, 1
+    joined = text if text.endswith("\n") else text + "\n"
+    if not joined.endswith("\n\n"):
+        joined += "\n"
+    count = len(split_features(text)) + 1
+    _same_blocks(joined + body, count, count, body)
+    return joined + body, count
+
+
+def _same_blocks(text: str, count: int, index: int, body: str) -> None:
+    """The edited feature must come back as the same block when the text is split again."""
+    again = split_features(text)
+    if len(again) != count or again[index - 1].body != body:
+        raise FeatureTextError(
+            "This text would not stay one feature of its own; start it with its tags, "
+            "comments and 'Feature:' line, and end it with its last step."
+        )
 
 
 # --------------------------------------------------------------------------- steps

@@ -366,6 +366,105 @@ def sandbox(name: str) -> Any:
 @bp.route("/<name>/scenarios", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def scenarios(name: str) -> Any:
+    """The draft's features (one per area) with their scenario counts and last run results;
+    POST runs one (`feature=`) or all of them. A posted `scenarios` text comes from the
+    whole-text editor (older pages and scripts post it here)."""
+    from recommender.services.authoring import scenario_features as features
+
+    if request.method == "POST" and "scenarios" in request.form:
+        return scenarios_all(name)
+    draft = authoring.get_or_create_draft(name, current_user)
+    listed = features.features_of(draft.scenarios or "")
+    runs: list[Any] = []
+    if request.method == "POST":
+        key = request.form.get("feature")
+        blocks = [features.find(draft.scenarios or "", key)] if key else [f.block for f in listed]
+        runs = _run_features(name, draft, blocks)
+    last = _remembered_runs(draft)
+    return render_template(
+        "authoring/scenarios.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        features=listed,
+        last={f.slug: last.get(features.run_key(draft, f.block)) for f in listed},
+        runs=runs,
+        tab="scenarios",
+    )
+
+
+_RUNS_KEY = "scenario_runs"
+
+
+def _remembered_runs(draft: Any) -> dict[str, list[int]]:
+    """The user's last run result per feature text (run_key -> passed, failed, problems),
+    kept in the session for their current draft."""
+    from flask import session
+
+    stored = session.get(_RUNS_KEY) or {}
+    if not isinstance(stored, dict) or stored.get("draft") != draft.id:
+        return {}
+    runs = stored.get("runs")
+    return dict(runs) if isinstance(runs, dict) else {}
+
+
+def _run_features(name: str, draft: Any, blocks: list[Any]) -> list[Any]:
+    """Run features (each on its own), remember their counts and say how it went."""
+    from flask import session
+
+    from recommender.services.authoring import scenario_features as features
+
+    try:
+        runs = features.run_features(name, draft, blocks)
+    except DefinitionError:
+        flash("The rules have check errors; fix them in the editor before running scenarios.", "error")
+        return []
+    remembered = _remembered_runs(draft)
+    current = {features.run_key(draft, f.block) for f in features.features_of(draft.scenarios or "")}
+    remembered = {k: v for k, v in remembered.items() if k in current}
+    for run in runs:
+        remembered[run.key] = [run.report.passed, run.report.failed, len(run.report.problems)]
+    session[_RUNS_KEY] = {"draft": draft.id, "runs": remembered}
+    passed = sum(r.report.passed for r in runs)
+    failed = sum(r.report.failed for r in runs)
+    problems = sum(len(r.report.problems) for r in runs)
+    what = f"the feature {runs[0].block.title!r}" if len(runs) == 1 else f"{len(runs)} features"
+    if problems:
+        flash(
+            f"Ran {what}: {passed} passed, {failed} failed, and {problems} problem(s) in the "
+            "text (a part that does not parse is not run).",
+            "error",
+        )
+    elif failed:
+        flash(f"Ran {what}: {failed} of {passed + failed} scenarios fail.", "error")
+    else:
+        flash(f"Ran {what}: all {passed} scenarios pass.", "success")
+    return runs
+
+
+@bp.route("/<name>/scenarios/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def scenario_new(name: str) -> Any:
+    """Add a feature: its text in an editor; saving appends it to the draft's scenarios."""
+    from recommender.services.authoring import scenario_features as features
+
+    if request.method == "GET":
+        draft = authoring.get_or_create_draft(name, current_user)
+        return _feature_page(name, draft, None, features.NEW_FEATURE)
+    posted = request.form.get("text", "")
+    try:
+        draft, block = features.add_feature(
+            name, current_user, posted, request.form.get("checksum") or None
+        )
+    except (Conflict, features.FeatureRefused) as exc:
+        return _feature_refused(name, None, posted, exc)
+    flash(f"Feature {block.title!r} added to your draft's scenarios.", "success")
+    return redirect(url_for("authoring.scenario_feature", name=name, key=block.slug), code=303)
+
+
+@bp.route("/<name>/scenarios/all", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def scenarios_all(name: str) -> Any:
+    """Every feature in one editor (for power users): save the whole text, run it all."""
     report = None
     if request.method == "POST":
         saved = authoring.save_draft(name, current_user, scenarios=request.form.get("scenarios", ""))
@@ -380,13 +479,120 @@ def scenarios(name: str) -> Any:
         draft = authoring.get_or_create_draft(name, current_user)
         _, problems = authoring.scenario_runner.parse_scenarios(draft.scenarios, authoring.SCENARIOS_PATH)
     return render_template(
-        "authoring/scenarios.html",
+        "authoring/scenarios_all.html",
         ruleset=authoring.get_ruleset(name),
         draft=draft,
         report=report,
         problems=_problem_dicts(problems),
         tab="scenarios",
     )
+
+
+@bp.route("/<name>/scenarios/<key>", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def scenario_feature(name: str, key: str) -> Any:
+    """One feature in its own editor: Save replaces only its block of the draft's scenarios;
+    Save and run runs only this feature (lines counted within it)."""
+    from recommender.services.authoring import scenario_features as features
+
+    if request.method == "GET":
+        draft = authoring.get_or_create_draft(name, current_user)
+        block = features.find(draft.scenarios or "", key)
+        return _feature_page(name, draft, block, block.body)
+    posted = request.form.get("text", "")
+    try:
+        draft, block = features.save_feature(
+            name, current_user, key, posted, request.form.get("checksum") or None
+        )
+    except (Conflict, features.FeatureRefused) as exc:
+        return _feature_refused(name, key, posted, exc)
+    if request.form.get("action") != "run":
+        flash(f"Feature {block.title!r} saved.", "success")
+        return redirect(url_for("authoring.scenario_feature", name=name, key=block.slug), code=303)
+    runs = _run_features(name, draft, [block])
+    return _feature_page(name, draft, block, block.body, run=runs[0] if runs else None)
+
+
+def _feature_refused(name: str, key: str | None, posted: str, exc: Any) -> Any:
+    """A feature save that saved nothing (changed meanwhile: 409; not one feature: 400):
+    the page again with the author's text, against the draft as it is now."""
+    from recommender.services.authoring import scenario_features as features
+
+    draft = authoring.get_or_create_draft(name, current_user)
+    block = None
+    if key is not None:
+        try:
+            block = features.find(draft.scenarios or "", key)
+        except NotFound:
+            block = None  # gone meanwhile: saving adds the text as a new feature
+    if isinstance(exc, Conflict):
+        flash(
+            f"{exc.message} Your text is still in the editor: Save again to replace this "
+            "feature with it (the other features keep their changes), or reload to see the change.",
+            "error",
+        )
+        return _feature_page(name, draft, block, posted, status=409, adding=key is None or block is None)
+    from recommender.errors import Problem
+
+    flash(f"Nothing was saved: {exc.message}", "error")
+    extra = Problem(authoring.SCENARIOS_PATH, exc.line, 1, exc.message)
+    return _feature_page(name, draft, block, posted, status=400, extra=[extra], adding=key is None or block is None)
+
+
+def _feature_page(
+    name: str,
+    draft: Any,
+    block: Any,
+    text: str,
+    *,
+    run: Any = None,
+    status: int = 200,
+    extra: list[Any] | None = None,
+    adding: bool | None = None,
+) -> Any:
+    from recommender.services.authoring import scenario_features as features
+
+    if run is not None:
+        problems = list(run.report.problems)
+    else:
+        _, problems = authoring.scenario_runner.parse_scenarios(text, authoring.SCENARIOS_PATH)
+    listed = features.features_of(draft.scenarios or "")
+    return (
+        render_template(
+            "authoring/scenario_feature.html",
+            ruleset=authoring.get_ruleset(name),
+            draft=draft,
+            block=block,
+            adding=block is None if adding is None else adding,
+            features=listed,
+            text=text,
+            text_checksum=features.text_checksum(draft),
+            run=run,
+            problems=_problem_dicts(sorted(set((extra or []) + problems))),
+            tab="scenarios",
+        ),
+        status,
+    )
+
+
+@bp.app_template_global("scenario_locator")
+def scenario_locator(name: str, text: str) -> Any:
+    """For the refused-publish page: a line of the stored scenarios -> its feature's title,
+    the line within that feature and the address of that line in the feature's editor."""
+    from recommender.services.authoring import scenario_features as features
+
+    locate = features.locator(text or "")
+    titles = {b.slug: b.title for b in authoring.scenario_runner.split_features(text or "")}
+
+    def at(line: int, col: int = 1) -> dict[str, Any]:
+        slug, local = locate(line)
+        if slug == "all":
+            href = url_for("authoring.scenarios_all", name=name) + f"#L{line}C{col}"
+            return {"href": href, "line": line, "feature": ""}
+        href = url_for("authoring.scenario_feature", name=name, key=slug) + f"#L{local}C{col}"
+        return {"href": href, "line": local, "feature": titles.get(slug) or slug}
+
+    return at
 
 
 def _run(name: str, draft: Any) -> tuple[Any, list[Any]]:

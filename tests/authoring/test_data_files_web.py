@@ -148,7 +148,7 @@ def test_impact_publish_versions_and_rollback_show_the_data_change(
     assert "US seller" in impact_page and f"data file <code>{PM}</code> changed" in impact_page
     assert f"boleto-when-eligible (via {PM})" in impact_page
     scenarios = html.unescape(
-        re.search(r'<textarea id="scenarios-text"[^>]*>(.*?)</textarea>', _page(author_client.get("/rulesets/shop/scenarios")), re.S).group(1)  # type: ignore[union-attr]
+        re.search(r'<textarea id="scenarios-text"[^>]*>\n?(.*?)</textarea>', _page(author_client.get("/rulesets/shop/scenarios/all")), re.S).group(1)  # type: ignore[union-attr]
     )
     scenarios = scenarios.replace("gets Pix, not Boleto", "gets Pix and Boleto").replace(
         "    Then the products include checkout, pix\n    And the products exclude boleto\n",

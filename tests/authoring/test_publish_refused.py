@@ -1,6 +1,6 @@
 """A publish refused by the scenarios says which ones: each failing scenario with its feature,
 name and failing step message, and each line that does not parse with its line and column,
-all linked to their lines in the scenario editor."""
+all linked to their lines in their feature's editor."""
 
 from __future__ import annotations
 
@@ -46,14 +46,15 @@ def test_failing_scenarios_are_listed_with_feature_name_step_and_links(
     assert row is not None
     table = row.group(0)
     assert "<td>Demo ruleset</td>" in table  # the feature
-    assert f'<a href="/rulesets/demo/scenarios#L{scenario_line}C1">A web seller gets Checkout</a>' in table
-    assert f'<a href="/rulesets/demo/scenarios#L{step_line}C1">line {step_line}</a>: expected products to include terminal' in table
+    editor = "/rulesets/demo/scenarios/demo-ruleset"  # the only feature: its lines are the text's
+    assert f'<a href="{editor}#L{scenario_line}C1">A web seller gets Checkout</a>' in table
+    assert f'<a href="{editor}#L{step_line}C1">line {step_line}</a>: expected products to include terminal' in table
     assert "A large seller gets a fraud team" not in table  # it passes
     assert 'value="my note"' in body  # the note is kept for the next try
     with app.app_context():
         assert [r.version for r in authoring.history("demo")] == [1]
-    # The scenario editor opens at a line given in the address.
-    page = author_client.get("/rulesets/demo/scenarios").get_data(as_text=True)
+    # The feature's editor opens at a line given in the address.
+    page = author_client.get(editor).get_data(as_text=True)
     assert "js/authoring_scenarios.js" in page
 
 
@@ -71,9 +72,10 @@ def test_scenarios_that_do_not_parse_are_listed_with_line_and_column(
     resp = author_client.post("/rulesets/demo/publish", data={"note": "x"})
     assert resp.status_code == 422
     body = html.unescape(resp.get_data(as_text=True))
-    line = _line_of(text, "Whenn the recommendation")
+    # The line within the feature it is in (the appended `typo` feature), linked to its editor.
+    line = _line_of(text, "Whenn the recommendation") - _line_of(text, "Feature: typo") + 1
     assert "the scenarios have 1 problem (a part that does not parse is not run)" in body
-    match = re.search(rf'<a href="/rulesets/demo/scenarios#L{line}C(\d+)">line {line}, column (\d+)</a>: ([^<]+)', body)
+    match = re.search(rf'<a href="/rulesets/demo/scenarios/typo#L{line}C(\d+)">typo, line {line}, column (\d+)</a>: ([^<]+)', body)
     assert match is not None, body[-2000:]
     assert match.group(1) == match.group(2) and "is not a step" in match.group(3)
     assert "Failing scenarios" not in body  # the scenarios that ran pass

@@ -102,7 +102,7 @@ def test_sandbox_scenarios_coverage_and_lint_pages(
     assert "Market Co" in html and "connect_platform_liability" in html
     html = author_client.post("/rulesets/demo/sandbox", data={"answers": "nope: 1"}).get_data(as_text=True)
     assert "unknown answer id" in html
-    page = author_client.get("/rulesets/demo/scenarios").get_data(as_text=True)
+    page = author_client.get("/rulesets/demo/scenarios/all").get_data(as_text=True)
     assert 'data-editor="gherkin"' in page and "A web seller gets Checkout" in page
     with app.app_context():
         scenarios = authoring.get_or_create_draft("demo", None).scenarios

@@ -132,7 +132,7 @@ def publish_refused(app: Flask, client: FlaskClient, page: dict[str, Any]) -> No
 def refusal_lists(page: dict[str, Any], name: str, feature: str) -> None:
     body = html.unescape(page["refused"])
     row = re.search(
-        r"<tr>\s*<td>" + re.escape(feature) + r'</td>\s*<td><a href="/rulesets/demo/scenarios#L(\d+)C1">'
+        r"<tr>\s*<td>" + re.escape(feature) + r'</td>\s*<td><a href="/rulesets/demo/scenarios/[a-z0-9-]+#L(\d+)C1">'
         + re.escape(name) + r"</a>.*?</tr>",
         body,
         re.S,
@@ -164,9 +164,9 @@ def sandbox_shows(page: dict[str, Any], volume: int, product: str) -> None:
 
 @when("I run the scenarios")
 def run_scenarios(client: FlaskClient, page: dict[str, Any]) -> None:
-    body = _text(client.get("/rulesets/demo/scenarios"))
-    text = html.unescape(re.search(r'<textarea id="scenarios-text"[^>]*>(.*?)</textarea>', body, re.S).group(1))
-    page["resp"] = client.post("/rulesets/demo/scenarios", data={"scenarios": text, "action": "run"})
+    # "Run all" on the Scenarios tab: every feature runs on its own.
+    assert "Run all" in _text(client.get("/rulesets/demo/scenarios"))
+    page["resp"] = client.post("/rulesets/demo/scenarios", data={"action": "run_all"})
 
 
 @then(parsers.parse("all {n:d} scenarios pass"))
@@ -177,7 +177,8 @@ def all_pass(page: dict[str, Any], n: int) -> None:
 @then(parsers.parse('the scenario "{name}" fails'))
 def scenario_fails(page: dict[str, Any], name: str) -> None:
     body = _text(page["resp"])
-    assert re.search(r"FAIL</span>\s*<a [^>]*>line \d+</a> " + re.escape(name), body), body[-3000:]
+    # Listed under its feature, linked to its line in that feature's editor.
+    assert re.search(r'FAIL</span>\s*<a href="/rulesets/demo/scenarios/[a-z0-9-]+#L\d+C1">' + re.escape(name), body), body[-3000:]
 
 
 @when("I preview the impact")

@@ -28,10 +28,7 @@ class ScenariosFailed(RecommenderError):
             if not r.passed:
                 for f in r.failures:
                     lines.append(f"{SCENARIOS_PATH}:{f.line}: scenario '{r.name}': {f.message}")
-        super().__init__(
-            "Publishing refused: scenarios fail.\n" + "\n".join(lines)
-        )
-
+        super().__init__("Publishing refused: scenarios fail.\n" + "\n".join(lines))
 
 
 def run_scenarios(
@@ -39,6 +36,14 @@ def run_scenarios(
 ) -> scenario_runner.RunReport:
     """Run stored scenarios against a source with its data files (DefinitionError when
     either is broken)."""
+    return run_texts(name, source, [scenarios], data_files)[0]
+
+
+def run_texts(
+    name: str, source: str, texts: list[str], data_files: Mapping[str, str] | None = None
+) -> list[scenario_runner.RunReport]:
+    """Run several scenario texts (the features of a draft, each on its own, with lines
+    counted from its own first line) against one compiled source."""
     with compiled_source(source, name, data_files) as (compiled, questionnaire):
 
         def evaluate(answers: dict[str, Any]) -> dict[str, Any]:
@@ -50,9 +55,11 @@ def run_scenarios(
         known = scenario_runner.Catalogue(
             frozenset(ruleset.products), frozenset(ruleset.risks), frozenset(ruleset.derived)
         )
-        return scenario_runner.run_scenarios(
-            scenarios, evaluate, question_types(questionnaire), visible, SCENARIOS_PATH, known
-        )
+        types = question_types(questionnaire)
+        return [
+            scenario_runner.run_scenarios(text, evaluate, types, visible, SCENARIOS_PATH, known)
+            for text in texts
+        ]
 
 
 @dataclass
