@@ -42,6 +42,9 @@ class _Facts:
     lower: tuple[float, bool] = (-math.inf, False)  # (bound, inclusive)
     upper: tuple[float, bool] = (math.inf, False)
     numeric: bool = False  # a numeric comparison requires a number
+    # The `$parameter` each bound came from ("" for a number written in the condition).
+    lower_param: str = ""
+    upper_param: str = ""
 
 
 def _atoms(node: Condition) -> list[Condition]:
@@ -73,6 +76,21 @@ def _fits_bounds(f: _Facts, value: Any) -> bool:
     lo, lo_inc = f.lower
     hi, hi_inc = f.upper
     return (value > lo or (lo_inc and value == lo)) and (value < hi or (hi_inc and value == hi))
+
+
+def _bound_params(f: _Facts) -> str:
+    """When a parameter set one of the conflicting bounds: which, with both values
+    (": $watch (0.9) is above $high (0.75)"), so an author knows what to change."""
+    if not (f.lower_param or f.upper_param):
+        return ""
+
+    def side(param: str, bound: float) -> str:
+        shown = format_value(int(bound) if float(bound).is_integer() else bound)
+        return f"${param} ({shown})" if param else shown
+
+    lower, upper = side(f.lower_param, f.lower[0]), side(f.upper_param, f.upper[0])
+    relation = "the same as" if f.lower[0] == f.upper[0] else "above"
+    return f": the lower bound {lower} is {relation} the upper bound {upper}"
 
 
 def _conjunction(node: Condition) -> str | None:
@@ -127,11 +145,11 @@ def _conjunction(node: Condition) -> str | None:
                 if atom.op in (">", ">="):
                     bound = (float(value), atom.op == ">=")
                     if bound[0] > f.lower[0] or (bound[0] == f.lower[0] and not bound[1]):
-                        f.lower = bound
+                        f.lower, f.lower_param = bound, atom.value.param
                 else:
                     bound = (float(value), atom.op == "<=")
                     if bound[0] < f.upper[0] or (bound[0] == f.upper[0] and not bound[1]):
-                        f.upper = bound
+                        f.upper, f.upper_param = bound, atom.value.param
         elif isinstance(atom, In) and isinstance(atom.values, ListLiteral):
             f = facts_for(atom.subject)
             values = [item.value for item in atom.values.items]
@@ -165,7 +183,7 @@ def _conjunction(node: Condition) -> str | None:
             if not _fits_bounds(f, a):
                 return f"'{label}' equals {format_value(a)}, which is outside its other bounds"
         if _bound_conflict(f):
-            return f"the bounds on '{label}' leave no possible value"
+            return f"the bounds on '{label}' leave no possible value" + _bound_params(f)
         for allowed in f.allowed:
             remaining = [v for v in allowed if not any(same_value(v, d) for d in f.differs)]
             remaining = [v for v in remaining if _fits_bounds(f, v)]

@@ -277,8 +277,8 @@ def params(name: str) -> Any:
                 flash(
                     f"Draft saved with new values for {labels}."
                     + (
-                        f" The check found {problems} problem(s) in the draft (listed in "
-                        "Edit rules); it cannot be published until they are fixed."
+                        f" The check found {problems} problem(s) in the draft (listed below "
+                        "and in Edit rules); it cannot be published until they are fixed."
                         if problems
                         else " The check found no problems."
                     ),

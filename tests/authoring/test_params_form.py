@@ -407,6 +407,8 @@ def test_a_value_that_breaks_a_rule_is_saved_and_the_check_says_so(
     resp = author_client.post("/rulesets/tuned/params", data={"param-terminal_min_stores": "0"})
     assert resp.status_code == 200
     body = html.unescape(resp.get_data(as_text=True))
-    assert "The check found 1 problem(s) in the draft (listed in Edit rules)" in body
+    assert "The check found 1 problem(s) in the draft (listed below and in Edit rules)" in body
+    summary = re.search(r'id="params-problems".*?</section>', body, re.S)
+    assert summary and "this divides by 0" in summary.group(0)
     editor = html.unescape(author_client.get("/rulesets/tuned/edit").get_data(as_text=True))
     assert "this divides by 0" in editor

@@ -5,7 +5,11 @@ comments and layout stay) and stores the draft like a save in the editor.
 
 Posted values are read by type (amounts may carry `$`, `,`, `_` and spaces; a percentage a
 `%`); a value that is not a number, outside min/max or not an option is refused at its field
-and nothing is saved.
+and nothing is saved. So is a value that makes a rule's condition impossible (a lower bound
+above an upper bound, such as "Dispute rate worth watching" above "High dispute rate"): the
+draft is checked with the new values first and such a save is refused with both parameters
+named at the changed field, since a rule that can never apply is never what an author means.
+Other problems the check finds are saved (work in progress) and listed on the form.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from recommender.engine.params import param_groups, value_problem
 from recommender.errors import Conflict, InvalidInput
 from recommender.models import RulesetVersion, User
 from recommender.services.authoring.drafts import SaveResult, get_or_create_draft, save_draft
-from recommender.services.authoring.sources import checksum
+from recommender.services.authoring.sources import check_source, checksum, rules_of
 from recommender.yamlpos import YamlError, load_yaml
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -75,6 +79,8 @@ class ParamForm:
     checksum: str
     error: str = ""
     saved: SaveResult | None = None
+    # The check's problems in the draft, in an author's words (shown on the form).
+    problems: list[str] = field(default_factory=list)
 
     @property
     def fields(self) -> list[ParamField]:
@@ -215,7 +221,8 @@ def _field_problem(param: Param, value: Any) -> str:
 
 def _shown(param: Param, number: float) -> str:
     if param.type == "money":
-        return f"${number:,.0f}" if float(number).is_integer() else f"${number:,.2f}"
+        sign, number = ("-", -number) if number < 0 else ("", number)
+        return sign + (f"${number:,.0f}" if float(number).is_integer() else f"${number:,.2f}")
     if param.type == "percent":
         return f"{number:g}%"
     return f"{number:,}" if isinstance(number, int) else f"{number:g}"
@@ -254,23 +261,100 @@ def save_params(
         form.error = ""
         return form
     source = rewrite_values(form.draft.source, changes)
+    data_files = dict(form.draft.data_files or {})
+    before = {p.message for p in check_source(form.draft.source, name, data_files=data_files)}
+    problems = check_source(source, name, data_files=data_files)
+    params = {f.id: f.param for f in form.fields}
+    values = {**{pid: p.value for pid, p in params.items()}, **changes}
+    impossible = [
+        (p, named)
+        for p in problems
+        if p.message not in before and (named := _impossible(p.message, source, p.line, params, values, set(changes)))
+    ]
+    if impossible:
+        for f in form.fields:
+            f.error = " ".join(message for target, message in (n for _, n in impossible) if target == f.id)
+            f.changed = False  # nothing was saved
+        form.problems = [message for _, (_, message) in impossible]
+        raise ParamsRefused(form, impossible=True)
     result = save_draft(name, user, source=source, expected_checksum=form.checksum)
     saved = param_form(name, user)
     saved.saved = result
+    saved.problems = [str(p) for p in result.problems]
     for f in saved.fields:
         f.changed = f.id in changes
     return saved
+
+
+_BOUNDS = re.compile(
+    r"this condition can never hold: .*the lower bound (?P<lo>\$\w+ \([^)]*\)|\S+) is (?:above|the same as) "
+    r"the upper bound (?P<hi>\$\w+ \([^)]*\)|\S+)"
+)
+_PARAM = re.compile(r"\$(\w+)")
+
+
+def _rule_at(source: str, line: int) -> str:
+    """The id of the rule whose text holds `line` ("" when none does)."""
+    found = ""
+    for rule, start in sorted(rules_of(source), key=lambda r: r[1]):
+        if start <= line:
+            found = str(rule["id"])
+    return found
+
+
+def _impossible(
+    message: str,
+    source: str,
+    line: int,
+    params: Mapping[str, Param],
+    values: Mapping[str, Any],
+    changed: set[str],
+) -> tuple[str, str] | None:
+    """(the changed parameter's id, the problem in an author's words) for a check problem
+    "this condition can never hold" whose conflicting bounds come from a changed parameter;
+    None for any other problem."""
+    m = _BOUNDS.search(message)
+    if m is None:
+        return None
+    lo, hi = _PARAM.match(m["lo"]), _PARAM.match(m["hi"])
+    lo_id, hi_id = (lo.group(1) if lo else ""), (hi.group(1) if hi else "")
+    if not ({lo_id, hi_id} & changed):
+        return None
+
+    def plain(pid: str, text: str) -> str:
+        param = params.get(pid)
+        if param is None:
+            return text
+        value = values.get(pid)
+        return _shown(param, value) if _is_number(value) else value_text(param, value)
+
+    def side(pid: str, text: str) -> str:
+        param = params.get(pid)
+        return f"“{param.label}” ({plain(pid, text)})" if param is not None else text
+
+    rule = _rule_at(source, line)
+    where = f"the rule {rule}" if rule else f"the condition at line {line}"
+    target = lo_id if lo_id in changed else hi_id
+    if target == lo_id:
+        fix = f"make it lower than {plain(hi_id, m['hi'])}"
+    else:
+        fix = f"make it higher than {plain(lo_id, m['lo'])}"
+    relation = "the same as" if " is the same as " in message else "above"
+    return target, (
+        f"{side(lo_id, m['lo'])} is {relation} {side(hi_id, m['hi'])}: {where} can never apply; {fix}."
+    )
 
 
 class ParamsRefused(InvalidInput):
     """Some posted value does not fit its parameter: the form with the problems at their
     fields (nothing was saved)."""
 
-    def __init__(self, form: ParamForm) -> None:
+    def __init__(self, form: ParamForm, impossible: bool = False) -> None:
         count = len(form.errors)
         super().__init__(
             f"Nothing was saved: {count} value{'s' if count != 1 else ''} need"
-            f"{'s' if count == 1 else ''} fixing (marked below).",
+            f"{'s' if count == 1 else ''} fixing (marked below)"
+            + (": with the new values a rule could never apply." if impossible else "."),
             form.errors,
         )
         self.form = form
