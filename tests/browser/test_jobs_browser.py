@@ -63,7 +63,7 @@ def test_progress_bar_reaches_the_result(
     page.goto(f"{live_server.url}/rulesets/stripe/impact")
     page.get_by_role("button", name="Preview impact as a background job").click()
     page.wait_for_url("**/rulesets/stripe/jobs/*")
-    page.locator("#job-text").filter(has_text="· done").wait_for()
+    page.locator("#job-text").filter(has_text="· done").wait_for(timeout=90_000)  # a cold worker
     assert page.locator("#impact-count").is_visible()
     first_url = page.url
     job_id = first_url.rsplit("/", 1)[1]
