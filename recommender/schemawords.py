@@ -147,7 +147,11 @@ def describe(error: jsonschema.ValidationError, root: Any) -> list[tuple[PathT, 
         names = [f"`{k}`" for k in missing] or ["a key"]
         verb = "is" if len(names) == 1 else "are"
         owner = _prefix(item, f"`{field}`") if field else (item or "the file")
-        return [(path, f"{owner}: {_join(names, 'and')} {verb} missing", False)]
+        hints = [_missing_hint(k, root) for k in missing]
+        hint = "; ".join(h for h in hints if h)
+        return [
+            (path, f"{owner}: {_join(names, 'and')} {verb} missing" + (f": {hint}" if hint else ""), False)
+        ]
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = list(error.schema.get("properties", {}))
         out = []
@@ -169,10 +173,70 @@ def describe(error: jsonschema.ValidationError, root: Any) -> list[tuple[PathT, 
         sub = jsonschema.exceptions.best_match(error.context or [])
         if sub is not None and sub is not error:
             return describe(sub, root)
+    if validator == "pattern" and isinstance(instance, str):
+        catalogue = _catalogue_id(instance, field, root, str(value))
+        if catalogue is not None:
+            return [(path, _prefix(item, catalogue), False)]
     if field is None and item:
         subject = "this item" if path and isinstance(path[-1], int) else "the value"
     text = _message(validator, value, instance, subject, field)
     return [(path, _prefix(item, text), False)]
+
+
+# Fields that hold the id of a catalogue entry: (the section it is declared in, the key of its
+# display name there).
+_CATALOGUE_FIELDS = {"product": ("products", "name"), "risk": ("risks", "title")}
+
+
+def _catalogue(root: Any, section: str, label: str) -> dict[str, str]:
+    """Id -> display name of the entries of `section` in the file."""
+    entries = root.get(section) if isinstance(root, dict) else None
+    out: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            out[entry["id"]] = str(entry.get(label) or "")
+    return out
+
+
+def _catalogue_id(instance: str, field: str | None, root: Any, pattern: str) -> str | None:
+    """For a product or risk written as something that cannot be an id (`Stripe Sigma`):
+    the id to write instead (the one whose name matches), with an example id of that kind
+    from the file; None for other fields."""
+    noun = (field or "").rsplit(".", 1)[-1]
+    if noun not in _CATALOGUE_FIELDS:
+        return None
+    section, label = _CATALOGUE_FIELDS[noun]
+    known = _catalogue(root, section, label)
+    close = close_match(instance, known, cutoff=0.75, names=known)
+    if close is not None:
+        shown = f" ({known[close]})" if known[close] else ""
+        return f"{noun} '{instance}' is not a {noun} id: write `{close}`{shown}"
+    rule = _PATTERNS.get(pattern, "is not in the expected form")
+    if known:
+        rule = re.sub(r"\(like [^)]*\)", f"(like {next(iter(known))})", rule)
+    return (
+        f"{noun} '{instance}' {rule}; write the id of an entry under `{section}:`"
+        if known
+        else f"{noun} '{instance}' {rule}"
+    )
+
+
+_WHEN_EXAMPLE = "annual_volume_usd >= $enterprise_volume"
+
+
+def _missing_hint(key: str, root: Any) -> str:
+    """What to write for a missing key an author may not know the form of ("" for the
+    others): `when` with an example condition from the file (another rule's, if short)."""
+    if key != "when":
+        return ""
+    example = _WHEN_EXAMPLE
+    rules = root.get("rules") if isinstance(root, dict) else None
+    for rule in rules if isinstance(rules, list) else []:
+        when = rule.get("when") if isinstance(rule, dict) else None
+        if isinstance(when, str) and 0 < len(when) <= 50 and "\n" not in when:
+            example = when
+            break
+    return f"add a line `when: <condition>` (for example `when: {example}`)"
 
 
 def _message(validator: Any, value: Any, instance: Any, subject: str, field: str | None) -> str:

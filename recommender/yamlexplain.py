@@ -181,12 +181,46 @@ def _indentation(src: _Source, line: int, col: int) -> tuple[int, int, str] | No
             f"this line is indented further than the one above it (line {above.number}){where}",
         )
     if here.indent < above.indent:
+        missing = _missing_dash(src, here)
+        if missing is not None:
+            return (*start, missing)
         where = _columns(src, line, here.is_item, nearest=False)
         return (
             *start,
             f"this line is indented less than the one above it (line {above.number}){where}",
         )
     return None
+
+
+# What a list's items are called, by the key the list is under.
+_ITEM_NOUNS = {
+    "rules": "rule", "products": "product", "risks": "risk", "bundles": "bundle",
+    "params": "parameter", "tables": "table", "rows": "row", "sections": "section",
+    "questions": "question", "options": "option", "markets": "market", "methods": "method",
+    "recommend": "recommendation", "flag": "flag", "derive": "derivation", "exclude": "exclusion",
+}
+
+
+def _missing_dash(src: _Source, here: _Line) -> str | None:
+    """For a `key: value` line at the column of the `- ` of the list items above it (a list
+    item whose dash was left out): what to write, else None."""
+    if here.is_item or here.key is None:
+        return None
+    sibling = None
+    for ln in src.enclosing(here.number):
+        if ln.indent < here.indent:
+            break
+        if ln.indent == here.indent and ln.is_item:
+            sibling = ln
+            break
+    if sibling is None:
+        return None
+    owner = next((ln for ln in src.enclosing(sibling.number) if ln.indent < here.indent), None)
+    noun = _ITEM_NOUNS.get(owner.key or "", "item") if owner is not None else "item"
+    return (
+        f"this line is missing its '- ': start this {noun} with '- ' like the {noun}s above it "
+        f"(the one on line {sibling.number}): write '- {here.content}'"
+    )
 
 
 def _quote_example(value: str) -> str:

@@ -735,8 +735,13 @@ def template_words(message: str) -> str:
 
 
 def _catalogue_hint(value: str, known: Mapping[str, Any], section: str = "products") -> str:
-    """Did-you-mean for an unknown product or risk id, else where the ids are declared."""
-    return did_you_mean(value, known) or f" (declare it under `{section}:` first)"
+    """Did-you-mean for an unknown product or risk id (compared with the names too:
+    `stripe_sigma` or `Stripe Sigma` finds `sigma`), else where the ids are declared."""
+    names = {
+        key: str(getattr(item, "name", None) or getattr(item, "title", None) or "")
+        for key, item in known.items()
+    }
+    return did_you_mean(value, known, names=names) or f" (declare it under `{section}:` first)"
 
 
 def _product(p: dict[str, Any]) -> Product:

@@ -24,9 +24,8 @@ Step vocabulary (Given/When/Then/And/But are interchangeable):
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -34,6 +33,7 @@ from gherkin.errors import CompositeParserException, ParserError, ParserExceptio
 from gherkin.parser import Parser
 
 from recommender.errors import Problem
+from recommender.suggest import close_match
 
 Evaluate = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -222,9 +222,16 @@ def _gherkin_message(msg: str) -> str:
 
 
 def parse_scenarios(
-    text: str, path: str = "scenarios.feature"
+    text: str,
+    path: str = "scenarios.feature",
+    known: Catalogue | None = None,
+    question_types: Mapping[str, str] | None = None,
 ) -> tuple[list[Scenario], list[Problem]]:
-    """Parse stored scenario text (one or more Feature documents) into scenarios + problems."""
+    """Parse stored scenario text (one or more Feature documents) into scenarios + problems.
+
+    With `known` (the ruleset's ids) every product, risk and derived fact a step names is
+    checked too, and with `question_types` every answer id of an answers table, each with a
+    did-you-mean: a Save reports a typo that a run would otherwise report first."""
     scenarios: list[Scenario] = []
     problems: list[Problem] = []
     for offset, chunk in _chunks(text):
@@ -259,11 +266,59 @@ def parse_scenarios(
         scenarios.extend(_scenarios_of(children, [], offset, feature["name"]))
     for sc in scenarios:
         for step in sc.steps:
-            if _match(step) is None:
+            matched = _match(step)
+            if matched is None:
                 problems.append(
                     Problem(path, step.line, 1, f"unknown step '{step.keyword} {step.text}'")
                 )
+                continue
+            problems.extend(
+                Problem(path, line, 1, message)
+                for line, message in step_id_problems(step, matched, known, question_types)
+            )
     return scenarios, sorted(set(problems))
+
+
+def step_id_problems(
+    step: Step,
+    matched: tuple[str, re.Match[str]],
+    known: Catalogue | None,
+    question_types: Mapping[str, str] | None,
+) -> list[tuple[int, str]]:
+    """(line, message) for each unknown id one step names (products, risks, derived facts;
+    answer ids of its table, at their row), and for a yes/no fact expected to be anything
+    but true or false."""
+    kind, m = matched
+    out: list[tuple[int, str]] = []
+    if kind == "answers" and question_types:
+        for i, row in enumerate(step.table or []):
+            qid = row[0].strip() if row else ""
+            if i == 0 and [c.strip().lower() for c in row[:2]] == ["answer", "value"]:
+                continue
+            if qid and qid not in question_types:
+                guess = close_match(qid, question_types)
+                hint = f"; did you mean '{guess}'?" if guess else ""
+                out.append((step.line + 1 + i, f"unknown answer id '{qid}' (not a question of the questionnaire){hint}"))
+    if known is not None:
+        unknown = _unknown_ids(kind, m, known)
+        if unknown is not None:
+            out.append((step.line, unknown))
+        elif kind == "derived" and m["id"] in known.booleans and m["value"].strip().lower() not in ("true", "false"):
+            out.append((step.line, _yes_no(m["id"], m["value"])))
+    return out
+
+
+def _yes_no(fact: str, value: str) -> str:
+    return f"the derived fact {fact} is yes or no: write true or false, not '{value.strip()}'"
+
+
+def _shown(value: Any) -> str:
+    """A value as a scenario writes it (true/false, not Python's True/False)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "nothing"
+    return str(value)
 
 
 # --------------------------------------------------------------------------- features
@@ -648,8 +703,11 @@ def _check(kind: str, m: re.Match[str], result: dict[str, Any]) -> str | None:
         derived = _derived(result)
         if m["id"] not in derived:
             return f"expected derived fact {m['id']} = {m['value']}; it was not derived"
-        if not _same(m["value"], derived[m["id"]]):
-            return f"expected derived fact {m['id']} = {m['value']}; got {derived[m['id']]}"
+        actual = derived[m["id"]]
+        if isinstance(actual, bool) and m["value"].strip().lower() not in ("true", "false"):
+            return f"{_yes_no(m['id'], m['value'])} (it is {_shown(actual)} here)"
+        if not _same(m["value"], actual):
+            return f"expected derived fact {m['id']} = {m['value']}; got {_shown(actual)}"
     return None
 
 
@@ -663,12 +721,13 @@ class Catalogue:
     products: frozenset[str]
     risks: frozenset[str]
     facts: frozenset[str]
+    booleans: frozenset[str] = frozenset()  # the yes/no derived facts (true or false)
 
 
 def _unknown_ids(kind: str, m: re.Match[str], known: Catalogue) -> str | None:
     def close(name: str, pool: frozenset[str]) -> str:
-        guess = difflib.get_close_matches(name, sorted(pool), n=1)
-        return f"; did you mean '{guess[0]}'?" if guess else ""
+        guess = close_match(name, pool)
+        return f"; did you mean '{guess}'?" if guess else ""
 
     if kind in ("include", "exclude_products"):
         for pid in _ids(m["ids"]):

@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from recommender.errors import Conflict, DefinitionError, InvalidInput, NotFound, RecommenderError
 from recommender.services import authoring
+from recommender.services.authoring.scenario_ids import scenario_problems
 from recommender.web.security import roles_required
 
 bp = Blueprint("authoring", __name__, url_prefix="/rulesets")
@@ -477,7 +478,7 @@ def scenarios_all(name: str) -> Any:
             flash("Scenarios saved.", "success")
     else:
         draft = authoring.get_or_create_draft(name, current_user)
-        _, problems = authoring.scenario_runner.parse_scenarios(draft.scenarios, authoring.SCENARIOS_PATH)
+        problems = scenario_problems(name, draft)  # syntax and ids
     return render_template(
         "authoring/scenarios_all.html",
         ruleset=authoring.get_ruleset(name),
@@ -555,7 +556,7 @@ def _feature_page(
     if run is not None:
         problems = list(run.report.problems)
     else:
-        _, problems = authoring.scenario_runner.parse_scenarios(text, authoring.SCENARIOS_PATH)
+        problems = scenario_problems(name, draft, text)  # syntax and ids
     listed = features.features_of(draft.scenarios or "")
     return (
         render_template(

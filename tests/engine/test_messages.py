@@ -748,3 +748,56 @@ def test_an_unclosed_quote_is_reported_where_it_opens_not_where_yaml_stops(parse
     assert (problem.line, problem.col) == (26, 18), str(problem)
     assert 'this quote " is never closed on its line' in problem.message
     assert "runs on to line 32" in problem.message
+
+
+# -- messages that say what to type (rule author QA, issue 11) ---------------------------------
+BILLING_AND_SIGMA = (
+    "  - {id: billing, name: Billing, family: revenue}\n"
+    "  - {id: sigma, name: Stripe Sigma, family: finance}"
+)
+
+
+def test_a_product_written_as_its_name_names_the_id_to_write(form: Any) -> None:
+    text = edit(edit(BASE, 25, "      - product: Stripe Sigma"), 10, BILLING_AND_SIGMA)
+    problem = only(ruleset_problems(text, form))
+    assert (problem.line, problem.col) == (26, 18)
+    assert problem.message.endswith("product 'Stripe Sigma' is not a product id: write `sigma` (Stripe Sigma)")
+    assert_plain(problem.message)
+    # Nothing like it: the example is a real product id, not a rule id.
+    problem = only(ruleset_problems(edit(BASE, 25, "      - product: Big Thing"), form))
+    assert "(like checkout)" in problem.message and "(like checkout-web)" not in problem.message
+    assert "write the id of an entry under `products:`" in problem.message
+
+
+def test_a_product_id_with_a_common_prefix_finds_the_id(form: Any) -> None:
+    text = edit(edit(BASE, 25, "      - product: stripe_sigma"), 10, BILLING_AND_SIGMA)
+    problem = only(ruleset_problems(text, form))
+    assert problem.message == "unknown product 'stripe_sigma' (did you mean 'sigma'?)"
+
+
+def test_a_set_name_the_unknown_one_starts_with_is_preferred(form: Any) -> None:
+    text = edit(BASE, 23, "    when: channels contains web and countries contains_any @eea_countries")
+    text = edit(text, 5, "  eu: [DE, NL, BE, FR]\n  treasury_countries: [US, GB]\n  eea: [DE, NO]")
+    problem = only(ruleset_problems(text, form))
+    assert "unknown value set '@eea_countries'" in problem.message
+    assert "did you mean '@eea'?" in problem.message, problem.message
+
+
+def test_a_rule_without_its_dash_is_told_to_start_with_one(parser: str) -> None:
+    problem = only(ruleset_problems(edit(BASE, 22, "  id: checkout-web")))
+    assert (problem.line, problem.col) == (22, 3)
+    assert problem.message.startswith(
+        "this line is missing its '- ': start this rule with '- ' like the rules above it"
+    ), problem.message
+    assert "write '- id: checkout-web'" in problem.message
+    assert "line it up" not in problem.message
+    assert_plain(problem.message)
+
+
+def test_a_missing_when_says_what_line_to_add() -> None:
+    problems = ruleset_problems(edit(BASE, 17, None))
+    found = [p for p in problems if "`when` is missing" in p.message]
+    assert found, [str(p) for p in problems]
+    assert found[0].message.endswith(
+        "add a line `when: <condition>` (for example `when: channels contains web and segment == enterprise`)"
+    )

@@ -20,6 +20,7 @@ from recommender.models import (
 )
 from recommender.services import scenarios as scenario_runner
 from recommender.services.authoring import data_files as authoring_data
+from recommender.services.authoring.scenario_ids import scenario_ids
 from recommender.services.authoring.scenario_runs import SCENARIOS_PATH
 from recommender.services.authoring.sources import _session, check_source, checksum, source_path
 from recommender.services.authoring.versions import active_version, get_ruleset
@@ -159,7 +160,8 @@ def check_file(name: str, user: User | None, file_name: str | None, text: str) -
 
 def _checked(name: str, draft: RulesetVersion) -> SaveResult:
     problems = check_source(draft.source, name, data_files=draft.data_files or {})
-    _, scenario_problems = scenario_runner.parse_scenarios(draft.scenarios, SCENARIOS_PATH)
+    known, types = scenario_ids(name, draft.source, draft.data_files) if not problems else (None, None)
+    _, scenario_problems = scenario_runner.parse_scenarios(draft.scenarios, SCENARIOS_PATH, known, types)
     return SaveResult(draft, problems, scenario_problems)
 
 

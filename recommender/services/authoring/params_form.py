@@ -325,7 +325,7 @@ def _impossible(
         param = params.get(pid)
         if param is None:
             return text
-        value = values.get(pid)
+        value: Any = values.get(pid)
         return _shown(param, value) if _is_number(value) else value_text(param, value)
 
     def side(pid: str, text: str) -> str:
