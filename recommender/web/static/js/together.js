@@ -174,38 +174,16 @@
     errors.hidden = false;
   }
 
+  // Shown questions and the counts: workspace.js's own (one copy of each, so the jump box
+  // and the page agree); nothing when an old cached workspace.js lacks them.
   function applyVisibility(visible) {
-    if (!Array.isArray(visible)) { return; }
-    var set = {};
-    visible.forEach(function (id) { set[id] = true; });
-    form.querySelectorAll("[data-question]").forEach(function (w) {
-      var show = !!set[w.getAttribute("data-question")];
-      if (show === !w.hidden) { return; }
-      w.hidden = !show;
-      if (show) {
-        w.classList.add("ws-appeared");
-        window.setTimeout(function () { w.classList.remove("ws-appeared"); }, 1500);
-      }
-    });
+    var ws = window.recommenderWorkspace;
+    if (ws && ws.applyVisibility) { ws.applyVisibility(visible); }
   }
 
   function applyProgress(progress) {
-    if (!progress) { return; }
-    var overall = document.getElementById("overall-progress");
-    if (overall) {
-      var bar = overall.querySelector("progress");
-      if (bar) { bar.max = progress.visible || 1; bar.value = progress.answered; }
-      var text = overall.querySelector("[data-progress-text]");
-      if (text) { text.textContent = progress.answered + " of " + progress.visible + " answered"; }
-    }
-    var sections = progress.sections || {};
-    document.querySelectorAll("[data-section-count]").forEach(function (el) {
-      var s = sections[el.getAttribute("data-section-count")];
-      if (!s) { return; }
-      el.textContent = s.answered + "/" + s.visible;
-      el.setAttribute("aria-label", s.answered + " of " + s.visible + " answered");
-      el.classList.toggle("done", s.visible > 0 && s.answered === s.visible);
-    });
+    var ws = window.recommenderWorkspace;
+    if (ws && ws.applyProgress) { ws.applyProgress(progress); }
   }
 
   // ------------------------------------------------------------------ the section's note

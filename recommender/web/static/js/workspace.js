@@ -6,6 +6,10 @@
 //
 // API for live updates from another SA (together.js polls and calls it):
 //   window.recommenderWorkspace = {
+//     applyVisibility(visible), applyProgress(progress)
+//         The server's list of visible question ids / progress counts (as an autosave's
+//         answer carries them) applied to this page: shown and hidden questions, the bar and
+//         the section counts.
 //     applyRemote(questionId, value, version, who, visible?)
 //         Shows another SA's saved answer: `value` as stored (a list for multi and country
 //         lists, true/false, a number, a string; null = cleared, with version 0), `version`
@@ -709,6 +713,8 @@
   window.recommenderWorkspace = {
     applyRemote: applyRemote,
     isDirty: isDirty,
+    applyVisibility: applyVisibility,
+    applyProgress: applyProgress,
     currentSection: root.getAttribute("data-section-id") || ""
   };
 
