@@ -169,16 +169,18 @@ def register_web(app: Flask) -> None:
     filters.register(app)
 
 
+#: The largest id or version number the database's INTEGER columns hold (PostgreSQL's int4).
+MAX_ID = 2**31 - 1
 #: Deeper JSON than this is refused (answers are at most a list of strings).
 MAX_JSON_DEPTH = 32
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` limited to a 64-bit signed integer, the range of the ids in the database:
+    """`<int:…>` limited to what an id column holds (INTEGER: 32-bit signed on PostgreSQL):
     a bigger number in an address is a 404, not an overflow in the driver."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

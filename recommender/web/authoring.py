@@ -22,6 +22,7 @@ from flask_login import current_user
 from recommender.errors import Conflict, DefinitionError, InvalidInput, NotFound, RecommenderError
 from recommender.services import authoring
 from recommender.services.authoring.scenario_ids import scenario_problems
+from recommender.web import MAX_ID
 from recommender.web.security import roles_required
 
 bp = Blueprint("authoring", __name__, url_prefix="/rulesets")
@@ -32,14 +33,14 @@ EDITORS = ("author", "admin")
 
 def _version_param(raw: str | None, key: str) -> int | None:
     """A version number from the request: None when absent, 400 when not a whole number,
-    404 when beyond any stored number (a 64-bit id)."""
+    404 when beyond any stored number (the INTEGER column's range)."""
     if raw is None or raw.strip() == "":
         return None
     try:
         number = int(raw.strip())
     except ValueError:
         raise InvalidInput(f"`{key}` must be a version number, like 3.", {key: raw[:50]}) from None
-    if not 0 <= number < 2**63:
+    if not 0 <= number <= MAX_ID:
         raise NotFound(f"There is no version {raw[:30]}.")
     return number
 

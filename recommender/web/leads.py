@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from recommender.errors import InvalidInput
 from recommender.services import leads
+from recommender.web import MAX_ID
 from recommender.web.security import roles_required
 
 bp = Blueprint("leads", __name__)
@@ -47,7 +48,7 @@ def convert(lead_id: int) -> Any:
     try:
         if target == "existing":
             raw = request.form.get("account_id", "")
-            if not raw.isdigit():
+            if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
                 raise InvalidInput(
                     "Choose an existing account.", {"account_id": "Choose an account."}
                 )

@@ -20,6 +20,7 @@ from recommender.questionnaire.forms import (
     raw_value,
 )
 from recommender.services import accounts, discoveries
+from recommender.web import MAX_ID
 from recommender.web.reports import render_panel
 from recommender.web.security import roles_required
 
@@ -266,6 +267,9 @@ def _navigation_target(state: discoveries.SectionState, nav: str) -> str:
 
 def _int(value: Any, key: str, message: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise InvalidInput(message, {key: message}) from None
+    if not 0 < number <= MAX_ID:  # no such id (and beyond what the column holds)
+        raise InvalidInput(message, {key: message})
+    return number

@@ -19,7 +19,9 @@ def author(app: Flask, client: FlaskClient, make_user: Any) -> FlaskClient:
         questionnaires.load_directory()
         rulesets.import_directory()
     user = make_user("author", password=PASSWORD)
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    )
     return client
 
 
@@ -30,6 +32,7 @@ def author(app: Flask, client: FlaskClient, make_user: Any) -> FlaskClient:
         ("/rulesets/stripe/export?version=-1", 404),
         ("/rulesets/stripe/export?version=abc", 400),
         ("/rulesets/stripe/export?version=99999", 404),
+        ("/rulesets/stripe/export?version=2147483648", 404),
         ("/rulesets/stripe/versions/99999999999999999999", 404),
         ("/rulesets/stripe/rollback/99999999999999999999", 404),
     ],

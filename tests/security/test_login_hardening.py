@@ -116,23 +116,20 @@ def test_logged_in_pages_are_not_cached_but_static_files_are(
 
 
 def test_https_settings_make_cookies_secure_and_send_hsts(
-    app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch, make_user: Any
+    app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch, make_user: Any, other_app: Any
 ) -> None:
-    from recommender import create_app
-
-    monkeypatch.setenv("RECOMMENDER_HTTPS", "1")
-    config = {k: v for k, v in app_config.items()}
-    https_app = create_app(config)
-    assert https_app.config["SESSION_COOKIE_SECURE"] is True
-    c = https_app.test_client()
     user = make_user("sa", password=PASSWORD)
-    resp = c.post(
-        "/login", data={"email": user.email, "password": PASSWORD}, base_url="https://localhost"
-    )
-    assert resp.status_code == 302
-    cookie = resp.headers["Set-Cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert resp.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    monkeypatch.setenv("RECOMMENDER_HTTPS", "1")
+    with other_app(dict(app_config)) as https_app:
+        assert https_app.config["SESSION_COOKIE_SECURE"] is True
+        c = https_app.test_client()
+        resp = c.post(
+            "/login", data={"email": user.email, "password": PASSWORD}, base_url="https://localhost"
+        )
+        assert resp.status_code == 302
+        cookie = resp.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert resp.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
 def test_plain_http_sends_no_hsts(client: FlaskClient) -> None:
