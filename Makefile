@@ -60,6 +60,7 @@ bench: venv system-deps
 	$(PY) -m bench.copilot
 	$(PY) bench/readout.py
 	$(PY) -m bench.load
+	$(PY) -m bench.loading
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
