@@ -130,6 +130,31 @@ Feature: Payments surface
     Then the products include multi_currency_settlement, checkout, tax
     And the risk sca_3ds is flagged with severity high
 
+  Scenario: Group whose entities and buyers all use the euro settles in euros without multi-currency settlement
+    Given the answers:
+      | answer             | value          |
+      | hq_country         | FR             |
+      | entity_countries   | FR, DE, NL     |
+      | customer_countries | FR, DE, NL, IT |
+      | customer_type      | consumers      |
+      | channels           | web            |
+      | checkout_control   | hosted_ok      |
+    When the recommendation is evaluated
+    Then the products include checkout, tax
+    And the products exclude multi_currency_settlement
+
+  Scenario: Euro-area entities selling into other currencies settle in each currency
+    Given the answers:
+      | answer             | value          |
+      | hq_country         | FR             |
+      | entity_countries   | FR, DE         |
+      | customer_countries | FR, DE, GB, SE |
+      | customer_type      | consumers      |
+      | channels           | web            |
+      | checkout_control   | hosted_ok      |
+    When the recommendation is evaluated
+    Then the products include multi_currency_settlement
+
   Scenario: Subscription business migrating cards from Braintree
     Given the answers:
       | answer             | value           |
