@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -130,14 +130,29 @@ class SectionState:
 
 
 @dataclass(frozen=True)
+class DiscoveryHead:
+    """A discovery as the hot path needs it: identity, revision, questionnaire."""
+
+    id: int
+    questionnaire_version_id: int
+    checksum: str
+    revision: int
+    questionnaire: Any
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SaveResult:
-    """What an autosave returns: the new version and what is now visible."""
+    """What an autosave returns: the new version and what is now visible (and, for the panel
+    sent back with it, the discovery and its answers after the save)."""
 
     question_id: str
     version: int
     revision: int
     visible: list[str]
     progress: Progress
+    state: DiscoveryHead | None = field(default=None, repr=False, compare=False)
+    answers: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -399,27 +414,63 @@ def save_answer(
     """Coerce and store one answer if `expected_version` is still the stored version.
 
     An empty value clears the answer. Raises InvalidInput (nothing stored) or Conflict.
-    """
-    discovery = get_discovery(discovery_id)
-    q = questionnaire_of(discovery)
-    value = _coerce(q, question_id, raw)
-    expected = _version(expected_version, question_id)
+
+    The hot path of the workspace (every autosave): one statement reads and locks the
+    discovery with its questionnaire's identity, one reads its answers, then the
+    compare-and-set write, the revision bump (returning the new revision) and the audit row;
+    the answers after the save are the ones read with this one changed, not read again."""
     try:
         with db.transaction() as session:
-            _lock(session, discovery_id)
-            version, changed = _write_answer(
-                session, q, discovery_id, question_id, value, expected, user
+            head = _head(session, discovery_id, lock=True)
+            q = head.questionnaire
+            value = _coerce(q, question_id, raw)
+            expected = _version(expected_version, question_id)
+            rows = {
+                row.question_id: row
+                for row in session.execute(
+                    select(
+                        Answer.id,
+                        Answer.question_id,
+                        Answer.value,
+                        Answer.version,
+                        Answer.updated_at,
+                        Answer.updated_by_id,
+                    ).where(Answer.discovery_id == discovery_id)
+                )
+            }
+            version, change = _write_answer(
+                session,
+                q,
+                discovery_id,
+                question_id,
+                value,
+                expected,
+                user,
+                rows.get(question_id, _NO_ROW),
             )
-            revision = _bump(session, discovery_id) if changed else _revision(session, discovery_id)
-            answers = answers_of(discovery_id, session)
+            revision = head.revision
+            if change is not None:
+                revision = _bump(session, discovery_id)
+                _audit(session, discovery_id, [change], user, revision)
     except IntegrityError:
         raise Conflict(_RACE) from None
+    answers = {qid: row.value for qid, row in rows.items() if row.value is not None}
+    if change is not None:
+        new = change[2]
+        if new is None:
+            answers.pop(question_id, None)
+        else:
+            answers[question_id] = new
     return SaveResult(
         question_id=question_id,
         version=version,
         revision=revision,
         visible=list(q.visible_question_ids(answers)),
         progress=progress_of(q, answers),
+        state=DiscoveryHead(
+            head.id, head.questionnaire_version_id, head.checksum, revision, q, head.created_at
+        ),
+        answers=answers,
     )
 
 
@@ -496,15 +547,17 @@ def save_section(
         with db.transaction() as session:
             _lock(session, discovery_id)
             changed = False
+            changes: list[tuple[str, Any, Any]] = []
             for qid, value in values.items():
                 try:
                     expected = _version(versions.get(qid, 0), qid)
-                    _, did = _write_answer(session, q, discovery_id, qid, value, expected, user)
+                    _, change = _write_answer(session, q, discovery_id, qid, value, expected, user)
                 except (Conflict, InvalidInput) as exc:
                     result.errors[qid] = exc.message
                     continue
-                changed = changed or did
-                if did:
+                if change is not None:
+                    changed = True
+                    changes.append(change)
                     result.saved.append(qid)
             if note is not None and note_text is not None:
                 try:
@@ -516,7 +569,7 @@ def save_section(
                 except (Conflict, InvalidInput) as exc:
                     result.errors["notes"] = exc.message
             if changed:
-                _bump(session, discovery_id)
+                _audit(session, discovery_id, changes, user, _bump(session, discovery_id))
     except IntegrityError:
         raise Conflict(_RACE) from None
     return result
@@ -610,17 +663,66 @@ def _lock(session: Session, discovery_id: int) -> None:
         raise NotFound(f"There is no discovery {discovery_id}.")
 
 
-def _bump(session: Session, discovery_id: int) -> int:
-    session.execute(
-        update(Discovery)
+def _head(session: Session, discovery_id: int, lock: bool = False) -> DiscoveryHead:
+    """The discovery's identity, revision and questionnaire in one statement (with its row
+    locked on PostgreSQL when `lock`); NotFound when there is none."""
+    stmt = (
+        select(
+            Discovery.id,
+            Discovery.questionnaire_version_id,
+            QuestionnaireVersion.checksum,
+            Discovery.revision,
+            Discovery.created_at,
+        )
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Discovery.questionnaire_version_id)
         .where(Discovery.id == discovery_id)
-        .values(revision=Discovery.revision + 1, updated_at=utcnow())
     )
-    return _revision(session, discovery_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Discovery)
+    row = session.execute(stmt).first()
+    if row is None:
+        raise NotFound(f"There is no discovery {discovery_id}.")
+    q = questionnaires.questionnaire_for(_VersionRef(session, row[1], row[2]))  # type: ignore[arg-type]
+    return DiscoveryHead(row[0], row[1], row[2], int(row[3] or 0), q, row[4])
+
+
+def discovery_head(discovery_id: int) -> DiscoveryHead:
+    """`_head` outside a write: what the panel needs to know about a discovery."""
+    return _head(db.session, discovery_id)
+
+
+class _VersionRef:
+    """A questionnaire version by id and checksum: what `questionnaires.questionnaire_for`
+    keys its cache on. The (large) definition is read only on a cache miss."""
+
+    def __init__(self, session: Session, version_id: int, checksum: str) -> None:
+        self.id, self.checksum, self._session = version_id, checksum, session
+
+    @property
+    def definition(self) -> Any:
+        return self._session.scalar(
+            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == self.id)
+        )
+
+
+def _bump(session: Session, discovery_id: int) -> int:
+    """Count one more change of the discovery; the new revision."""
+    return int(
+        session.execute(
+            update(Discovery)
+            .where(Discovery.id == discovery_id)
+            .values(revision=Discovery.revision + 1, updated_at=utcnow())
+            .returning(Discovery.revision)
+        ).scalar_one()
+    )
 
 
 def _revision(session: Session, discovery_id: int) -> int:
     return int(session.scalar(select(Discovery.revision).where(Discovery.id == discovery_id)) or 0)
+
+
+#: `_write_answer`'s "read the stored answer yourself".
+_NO_ROW: Any = object()
 
 
 def _write_answer(
@@ -631,22 +733,35 @@ def _write_answer(
     value: Any,
     expected: int,
     user: User,
-) -> tuple[int, bool]:
-    """Compare-and-set one answer; returns (new version, whether anything changed)."""
-    row = session.scalar(
-        select(Answer).where(Answer.discovery_id == discovery_id, Answer.question_id == question_id)
-    )
+    row: Any = _NO_ROW,
+) -> tuple[int, tuple[str, Any, Any] | None]:
+    """Compare-and-set one answer; returns the new version and the change made, as
+    (question id, old value, new value; None = cleared), or None when nothing changed.
+    `row` is the stored answer when the caller read it already (None: there is none).
+    The caller bumps the revision and records the changes with `_audit`."""
+    if row is _NO_ROW:
+        row = session.execute(
+            select(
+                Answer.id,
+                Answer.question_id,
+                Answer.value,
+                Answer.version,
+                Answer.updated_at,
+                Answer.updated_by_id,
+            ).where(Answer.discovery_id == discovery_id, Answer.question_id == question_id)
+        ).first()
     current = row.version if row is not None else 0
     stored = row.value if row is not None else None
     new = None if value is MISSING else value
     if stored == new:
-        return current, False  # nothing to change, whoever saved it
+        return current, None  # nothing to change, whoever saved it
     if current != expected:
         raise Conflict(_answer_conflict(session, q, discovery_id, question_id, row), current)
     now = utcnow()
     if row is None:
-        session.add(
-            Answer(
+        # A concurrent insert of the same answer fails here on the unique constraint.
+        session.execute(
+            insert(Answer).values(
                 discovery_id=discovery_id,
                 question_id=question_id,
                 value=new,
@@ -655,10 +770,7 @@ def _write_answer(
                 updated_by_id=user.id,
             )
         )
-        # A concurrent insert of the same answer fails here on the unique constraint.
-        session.flush()
-        _audit_answer(session, discovery_id, question_id, None, new, user, now)
-        return 1, True
+        return 1, (question_id, None, new)
     if new is None:
         # Cleared: the row goes (absent = unanswered); the audit log remembers who did it.
         done = _rowcount(
@@ -666,8 +778,7 @@ def _write_answer(
         )
         if done != 1:
             raise Conflict(_answer_conflict(session, q, discovery_id, question_id, None), 0)
-        _audit_answer(session, discovery_id, question_id, stored, None, user, now)
-        return 0, True
+        return 0, (question_id, stored, None)
     done = _rowcount(
         session.execute(
             update(Answer)
@@ -678,36 +789,38 @@ def _write_answer(
     )
     if done != 1:
         session.expire_all()
-        row = session.get(Answer, row.id)
-        raise Conflict(_answer_conflict(session, q, discovery_id, question_id, row))
-    _audit_answer(session, discovery_id, question_id, stored, new, user, now)
-    return expected + 1, True
+        fresh = session.get(Answer, row.id)
+        raise Conflict(_answer_conflict(session, q, discovery_id, question_id, fresh))
+    return expected + 1, (question_id, stored, new)
 
 
-def _audit_answer(
+def _audit(
     session: Session,
     discovery_id: int,
-    question_id: str,
-    old: Any,
-    new: Any,
+    changes: list[tuple[str, Any, Any]],
     user: User,
-    now: datetime,
+    revision: int,
 ) -> None:
-    """Record one answer change (old and new typed values; `new` None = cleared) in the
-    audit log with the discovery revision it makes: the caller bumps the revision by one after
-    its writes, in this transaction. The write before this holds the discovery (row lock on
-    PostgreSQL, the write lock on SQLite), so the revision read here is the one bumped."""
-    session.add(
-        AuditEntry(
-            at=now,
-            actor_id=user.id,
-            action="answer.cleared" if new is None else "answer.changed",
-            target_type="discovery",
-            target_id=str(discovery_id),
-            summary=question_id,
-            diff=json.dumps({"old": old, "new": new}, sort_keys=True),
-            revision=_revision(session, discovery_id) + 1,
-        )
+    """Record answer changes (question id, old and new typed values; new None = cleared) in
+    the audit log with the discovery revision they made (`revision`, just bumped in this
+    transaction, which holds the discovery: row lock on PostgreSQL, the write lock on
+    SQLite)."""
+    now = utcnow()
+    session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": now,
+                "actor_id": user.id,
+                "action": "answer.cleared" if new is None else "answer.changed",
+                "target_type": "discovery",
+                "target_id": str(discovery_id),
+                "summary": question_id,
+                "diff": json.dumps({"old": old, "new": new}, sort_keys=True),
+                "revision": revision,
+            }
+            for question_id, old, new in changes
+        ],
     )
 
 
@@ -732,7 +845,7 @@ def _write_note(
     if (row.text if row is not None else "") == text and include == stored_include:
         return current, False
     if current != expected:
-        raise Conflict(_note_conflict(session, row))
+        raise Conflict(_note_conflict(session, row), current_version=current)
     now = utcnow()
     if row is None:
         session.add(
@@ -764,7 +877,10 @@ def _write_note(
     )
     if done != 1:
         session.expire_all()
-        raise Conflict(_note_conflict(session, session.get(SectionNote, row.id)))
+        fresh = session.get(SectionNote, row.id)
+        raise Conflict(
+            _note_conflict(session, fresh), current_version=fresh.version if fresh else None
+        )
     return expected + 1, True
 
 
@@ -811,8 +927,8 @@ def _note_conflict(session: Session, row: SectionNote | None) -> str:
     if row is None:
         return "These notes were removed meanwhile — reload to see the current notes."
     return (
-        f"{_who(session, row.updated_by_id)} changed these notes{_at(row.updated_at)}"
-        " — reload to see them (copy your text first)."
+        f"{_who(session, row.updated_by_id)} changed these notes{_at(row.updated_at)}:"
+        " keep yours (it replaces theirs), or reload to see theirs (copy your text first)."
     )
 
 

@@ -173,3 +173,47 @@ def test_keep_mine_in_one_context_reaches_the_other(
     expect(other_page.locator("#history-company_name")).to_contain_text(
         "changed it from Acme Theirs to Acme Mine", timeout=WAIT_MS
     )
+
+
+def test_keep_mine_for_notes(
+    page: Any,
+    other_page: Any,
+    login_page: Callable[..., None],
+    demo_users: dict[str, tuple[str, str]],
+    start_discovery: Callable[[Any, str], None],
+    unique_name: Callable[[str], str],
+    second_sa: tuple[str, str, str],
+) -> None:
+    """Notes edited by two SAs at once: the one who meets the conflict can keep theirs."""
+    from playwright.sync_api import expect
+
+    login_page(page, *demo_users["sa"])
+    start_discovery(page, unique_name("Notes"))
+    company = page.url
+    login_page(other_page, *second_sa[:2])
+    _open(other_page, company)
+
+    page.context.set_offline(True)
+    page.fill("#notes", "CFO wants a pilot in France first")
+    page.keyboard.press("Tab")
+    notes = page.locator("[data-notes]")
+    expect(notes.locator("[data-field-status]")).to_have_attribute(
+        "data-state", "failed", timeout=WAIT_MS
+    )
+    other_page.fill("#notes", "Pilot in Germany")
+    other_page.keyboard.press("Tab")
+    expect(other_page.locator("[data-notes] [data-field-status]")).to_have_attribute(
+        "data-state", "saved", timeout=WAIT_MS
+    )
+
+    page.context.set_offline(False)
+    keep = notes.get_by_role("button", name="Keep mine")
+    expect(keep).to_be_visible(timeout=WAIT_MS)
+    expect(notes.locator(".field-errors")).to_contain_text("Sam Otter changed these notes")
+    keep.click()
+    expect(notes.locator("[data-field-status]")).to_have_attribute(
+        "data-state", "saved", timeout=WAIT_MS
+    )
+    expect(page.locator("#notes")).to_have_value("CFO wants a pilot in France first")
+    page.reload()
+    expect(page.locator("#notes")).to_have_value("CFO wants a pilot in France first")

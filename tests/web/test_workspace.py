@@ -493,9 +493,22 @@ def test_notes_autosave_with_versions(sa_client: FlaskClient, discovery_id: int)
         ).status_code
         == 400
     )
+    # The conflict names the stored version, so "Keep mine" can save over it knowingly.
+    assert conflict.get_json()["current_version"] == 1
+    assert "keep yours" in conflict.get_json()["error"]
     html = _page(sa_client, f"/discoveries/{discovery_id}/sections/company")
     assert "CFO joins next call</textarea>" in html
     assert sa_client.post(url, json={"text": "", "version": 1}).get_json()["version"] == 2
+
+
+def test_keep_mine_saves_notes_over_a_colleagues(sa_client: FlaskClient, discovery_id: int) -> None:
+    url = f"/discoveries/{discovery_id}/notes/company"
+    assert sa_client.post(url, json={"text": "theirs", "version": 0}).status_code == 200
+    stale = sa_client.post(url, json={"text": "mine", "version": 0})
+    assert stale.status_code == 409
+    kept = sa_client.post(url, json={"text": "mine", "version": stale.get_json()["current_version"]})
+    assert kept.status_code == 200 and kept.get_json()["version"] == 2
+    assert "mine</textarea>" in _page(sa_client, f"/discoveries/{discovery_id}/sections/company")
 
 
 # ---------------------------------------------------------------------------- CSRF

@@ -295,7 +295,7 @@
         setFieldState(w, e.dirty ? "pending" : "saved");
         if (!notes) { applyVisibility(data.visible); applyProgress(data.progress); document.body.dispatchEvent(new CustomEvent("answers-saved", { detail: data })); }
       } else if (r.resp.status === 409) {
-        e.conflictVersion = (!notes && typeof data.current_version === "number") ? data.current_version : undefined;
+        e.conflictVersion = typeof data.current_version === "number" ? data.current_version : undefined;
         setFieldState(w, "conflict", data.error || "Someone else changed this answer — reload to see it.");
       } else if ((r.resp.status === 400 || r.resp.status === 422) && data.errors && data.errors[notes ? "notes" : key]) {
         setFieldState(w, "invalid", data.errors[notes ? "notes" : key]);
