@@ -67,8 +67,11 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def load_yaml(text: str, path: str = "<string>") -> Located:
-    """Parse `text`; raise YamlError (with position) on syntax errors, aliases or duplicates."""
+def load_yaml(text: str, path: str = "<string>", *, positions: bool = True) -> Located:
+    """Parse `text`; raise YamlError (with position) on syntax errors, aliases or duplicates.
+
+    With `positions=False` the position maps stay empty (a published version, checked when it
+    was published, needs no positions to be loaded again)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise YamlError(
             Problem(
@@ -98,101 +101,105 @@ def load_yaml(text: str, path: str = "<string>") -> Located:
         if root is None:
             located.data = None
             return located
-        seen: set[int] = set()
-
-        def build(node: yaml.Node, where: PathT) -> Any:
-            if id(node) in seen:
-                line, col = _mark(node)
-                raise YamlError(
-                    Problem(
-                        path,
-                        line,
-                        col,
-                        "this value repeats another through a YAML alias (*name), which is not"
-                        " allowed: write the value out in full",
-                    )
-                )
-            seen.add(id(node))
-            located.positions[where] = _mark(node)
-            if isinstance(node, yaml.MappingNode):
-                out: dict[Any, Any] = {}
-                first_line: dict[Any, int] = {}
-                for key_node, value_node in node.value:
-                    if key_node.tag == "tag:yaml.org,2002:merge":
-                        line, col = _mark(key_node)
-                        raise YamlError(
-                            Problem(
-                                path,
-                                line,
-                                col,
-                                "'<<' (a YAML merge key) is not allowed: write the keys out in full",
-                            )
-                        )
-                    if not isinstance(key_node, yaml.ScalarNode):
-                        line, col = _mark(key_node)
-                        raise YamlError(
-                            Problem(
-                                path,
-                                line,
-                                col,
-                                "a key must be a plain word (write 'key: value'), not a list or a "
-                                "group",
-                            )
-                        )
-                    key = scalar(key_node)
-                    if isinstance(key, int | float | bool) or key is None:
-                        key = str(key_node.value)
-                    if key in out:
-                        line, col = _mark(key_node)
-                        raise YamlError(
-                            Problem(
-                                path,
-                                line,
-                                col,
-                                f"duplicate key '{key}' (the first is on line {first_line[key]}):"
-                                " a key may appear only once here; remove or rename one",
-                            )
-                        )
-                    first_line[key] = _mark(key_node)[0]
-                    located.key_positions[where + (key,)] = _mark(key_node)
-                    out[key] = build(value_node, where + (key,))
-                return out
-            if isinstance(node, yaml.SequenceNode):
-                return [build(item, where + (i,)) for i, item in enumerate(node.value)]
-            return scalar(node)
-
-        def scalar(node: yaml.Node) -> Any:
-            try:
-                return loader.construct_object(node, deep=True)
-            except yaml.constructor.ConstructorError:
-                line, col = _mark(node)
-                raise YamlError(
-                    Problem(
-                        path,
-                        line,
-                        col,
-                        f"unknown tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}': remove "
-                        "it (values need no '!' tags here)",
-                    )
-                ) from None
-            except (ValueError, TypeError, OverflowError):
-                line, col = _mark(node)
-                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-                what = (
-                    "looks like a date but is not a valid one"
-                    if tag == "!!timestamp"
-                    else f"does not fit its tag '{tag}'"
-                )
-                raise YamlError(
-                    Problem(
-                        path,
-                        line,
-                        col,
-                        f"'{node.value}' {what}: put it in quotes if it is text",
-                    )
-                ) from None
-
-        located.data = build(root, ())
+        build = _Builder(loader, path, located, positions)
+        located.data = build.node(root, ())
         return located
     finally:
         loader.dispose()
+
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Builder:
+    """Plain data from a composed node tree, recording positions (unless told not to) and
+    refusing aliases, merge keys, non-scalar keys and duplicate keys. Text scalars (most of
+    a definition) are taken as they are; other tags go through PyYAML's safe constructor."""
+
+    def __init__(self, loader: Any, path: str, located: Located, positions: bool) -> None:
+        self.loader = loader
+        self.path = path
+        self.positions: dict[PathT, tuple[int, int]] | None = (
+            located.positions if positions else None
+        )
+        self.key_positions = located.key_positions
+        self.seen: set[int] = set()
+
+    def fail(self, node: yaml.Node, message: str) -> YamlError:
+        line, col = _mark(node)
+        return YamlError(Problem(self.path, line, col, message))
+
+    def node(self, node: yaml.Node, where: PathT) -> Any:
+        seen = self.seen
+        if id(node) in seen:
+            raise self.fail(
+                node,
+                "this value repeats another through a YAML alias (*name), which is not"
+                " allowed: write the value out in full",
+            )
+        seen.add(id(node))
+        positions = self.positions
+        if positions is not None:
+            mark = node.start_mark
+            positions[where] = (mark.line + 1, mark.column + 1)
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            return node.value if node.tag == _STR else self.scalar(node)
+        if cls is yaml.MappingNode:
+            out: dict[Any, Any] = {}
+            first_line: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.__class__ is yaml.ScalarNode and key_node.tag == _STR:
+                    key: Any = key_node.value
+                else:
+                    if key_node.tag == _MERGE:
+                        raise self.fail(
+                            key_node,
+                            "'<<' (a YAML merge key) is not allowed: write the keys out in full",
+                        )
+                    if not isinstance(key_node, yaml.ScalarNode):
+                        raise self.fail(
+                            key_node,
+                            "a key must be a plain word (write 'key: value'), not a list or a "
+                            "group",
+                        )
+                    key = self.scalar(key_node)
+                    if isinstance(key, int | float | bool) or key is None:
+                        key = str(key_node.value)
+                if key in out:
+                    raise self.fail(
+                        key_node,
+                        f"duplicate key '{key}' (the first is on line {first_line[key]}):"
+                        " a key may appear only once here; remove or rename one",
+                    )
+                mark = key_node.start_mark
+                first_line[key] = mark.line + 1
+                child = where + (key,)
+                if positions is not None:
+                    self.key_positions[child] = (mark.line + 1, mark.column + 1)
+                out[key] = self.node(value_node, child)
+            return out
+        if cls is yaml.SequenceNode:
+            return [self.node(item, where + (i,)) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError:
+            raise self.fail(
+                node,
+                f"unknown tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}': remove "
+                "it (values need no '!' tags here)",
+            ) from None
+        except (ValueError, TypeError, OverflowError):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            what = (
+                "looks like a date but is not a valid one"
+                if tag == "!!timestamp"
+                else f"does not fit its tag '{tag}'"
+            )
+            raise self.fail(
+                node, f"'{node.value}' {what}: put it in quotes if it is text"
+            ) from None

@@ -21,6 +21,7 @@ from recommender.engine.model import checksum
 from recommender.errors import Problem
 from recommender.questionnaire.countries import is_country
 from recommender.questionnaire.currencies import is_currency
+from recommender.schemacheck import certainly_valid_check
 from recommender.schemawords import described
 from recommender.suggest import did_you_mean
 from recommender.yamlpos import Located, YamlError, load_yaml
@@ -62,7 +63,8 @@ def _schema_errors(kind: str, text: str, data: Any) -> list[tuple[tuple[Any, ...
     key = (kind, checksum(text))
     found = _SCHEMA_CACHE.get(key)
     if found is None:
-        validator = _validator(kind)
+        fast = certainly_valid_check(str(RULES_DIR / f"{kind}.schema.json"))
+        validator = None if fast is not None and fast(data) else _validator(kind)
         found = described(validator.iter_errors(data), data) if validator is not None else []
         if len(_SCHEMA_CACHE) > 64:
             _SCHEMA_CACHE.clear()

@@ -39,6 +39,7 @@ from recommender.engine.params import load_formulas, load_named_conditions, load
 from recommender.engine.tables import TableLoader
 from recommender.engine.templates import template_problems
 from recommender.errors import DefinitionError, Problem
+from recommender.schemacheck import certainly_valid_check
 from recommender.schemawords import schema_problems
 from recommender.suggest import did_you_mean
 from recommender.yamlpos import Located, YamlError, load_yaml
@@ -288,11 +289,14 @@ def _load(
                 "questionnaire: and rules:",
             )
         ]
-    errors = sorted(
-        _validator().iter_errors(data), key=lambda e: (located.pos(e.absolute_path), e.message)
-    )
-    if errors:
-        return None, schema_problems(located, errors)
+    fast = certainly_valid_check(str(SCHEMA_PATH))
+    if fast is None or not fast(data):  # jsonschema words the problems (or finds none)
+        errors = sorted(
+            _validator().iter_errors(data),
+            key=lambda e: (located.pos(e.absolute_path), e.message),
+        )
+        if errors:
+            return None, schema_problems(located, errors)
     if data_files is None:
         data_files = _read_beside(data.get("data"), path) if Path(path).is_file() else {}
     return _Builder(located, text, questionnaire, data_files).build()
