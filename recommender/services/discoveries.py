@@ -805,6 +805,8 @@ def _audit(
     the audit log with the discovery revision they made (`revision`, just bumped in this
     transaction, which holds the discovery: row lock on PostgreSQL, the write lock on
     SQLite)."""
+    if not changes:
+        return  # (an empty list would insert one row of defaults)
     now = utcnow()
     session.execute(
         insert(AuditEntry),

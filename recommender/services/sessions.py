@@ -44,21 +44,39 @@ def start(user: User, address: str = "") -> str:
 
 
 def user_for(token: str | None, user_id: int, idle: timedelta) -> User | None:
-    """The user of a live session with this token, else None (and an idle one is ended)."""
+    """The user of a live session with this token, else None (and an idle one is ended).
+
+    One statement per request (the session row with its user); `last_seen_at` is written at
+    most once per TOUCH_EVERY."""
     if not token or not isinstance(token, str) or len(token) > 200:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None or row.user_id != user_id or row.ended_at is not None:
+    found = db.session.execute(
+        select(UserSession.id, UserSession.last_seen_at, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(
+            UserSession.token_hash == _hash(token),
+            UserSession.user_id == user_id,
+            UserSession.ended_at.is_(None),
+        )
+    ).first()
+    if found is None:
         return None
+    session_id, last_seen, user = found
     now = utcnow()
-    if now - row.last_seen_at > idle:
-        with db.transaction():
-            row.ended_at, row.ended_reason = now, "idle"
+    if now - last_seen > idle:
+        with db.transaction() as session:
+            session.execute(
+                update(UserSession)
+                .where(UserSession.id == session_id)
+                .values(ended_at=now, ended_reason="idle")
+            )
         return None
-    if now - row.last_seen_at > TOUCH_EVERY:
-        with db.transaction():
-            row.last_seen_at = now
-    return db.session.get(User, user_id)
+    if now - last_seen > TOUCH_EVERY:
+        with db.transaction() as session:
+            session.execute(
+                update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+            )
+    return user
 
 
 def end(token: str | None, reason: str = "logout") -> None:
@@ -74,9 +92,7 @@ def end(token: str | None, reason: str = "logout") -> None:
 
 def end_all(user_id: int, reason: str, keep: str | None = None) -> int:
     """End every live session of a user (except the one with token `keep`); how many."""
-    stmt = update(UserSession).where(
-        UserSession.user_id == user_id, UserSession.ended_at.is_(None)
-    )
+    stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
     if keep:
         stmt = stmt.where(UserSession.token_hash != _hash(keep))
     with db.transaction() as session:

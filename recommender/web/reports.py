@@ -25,7 +25,8 @@ from flask_login import current_user
 from recommender.readout.errors import RenderError
 from recommender.readout.render import render_html, render_markdown
 from recommender.readout.render.fmt import month_label
-from recommender.services import compare, copilot, readout_pdf, reports, sharing
+from recommender.services import compare, copilot, discoveries, readout_pdf, reports, sharing
+from recommender.services import panel as live_panel
 from recommender.web.security import roles_required
 
 bp = Blueprint("reports", __name__)
@@ -100,15 +101,23 @@ def panel(discovery_id: int) -> Any:
     return render_panel(discovery_id, request.args)
 
 
-def render_panel(discovery_id: int, previous: Mapping[str, Any] | None) -> str:
-    """The panel fragment (also sent with each autosave's answer, see workspace.autosave)."""
+def render_panel(
+    discovery_id: int,
+    previous: Mapping[str, Any] | None,
+    saved: discoveries.SaveResult | None = None,
+) -> str:
+    """The panel fragment (also sent with each autosave's answer, see workspace.autosave:
+    `saved` is that save, whose discovery and answers the panel takes instead of reading
+    them again)."""
     return render_template(
         "reports/_panel.html",
         **_helpers(),  # this blueprint's template helpers: also called from the workspace's
-        panel=reports.panel(
+        panel=live_panel.panel(
             discovery_id,
             previous,
             copilot_on=bool(current_app.config.get("PANEL_COPILOT", True)),
+            head=saved.state if saved is not None else None,
+            answers=saved.answers if saved is not None else None,
         ),
     )
 

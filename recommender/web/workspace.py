@@ -187,6 +187,7 @@ def autosave(discovery_id: int) -> Any:
                 "prev_risks": shown.get("prev_risks"),
                 "changed": payload["question_id"],
             },
+            result,
         )
     return jsonify(data)
 
