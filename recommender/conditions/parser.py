@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from recommender.conditions.ast import (
     COMPARISON_OPS,
@@ -611,6 +612,13 @@ def parse(text: str) -> Condition:
         raise ConditionSyntaxError(
             f"the condition is longer than {MAX_CONDITION_LENGTH} characters", 1, 1
         )
+    return _parse(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str) -> Condition:
+    """Each distinct condition text parsed once per process (the tree is immutable; a text
+    that does not parse raises every time and is not remembered)."""
     return _Parser(tokenize(text)).parse()
 
 

@@ -8,6 +8,7 @@ but never derived); the `recommender rules check` command prints them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -70,16 +71,51 @@ def load_ruleset_text(
     path: str = "<string>",
     questionnaire: Questionnaire | None = None,
     data_files: Mapping[str, str] | None = None,
+    *,
+    checked: bool = False,
 ) -> Ruleset:
     """Parse, validate and check a ruleset; answer ids are checked when a questionnaire is given.
 
     `data_files` maps the file names under the ruleset's `data:` to their YAML text (a stored
     ruleset version keeps them); when None they are read beside `path`.
+
+    `checked=True` says these texts passed every check already (a published version whose
+    `check_marker` is stored): the ruleset is built without the schema validation, the
+    condition, template and data-file checks and the did-you-mean work, into the same
+    Ruleset. Should it meet a problem anyway (or fail in any way), it is loaded again with
+    every check, so the problems are reported exactly as without `checked`.
     """
+    if checked:
+        try:
+            ruleset, problems = _load(text, path, questionnaire, data_files, trusted=True)
+        except Exception:  # noqa: BLE001 - the checked load below reports what is wrong
+            ruleset, problems = None, []
+        if ruleset is not None and not problems:
+            return ruleset
     ruleset, problems = _load(text, path, questionnaire, data_files)
     if problems or ruleset is None:
         raise DefinitionError(problems)
     return ruleset
+
+
+#: Raise when the checks change in a way that should make published versions be checked
+#: again (the schemas are part of the marker already).
+CHECKS_REVISION = "1"
+
+
+@lru_cache(maxsize=1)
+def _checks_fingerprint() -> str:
+    digest = hashlib.sha256(CHECKS_REVISION.encode())
+    for path in sorted(SCHEMA_PATH.parent.glob("*.schema.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def check_marker(bundle_checksum: str) -> str:
+    """What a published version stores once its texts (of this checksum) passed the checks:
+    tied to the schemas and CHECKS_REVISION, so a change of the checks makes every published
+    version be checked again (once per worker, as before)."""
+    return hashlib.sha256(f"{bundle_checksum}:{_checks_fingerprint()}".encode()).hexdigest()
 
 
 def questionnaire_id_of(text: str, path: str = "<string>") -> str | None:
@@ -273,6 +309,8 @@ def _load(
     path: str,
     questionnaire: Questionnaire | None,
     data_files: Mapping[str, str] | None = None,
+    *,
+    trusted: bool = False,
 ) -> tuple[Ruleset | None, list[Problem]]:
     try:
         located = load_yaml(text, path)
@@ -289,8 +327,9 @@ def _load(
                 "questionnaire: and rules:",
             )
         ]
-    fast = certainly_valid_check(str(SCHEMA_PATH))
-    if fast is None or not fast(data):  # jsonschema words the problems (or finds none)
+    fast = None if trusted else certainly_valid_check(str(SCHEMA_PATH))
+    # When the fast check is unsure, jsonschema words the problems (or finds none).
+    if not trusted and (fast is None or not fast(data)):
         errors = sorted(
             _validator().iter_errors(data),
             key=lambda e: (located.pos(e.absolute_path), e.message),
@@ -299,7 +338,7 @@ def _load(
             return None, schema_problems(located, errors)
     if data_files is None:
         data_files = _read_beside(data.get("data"), path) if Path(path).is_file() else {}
-    return _Builder(located, text, questionnaire, data_files).build()
+    return _Builder(located, text, questionnaire, data_files, trusted=trusted).build()
 
 
 class _Builder:
@@ -311,7 +350,11 @@ class _Builder:
         text: str,
         questionnaire: Questionnaire | None,
         data_files: Mapping[str, str],
+        *,
+        trusted: bool = False,
     ) -> None:
+        #: The texts passed every check before: build, do not check (see load_ruleset_text).
+        self.trusted = trusted
         self.located = located
         self.data: dict[str, Any] = located.data
         self.text = text
@@ -492,6 +535,8 @@ class _Builder:
             self.at_condition(where, exc.line, exc.col, exc.message)
             return None
         node = conditions.bind_params(node, self.param_values)
+        if self.trusted:
+            return node
         if fields is None:
             # Without a questionnaire only sets and derived facts can be checked.
             fields = {
@@ -529,6 +574,8 @@ class _Builder:
         if node is None or len(self.problems) > problems:
             return node
         node = conditions.expand(node, {n: c.condition for n, c in self.named.items()})
+        if self.trusted:
+            return node
         reason = conditions.unsatisfiable(node, fields)
         if reason:
             self.at_condition(where, 1, 1, f"this condition can never hold: {reason}")
@@ -539,6 +586,8 @@ class _Builder:
         self.problems.append(Problem(self.located.path, fline, fcol, message))
 
     def template(self, where: tuple[Any, ...], text: str, known: set[str] | None) -> None:
+        if self.trusted:
+            return
         for message, line in template_problems(text, known, dict.fromkeys(self.param_names)):
             unknown = _UNKNOWN_TEMPLATE_NAME.match(message)
             if unknown is not None and known is not None:

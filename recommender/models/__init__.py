@@ -166,6 +166,9 @@ class RulesetVersion(Base):
     # The data files the ruleset's `data:` names (file name -> YAML text), versioned with it.
     data_files: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     checksum: Mapped[str] = mapped_column(String(64))
+    # `engine.loader.check_marker(checksum)` once these texts passed the checks: workers then
+    # load the version without checking it again (NULL: check it when loading).
+    checked: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

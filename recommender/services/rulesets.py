@@ -20,7 +20,7 @@ from sqlalchemy.orm import load_only
 from recommender.config import PROJECT_ROOT
 from recommender.engine import CompiledRuleset, compile_ruleset, load_ruleset_text
 from recommender.engine.datafiles import is_data_text
-from recommender.engine.loader import find_questionnaire, questionnaire_id_of
+from recommender.engine.loader import check_marker, find_questionnaire, questionnaire_id_of
 from recommender.engine.model import bundle_checksum
 from recommender.errors import NotFound
 from recommender.extensions import db
@@ -48,6 +48,7 @@ def _light() -> Any:
         RulesetVersion.version,
         RulesetVersion.status,
         RulesetVersion.checksum,
+        RulesetVersion.checked,
     )
 
 
@@ -156,6 +157,7 @@ def import_directory(path: str | Path | None = None) -> list[str]:
                 # Stored with the version, so `rules test` and the workbench run them.
                 scenarios=seed_scenarios(ruleset.name, file),
                 checksum=digest,
+                checked=check_marker(digest),  # load_ruleset_text checked it just now
                 note=f"imported from {file.name}",
                 created_at=now,
                 published_at=now,
@@ -190,8 +192,13 @@ def compiled_version(row: RulesetVersion) -> CompiledRuleset:
         if compiled is not None:
             _compiled.move_to_end(key)
             return compiled
+    # Checked once, when it was published: workers only build it (and compile it).
+    checked = row.status == "published" and row.checked == check_marker(row.checksum)
     ruleset = load_ruleset_text(
-        row.source, f"{row.ruleset.name} v{row.version}", data_files=row.data_files or {}
+        row.source,
+        f"{row.ruleset.name} v{row.version}",
+        data_files=row.data_files or {},
+        checked=checked,
     )
     ruleset.version = row.version  # the published number is what reports cite
     compiled = compile_ruleset(ruleset)
