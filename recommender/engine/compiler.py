@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from recommender.engine import cond, whynot
+from recommender.engine.anchors import AnchorIndex, anchors_of, holds, key, narrowest
+from recommender.engine.anchors import keys_of as _keys
 from recommender.engine.durable import RuleShards, fact_body, normalise_facts
 from recommender.engine.model import Ruleset
 from recommender.engine.result import Fire, Result, ResultBuilder, Summary, drop_unanswered
@@ -50,7 +52,7 @@ def optimise(expr: Any) -> Any:
 class _Group:
     """Some of a ruleset's rules compiled into durable shards (plus any it could not take)."""
 
-    def __init__(self, ruleset: Ruleset, indexes: list[int], label: str) -> None:
+    def __init__(self, ruleset: Ruleset, indexes: list[int], label: str, index: bool) -> None:
         rules = ruleset.rules
         compiled: list[tuple[str, Any]] = []
         self.indexes: list[int] = []  # the compiled rules' indexes, by position in the shards
@@ -63,18 +65,41 @@ class _Group:
                 continue
             self.indexes.append(i)
             compiled.append((rules[i].id, expr))
-        self.shards = RuleShards(compiled, label=label) if compiled else None
+        # The anchor index (anchors.py): each fact goes only to the shards whose rules'
+        # anchors hold for it.
+        self.index = (
+            AnchorIndex([rules[i].condition for i in self.indexes], ruleset.sets)
+            if index and compiled
+            else None
+        )
+        groups = self.index.groups if self.index is not None else None
+        self.shards = RuleShards(compiled, label=label, groups=groups) if compiled else None
         # Rules durable cannot take (DNF explosion, calculations it cannot do exactly) are
         # decided by conditions.evaluate.
         unsupported = [self.indexes[k] for k in self.shards.unsupported] if self.shards else []
         self.python = sorted(not_compiled + unsupported)
+        # Their narrowest anchor, checked before conditions.evaluate (None: no anchor).
+        self.python_anchors = [
+            (i, narrowest(anchors_of(rules[i].condition, ruleset.sets)) if index else None)
+            for i in self.python
+        ]
 
-    def fire(self, ruleset: Ruleset, facts: Mapping[str, Any], body: str) -> list[int]:
-        """Rules of this group that hold; `body` is `fact_body` of the normalised facts
-        (with the calculations' extra fields, `CompiledRuleset.body`)."""
-        fired = [self.indexes[k] for k in self.shards.fired_body(body)] if self.shards else []
+    def fire(
+        self, ruleset: Ruleset, facts: Mapping[str, Any], clean: Mapping[str, Any], body: str
+    ) -> list[int]:
+        """Rules of this group that hold; `clean` is `normalise_facts(facts)` and `body` its
+        `fact_body` (with the calculations' extra fields, `CompiledRuleset.body`)."""
+        fired = []
+        if self.shards is not None:
+            active = self.index.active(clean) if self.index is not None else None
+            fired = [self.indexes[k] for k in self.shards.fired_body(body, active)]
         rules, sets = ruleset.rules, ruleset.sets
-        fired += [i for i in self.python if cond.evaluate(rules[i].condition, facts, sets)]
+        fired += [
+            i
+            for i, anchor in self.python_anchors
+            if (anchor is None or holds(anchor, facts))
+            and cond.evaluate(rules[i].condition, facts, sets)
+        ]
         return fired
 
     def close(self) -> None:
@@ -89,17 +114,24 @@ class CompiledRuleset:
     after the first re-fire only them.
     """
 
-    def __init__(self, ruleset: Ruleset) -> None:
+    def __init__(self, ruleset: Ruleset, *, index: bool = True) -> None:
         self.ruleset = ruleset
         self.builder = ResultBuilder(ruleset)
         dependent = self.builder.dependent
         self.base = _Group(
-            ruleset, [r.index for r in ruleset.rules if r.index not in dependent], ruleset.name
+            ruleset,
+            [r.index for r in ruleset.rules if r.index not in dependent],
+            ruleset.name,
+            index,
         )
-        self.dependent = _Group(ruleset, sorted(dependent), ruleset.name + "_d")
-        # count(x in @set) operands: fields computed next to each fact (conditions.aux_facts);
-        # `Zero` is always there (calculations compare against it).
-        self._count_ins = cond.count_ins(r.condition for r in ruleset.rules)
+        self.dependent = _Group(ruleset, sorted(dependent), ruleset.name + "_d", index)
+        # count(x in @set) operands: fields computed next to each fact (conditions.aux_facts,
+        # here with each set's values as lookup keys); `Zero` is always there (calculations
+        # compare against it).
+        self._count_ins = [
+            (cond.count_in_field(n, ruleset.sets), n.name, _keys(n.values, ruleset.sets))
+            for n in cond.count_ins(r.condition for r in ruleset.rules)
+        ]
         self._aux = json.dumps(cond.aux_facts([], {}, ruleset.sets))[1:-1]
 
     @property
@@ -122,22 +154,41 @@ class CompiledRuleset:
         return self._fire_clean(facts, normalise_facts(facts), dependent_only)
 
     def _fire_clean(
-        self, facts: Mapping[str, Any], clean: Mapping[str, Any], dependent_only: bool
+        self,
+        facts: Mapping[str, Any],
+        clean: Mapping[str, Any],
+        dependent_only: bool,
+        aux: str | None = None,
     ) -> list[int]:
-        body = self.body(facts, clean)  # encoded once for both groups
-        fired = self.dependent.fire(self.ruleset, facts, body)
+        # encoded once for both groups; `aux` when the caller has `self.aux(facts)` already
+        text = fact_body(clean)
+        if aux is None:
+            aux = self.aux(facts)
+        body = f"{text},{aux}" if text else aux
+        fired = self.dependent.fire(self.ruleset, facts, clean, body)
         if not dependent_only:
-            fired += self.base.fire(self.ruleset, facts, body)
+            fired += self.base.fire(self.ruleset, facts, clean, body)
         return sorted(fired)
 
     def body(self, facts: Mapping[str, Any], clean: Mapping[str, Any]) -> str:
         """The JSON members the shards are asserted with: the normalised facts and the extra
         fields compiled calculations read."""
-        aux = self._aux
-        if self._count_ins:
-            aux = json.dumps(cond.aux_facts(self._count_ins, facts, self.ruleset.sets))[1:-1]
         text = fact_body(clean)
+        aux = self.aux(facts)
         return f"{text},{aux}" if text else aux
+
+    def aux(self, facts: Mapping[str, Any]) -> str:
+        """`conditions.aux_facts` as JSON members: `Zero` and each `count(x in ...)` whose x
+        is a list (items are validated scalars: counted by key lookups)."""
+        if not self._count_ins:
+            return self._aux
+        parts = [self._aux]
+        for name, answer, keys in self._count_ins:
+            value = facts.get(answer)
+            if isinstance(value, list):
+                count = sum(1 for item in value if key(item) in keys)
+                parts.append(f'"{name}":{count}')
+        return ",".join(parts)
 
     def _fire_for(
         self, answers: Mapping[str, Any], clean_answers: Mapping[str, Any] | None = None
@@ -148,6 +199,9 @@ class CompiledRuleset:
         add."""
         if clean_answers is None:
             clean_answers = normalise_facts(answers)
+        # The count(x in ...) fields read list answers only, and derived facts are single
+        # values: computed once for every round that adds no list.
+        aux = self.aux(answers)
 
         def fire(facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
             extra = {k: v for k, v in facts.items() if k not in answers}
@@ -158,7 +212,9 @@ class CompiledRuleset:
             if any(facts[k] is not v for k, v in answers.items()):
                 return self._fire_clean(facts, normalise_facts(facts), dependent_only)
             clean = {**clean_answers, **normalise_facts(extra)} if extra else clean_answers
-            return self._fire_clean(facts, clean, dependent_only)
+            if any(isinstance(v, list) for v in extra.values()):  # a list answer added
+                return self._fire_clean(facts, clean, dependent_only)
+            return self._fire_clean(facts, clean, dependent_only, aux)
 
         return fire
 
@@ -210,9 +266,10 @@ class CompiledRuleset:
         self.dependent.close()
 
 
-def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
-    """Compile through the durable wrapper (shards, guards and warm-up included)."""
-    return CompiledRuleset(ruleset)
+def compile_ruleset(ruleset: Ruleset, *, index: bool = True) -> CompiledRuleset:
+    """Compile through the durable wrapper (shards, guards and warm-up included); `index`
+    False asserts every fact into every shard (for tests and benchmarks of the index)."""
+    return CompiledRuleset(ruleset, index=index)
 
 
 class CompiledCache:

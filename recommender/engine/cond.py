@@ -34,7 +34,13 @@ from recommender.conditions.bind import (
     resolve_named,
 )
 from recommender.conditions.check import FieldSpec, check, check_expression
-from recommender.conditions.compile import NotCompilable, aux_facts, count_ins, to_durable
+from recommender.conditions.compile import (
+    NotCompilable,
+    aux_facts,
+    count_in_field,
+    count_ins,
+    to_durable,
+)
 from recommender.conditions.errors import ConditionError, ConditionSyntaxError
 from recommender.conditions.evaluate import (
     evaluate,
@@ -72,6 +78,7 @@ __all__ = [
     "bind_expression",
     "bind_params",
     "check_expression",
+    "count_in_field",
     "count_ins",
     "expand",
     "named_uses",

@@ -27,7 +27,7 @@ import math
 import re
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any
 
 import durable_rules_engine as _dre
@@ -204,6 +204,7 @@ class RuleShards:
         shard_size: int = MAX_RULES_PER_SHARD,
         *,
         state_guard: bool = True,
+        groups: Sequence[Sequence[int]] | None = None,
     ) -> None:
         if not 1 <= shard_size <= MAX_RULES_PER_SHARD:
             raise ValueError(f"shard_size must be within 1..{MAX_RULES_PER_SHARD}")
@@ -214,21 +215,32 @@ class RuleShards:
         # create_ruleset): the caller evaluates those itself.
         self.unsupported: list[int] = []
         self._index_maps: list[list[int]] = []
-        accepted = []
-        for i, (_, expr) in enumerate(rules):
-            if branch_count(expr) > MAX_BRANCHES:
-                self.unsupported.append(i)
-            else:
-                accepted.append(i)
+        if groups is None:
+            groups = [range(len(rules))]
+        elif sorted(i for g in groups for i in g) != list(range(len(rules))):
+            raise ValueError("groups must hold every rule exactly once")
+        chunks: list[tuple[int, list[int]]] = []
+        for group_no, group in enumerate(groups):
+            accepted = []
+            for i in group:
+                if branch_count(rules[i][1]) > MAX_BRANCHES:
+                    self.unsupported.append(i)
+                else:
+                    accepted.append(i)
+            # as many shards as needed, of even sizes
+            count, size = -(-len(accepted) // shard_size), len(accepted)
+            for k in range(count):
+                chunks.append((group_no, accepted[k * size // count : (k + 1) * size // count]))
         self._handles: list[int] = []
         self._limits: list[int] = []
+        # the group (of `groups`) each shard's rules belong to
+        self.shard_groups: list[int] = []
         self._closed = False
         serial = next(_names)
         try:
-            chunks = [accepted[k : k + shard_size] for k in range(0, len(accepted), shard_size)]
             shard_no = 0
             while chunks:
-                chunk = chunks.pop(0)
+                group_no, chunk = chunks.pop(0)
                 shard_no += 1
                 handle = self._create(
                     f"{self.label}__c{serial}__s{shard_no}", rules, chunk, state_guard
@@ -238,9 +250,10 @@ class RuleShards:
                         self.unsupported.append(chunk[0])
                     else:  # find the rule the engine refuses: split the shard and retry
                         half = len(chunk) // 2
-                        chunks[:0] = [chunk[:half], chunk[half:]]
+                        chunks[:0] = [(group_no, chunk[:half]), (group_no, chunk[half:])]
                     continue
                 self._handles.append(handle)
+                self.shard_groups.append(group_no)
                 self._index_maps.append(chunk)
                 self._limits.append(_ACTION_LIMIT)
                 with ENGINE_LOCK:
@@ -342,16 +355,19 @@ class RuleShards:
         clean = facts if normalised else normalise_facts(facts)
         return self.fired_body(fact_body(clean))
 
-    def fired_body(self, body: str) -> list[int]:
+    def fired_body(self, body: str, groups: Container[int] | None = None) -> list[int]:
         """`fired` for an already normalised fact encoded by `fact_body` (one encoding can
-        serve several RuleShards)."""
+        serve several RuleShards). With `groups`, only the shards of those groups see the
+        fact: the caller knows that no rule of the other groups can hold."""
         out: set[int] = set()
         with ENGINE_LOCK:
             if self._closed:
                 raise EngineError("this compiled ruleset was closed")
-            for handle, index_map, limit in zip(
-                self._handles, self._index_maps, self._limits, strict=True
+            for handle, index_map, limit, group in zip(
+                self._handles, self._index_maps, self._limits, self.shard_groups, strict=True
             ):
+                if groups is not None and group not in groups:
+                    continue
                 for name in self._run_shard(handle, body, limit):
                     if name != _WARMUP_RULE:
                         out.add(index_map[int(name[1:])])

@@ -36,9 +36,14 @@ class ChainError(Exception):
         )
 
 
-@dataclass
+@dataclass(eq=False)
 class Result:
-    """What a ruleset says about one answer set; `to_dict()` is JSON-serialisable."""
+    """What a ruleset says about one answer set; `to_dict()` is JSON-serialisable.
+
+    `trace` (one entry per rule) is built when first read, not by `evaluate`: most callers
+    never read it, and for a large ruleset it cost more than deciding which rules fire.
+    Read or not, it is the same list; pickling and comparing build it first.
+    """
 
     ruleset: dict[str, Any]
     products: list[dict[str, Any]] = field(default_factory=list)
@@ -47,10 +52,35 @@ class Result:
     exclusions: list[dict[str, Any]] = field(default_factory=list)
     derived: list[dict[str, Any]] = field(default_factory=list)
     open_questions: list[dict[str, Any]] = field(default_factory=list)
-    trace: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     markets: list[dict[str, Any]] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
+    # the trace once built, and what builds it until then
+    _trace: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _trace_source: Callable[[], list[dict[str, Any]]] | None = field(default=None, repr=False)
+
+    @property
+    def trace(self) -> list[dict[str, Any]]:
+        """Per rule, in file order: `{rule, description, fired, matched_answers, effects}`."""
+        if self._trace is None:
+            source, self._trace_source = self._trace_source, None
+            self._trace = source() if source is not None else []
+        return self._trace
+
+    @trace.setter
+    def trace(self, value: list[dict[str, Any]]) -> None:
+        self._trace, self._trace_source = value, None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return self.to_dict() == other.to_dict() and self.fired == other.fired
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.trace  # noqa: B018 - build it: the builder closure does not pickle
+        return dict(self.__dict__)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -280,6 +310,12 @@ class ResultBuilder:
             variables = {**facts, **self.market_data.template_values(answers)}
         return self.renderer(questionnaire).session(variables)
 
+    def trace(self, facts: Mapping[str, Any], fired: set[int]) -> list[dict[str, Any]]:
+        """The trace of an evaluation whose final facts are `facts` and fired rules `fired`."""
+        return _trace_entries(
+            self.ruleset.rules, self.sorted_fields, self.effect_texts, facts, fired
+        )
+
     def summarize(self, answers: Mapping[str, Any], fire: Fire) -> Summary:
         """Products, risks and fired rules as `build` finds them, and nothing else."""
         rs = self.ruleset
@@ -414,20 +450,7 @@ class ResultBuilder:
                     ],
                 }
             )
-        trace = result.trace
-        sorted_fields, effect_texts = self.sorted_fields, self.effect_texts
-        for rule in rules:
-            index = rule.index
-            hit = index in fired_set
-            trace.append(
-                {
-                    "rule": rule.id,
-                    "description": rule.description,
-                    "fired": hit,
-                    "matched_answers": {n: facts[n] for n in sorted_fields[index] if n in facts},
-                    "effects": list(effect_texts[index]) if hit else [],
-                }
-            )
+        result._trace_source = lambda: self.trace(facts, fired_set)
         result.fired = [rules[i].id for i in fired]
         if self.market_data is not None:
             result.markets = self.market_data.plan(
@@ -441,6 +464,29 @@ class ResultBuilder:
                 self, questionnaire, answers, facts, fired_set, kept_set, set(flagged)
             )
         return result
+
+
+def _trace_entries(
+    rules: list[Rule],
+    sorted_fields: list[tuple[str, ...]],
+    effect_texts: list[tuple[str, ...]],
+    facts: Mapping[str, Any],
+    fired: set[int],
+) -> list[dict[str, Any]]:
+    out = []
+    for rule in rules:
+        index = rule.index
+        hit = index in fired
+        out.append(
+            {
+                "rule": rule.id,
+                "description": rule.description,
+                "fired": hit,
+                "matched_answers": {n: facts[n] for n in sorted_fields[index] if n in facts},
+                "effects": list(effect_texts[index]) if hit else [],
+            }
+        )
+    return out
 
 
 def _option_labels(questionnaire: Questionnaire | None) -> dict[str, dict[str, str]]:
