@@ -413,17 +413,27 @@ def _template_problems(
         tree = CHECK_ENV.parse(text)
     except jinja2.TemplateSyntaxError as exc:
         return [(f"template syntax error: {exc.message}", exc.lineno or 1)]
-    problems = structure_problems(tree)
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
-        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-            problems.append((f"template uses a private attribute '{node.attr}'", node.lineno))
-        elif (
-            isinstance(node, nodes.Getitem)
-            and isinstance(node.arg, nodes.Const)
-            and isinstance(node.arg.value, str)
-            and node.arg.value.startswith("_")
-        ):
-            problems.append((f"template uses a private attribute '{node.arg.value}'", node.lineno))
+    walked = walk(tree)
+    problems = structure_problems(tree, walked)
+    names: list[nodes.Name] = []
+    lookups: list[nodes.Getattr | nodes.Getitem] = []
+    for node in walked:
+        if isinstance(node, nodes.Name):
+            names.append(node)
+        elif isinstance(node, nodes.Getattr):
+            lookups.append(node)
+            if node.attr.startswith("_"):
+                problems.append((f"template uses a private attribute '{node.attr}'", node.lineno))
+        elif isinstance(node, nodes.Getitem):
+            lookups.append(node)
+            if (
+                isinstance(node.arg, nodes.Const)
+                and isinstance(node.arg.value, str)
+                and node.arg.value.startswith("_")
+            ):
+                problems.append(
+                    (f"template uses a private attribute '{node.arg.value}'", node.lineno)
+                )
         elif isinstance(node, nodes.Filter) and node.name not in CHECK_ENV.filters:
             if node.name in _JINJA_FILTERS:
                 problems.append(
@@ -436,14 +446,14 @@ def _template_problems(
                 )
             else:
                 problems.append((f"template uses an unknown filter '{node.name}'", node.lineno))
-    for found in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        owner = getattr(found, "node", None)
+    for found in lookups:
+        owner = found.node
         if not (isinstance(owner, nodes.Name) and owner.name == "params"):
             continue
         name: Any = None
         if isinstance(found, nodes.Getattr):
             name = found.attr
-        elif isinstance(found, nodes.Getitem) and isinstance(found.arg, nodes.Const):
+        elif isinstance(found.arg, nodes.Const):
             name = found.arg.value
         if isinstance(name, str) and name not in (params or {}):
             hint = did_you_mean(name, params or {})
@@ -458,38 +468,136 @@ def _template_problems(
             )
     if known is not None and not problems:
         allowed = set(known) | {"params"}
-        try:
-            undeclared = meta.find_undeclared_variables(tree)
-        except jinja2.TemplateError as exc:
-            return [(f"template error: {exc}", getattr(exc, "lineno", 1) or 1)]
+        undeclared = undeclared_names(walked)
+        if undeclared is None:  # Jinja's own analysis (it compiles the template)
+            try:
+                undeclared = meta.find_undeclared_variables(tree)
+            except jinja2.TemplateError as exc:
+                return [(f"template error: {exc}", getattr(exc, "lineno", 1) or 1)]
         for name in sorted(undeclared - allowed):
-            line = next(
-                (n.lineno for n in tree.find_all(nodes.Name) if n.name == name and n.ctx == "load"),
-                1,
-            )
+            line = next((n.lineno for n in names if n.name == name and n.ctx == "load"), 1)
             problems.append((f"template names unknown answer '{name}'", line))
     return problems
+
+
+def walk(tree: nodes.Node) -> list[nodes.Node]:
+    """Every node below `tree` in the order `tree.find_all` yields them (one walk serves every
+    check of a text; find_all would walk the tree once per check)."""
+    out: list[nodes.Node] = []
+    node_type = nodes.Node
+    stack: list[nodes.Node] = [tree]
+    while stack:
+        node = stack.pop()
+        if node is not tree:
+            out.append(node)
+        children: list[nodes.Node] = []
+        for field in node.fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                children.extend(v for v in value if isinstance(v, node_type))
+            elif isinstance(value, node_type):
+                children.append(value)
+        children.reverse()
+        stack.extend(children)
+    return out
+
+
+#: Nodes whose names `undeclared_names` can tell without Jinja's compiler: expressions,
+#: output and `{% if %}` (no statement that stores a name or opens a scope).
+_SIMPLE_NODES = frozenset(
+    [
+        nodes.Output,
+        nodes.TemplateData,
+        nodes.Const,
+        nodes.Name,
+        nodes.Getattr,
+        nodes.Getitem,
+        nodes.Slice,
+        nodes.Filter,
+        nodes.Test,
+        nodes.If,
+        nodes.CondExpr,
+        nodes.Compare,
+        nodes.Operand,
+        nodes.And,
+        nodes.Or,
+        nodes.Not,
+        nodes.Neg,
+        nodes.Pos,
+        nodes.Add,
+        nodes.Sub,
+        nodes.Mul,
+        nodes.Div,
+        nodes.FloorDiv,
+        nodes.Mod,
+        nodes.Pow,
+        nodes.Concat,
+        nodes.List,
+        nodes.Tuple,
+        nodes.Dict,
+        nodes.Pair,
+        nodes.Call,
+        nodes.Keyword,
+    ]
+)
+#: Names Jinja's compiler treats specially in some scope: left to it.
+_SPECIAL_NAMES = frozenset(["self", "loop", "caller", "varargs", "kwargs"])
+
+
+def undeclared_names(walked: Iterable[nodes.Node]) -> set[str] | None:
+    """What `jinja2.meta.find_undeclared_variables` answers for a template of only
+    expressions, output and `{% if %}` (every name it reads comes from the context), without
+    compiling it; None for any other template (and for an unknown test, where Jinja's
+    compiler raises), which is left to Jinja."""
+    found: set[str] = set()
+    simple = _SIMPLE_NODES
+    for node in walked:
+        if type(node) not in simple:
+            return None
+        if isinstance(node, nodes.Name):
+            if node.ctx != "load" or node.name in _SPECIAL_NAMES:
+                return None
+            found.add(node.name)
+        elif isinstance(node, nodes.Tuple):
+            if node.ctx != "load":
+                return None
+        elif isinstance(node, nodes.Test):
+            if node.name not in CHECK_ENV.tests:
+                return None
+        elif isinstance(node, nodes.Filter) and (
+            node.node is None or node.name not in CHECK_ENV.filters
+        ):
+            return None
+    return found - set(CHECK_ENV.globals)
 
 
 _JINJA_FILTERS = frozenset(SandboxedEnvironment().filters)
 
 
-def structure_problems(tree: nodes.Template) -> list[tuple[str, int]]:
+def structure_problems(
+    tree: nodes.Template, walked: list[nodes.Node] | None = None
+) -> list[tuple[str, int]]:
     """Statements a rule text may not use, and loops inside loops (each loop is bounded,
-    but loops over loops multiply)."""
+    but loops over loops multiply). `walked`: `walk(tree)` when the caller has it."""
+    if walked is None:
+        walked = walk(tree)
     problems: list[tuple[str, int]] = []
     loops: list[nodes.For] = []
-    # One walk over the tree (this runs for every rule text of a ruleset on each check).
     kinds: tuple[type[nodes.Node], ...] = (*FORBIDDEN_NODES, nodes.For)
-    node: nodes.Node
-    for node in tree.find_all(kinds):
-        what = FORBIDDEN_NODES.get(type(node))
-        if what is not None:
-            problems.append((f"template uses {what}, which rule texts may not use", node.lineno))
-        elif isinstance(node, nodes.For):
-            loops.append(node)
-    if any(True for _ in tree.find_all((nodes.BinExpr, nodes.Call))):
-        problems.extend(_constant_limit_problems(tree))
+    limited = False
+    for node in walked:
+        if isinstance(node, kinds):
+            what = FORBIDDEN_NODES.get(type(node))
+            if what is not None:
+                problems.append(
+                    (f"template uses {what}, which rule texts may not use", node.lineno)
+                )
+            elif isinstance(node, nodes.For):
+                loops.append(node)
+        elif isinstance(node, (nodes.BinExpr, nodes.Call)):
+            limited = True
+    if limited:
+        problems.extend(_constant_limit_problems(walked))
     for loop in loops:
         if loop.recursive:
             problems.append(
@@ -505,7 +613,7 @@ def structure_problems(tree: nodes.Template) -> list[tuple[str, int]]:
 _BINOPS = {nodes.Mul: "*", nodes.Add: "+", nodes.Pow: "**", nodes.Mod: "%"}
 
 
-def _constant_limit_problems(tree: nodes.Template) -> list[tuple[str, int]]:
+def _constant_limit_problems(walked: list[nodes.Node]) -> list[tuple[str, int]]:
     """The limits, checked where the values are written in the text itself."""
     problems: list[tuple[str, int]] = []
 
@@ -527,8 +635,8 @@ def _constant_limit_problems(tree: nodes.Template) -> list[tuple[str, int]]:
                     return None
         return None
 
-    for node in tree.find_all(nodes.BinExpr):
-        if type(node) not in _BINOPS:
+    for node in walked:
+        if not isinstance(node, nodes.BinExpr) or type(node) not in _BINOPS:
             continue
         left, right = const(node.left), const(node.right)
         if left is None or right is None:
@@ -537,7 +645,9 @@ def _constant_limit_problems(tree: nodes.Template) -> list[tuple[str, int]]:
             check_binop(_BINOPS[type(node)], left, right)
         except TemplateLimit as exc:
             problems.append((f"template: {exc}", node.lineno))
-    for call in tree.find_all(nodes.Call):
+    for call in walked:
+        if not isinstance(call, nodes.Call):
+            continue
         args = [const(a) for a in call.args]
         numbers = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
         if isinstance(call.node, nodes.Name) and call.node.name == "range" and numbers:
