@@ -15,8 +15,9 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, find_undeclared
 from jinja2.exceptions import SecurityError
+from jinja2.idtracking import VAR_LOAD_RESOLVE, Symbols
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from recommender.questionnaire.countries import country_name
@@ -468,7 +469,7 @@ def _template_problems(
             )
     if known is not None and not problems:
         allowed = set(known) | {"params"}
-        undeclared = undeclared_names(walked)
+        undeclared = undeclared_names(tree, walked)
         if undeclared is None:  # Jinja's own analysis (it compiles the template)
             try:
                 undeclared = meta.find_undeclared_variables(tree)
@@ -540,26 +541,36 @@ _SIMPLE_NODES = frozenset(
         nodes.Keyword,
     ]
 )
-#: Names Jinja's compiler treats specially in some scope: left to it.
+#: Names Jinja's compiler treats specially in some scope: left to it (but `loop` read in a
+#: `{% for %}`, which `_scoped_undeclared` follows).
 _SPECIAL_NAMES = frozenset(["self", "loop", "caller", "varargs", "kwargs"])
 
 
-def undeclared_names(walked: Iterable[nodes.Node]) -> set[str] | None:
-    """What `jinja2.meta.find_undeclared_variables` answers for a template of only
-    expressions, output and `{% if %}` (every name it reads comes from the context), without
-    compiling it; None for any other template (and for an unknown test, where Jinja's
-    compiler raises), which is left to Jinja."""
+def undeclared_names(tree: nodes.Template, walked: Iterable[nodes.Node]) -> set[str] | None:
+    """What `jinja2.meta.find_undeclared_variables(tree)` answers, without compiling the
+    template, for a text of expressions, output, `{% if %}`, `{% for %}` and `{% set %}`
+    (`walked` is `walk(tree)`); None for any other text (and for an unknown test, where
+    Jinja's compiler raises), which is left to Jinja."""
     found: set[str] = set()
     simple = _SIMPLE_NODES
+    scoped = False
     for node in walked:
-        if type(node) not in simple:
+        kind = type(node)
+        if kind not in simple:
+            if kind is nodes.For or kind is nodes.Assign:
+                scoped = True
+                continue
             return None
         if isinstance(node, nodes.Name):
-            if node.ctx != "load" or node.name in _SPECIAL_NAMES:
-                return None
-            found.add(node.name)
-        elif isinstance(node, nodes.Tuple):
-            if node.ctx != "load":
+            if node.ctx == "load":
+                if node.name in _SPECIAL_NAMES:
+                    if node.name != "loop":
+                        return None
+                    scoped = True
+                found.add(node.name)
+            elif node.ctx == "store" and node.name not in _SPECIAL_NAMES:
+                scoped = True
+            else:
                 return None
         elif isinstance(node, nodes.Test):
             if node.name not in CHECK_ENV.tests:
@@ -568,7 +579,41 @@ def undeclared_names(walked: Iterable[nodes.Node]) -> set[str] | None:
             node.node is None or node.name not in CHECK_ENV.filters
         ):
             return None
+    if scoped:
+        return _scoped_undeclared(tree, [n for n in walked if isinstance(n, nodes.For)])
     return found - set(CHECK_ENV.globals)
+
+
+def _scoped_undeclared(tree: nodes.Template, loops: list[nodes.For]) -> set[str] | None:
+    """The names Jinja's compiler would look up in the context, from Jinja's own symbol
+    tables built frame by frame as `CodeGenerator.visit_Template` and `visit_For` build them
+    (the root frame, then for each loop its body, `else` and `if` frames under it), without
+    generating code. Loops inside loops and recursive loops are refused before this runs."""
+    if any(loop.recursive for loop in loops):
+        return None
+    root = Symbols()
+    root.analyze_node(tree)
+    frames = [root]
+    for loop in loops:
+        body = Symbols(parent=root)
+        if "loop" in find_undeclared(loop.iter_child_nodes(only=("body",)), ("loop",)):
+            body.declare_parameter("loop")
+        body.analyze_node(loop, for_branch="body")
+        frames.append(body)
+        if loop.else_:
+            other = Symbols(parent=root)
+            other.analyze_node(loop, for_branch="else")
+            frames.append(other)
+        if loop.test is not None:
+            test = Symbols(parent=root)
+            test.analyze_node(loop, for_branch="test")
+            frames.append(test)
+    return {
+        param
+        for frame in frames
+        for action, param in frame.loads.values()
+        if action == VAR_LOAD_RESOLVE and param not in CHECK_ENV.globals
+    }
 
 
 _JINJA_FILTERS = frozenset(SandboxedEnvironment().filters)
