@@ -1,7 +1,7 @@
 """Impact preview through the job queue: N saved discoveries, one then two RQ workers.
 
     .venv/bin/python -m bench.impact_queue [--discoveries 100000] [--workers 1,2]
-        [--chunk 2000] [--redis redis://127.0.0.1:6379/14]
+        [--chunk 2000] [--redis redis://127.0.0.1:6379/14] [--cache /tmp] [--seed 1]
 
 Builds a throw-away SQLite database (migrations, forms/, rules/), stores N discoveries with
 random valid answers (as bench/impact.py), drafts the same threshold change, then for each
@@ -10,13 +10,20 @@ enqueues the impact preview as a background job (services/jobs.py) and polls its
 until it finishes. Prints the wall time from enqueue to the stored result and each
 worker's peak resident memory (VmHWM). Every run starts fresh workers (each loads and
 compiles the rulesets itself). The queue's Redis keys are deleted afterwards. Not a test.
+
+Populating 100,000 discoveries takes minutes, so the populated database is kept under
+`--cache` (`impact-queue-<N>-<seed>-<digest>.db`, the digest of forms/ and the
+migrations) and copied for each run (rules/ is imported into the copy, a new version when it
+changed); `--cache ''` populates afresh.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,6 +88,19 @@ def populate(n: int, seed: int = 1) -> int:
     return owner.id
 
 
+def cache_path(directory: str, n: int, seed: int) -> Path | None:
+    """Where the populated database for (N, seed) and the current forms and migrations is
+    kept (None: no cache)."""
+    if not directory:
+        return None
+    digest = hashlib.sha256()
+    for folder in ("forms", "recommender/migrations"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".yaml", ".json", ".py"):
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return Path(directory) / f"impact-queue-{n}-{seed}-{digest.hexdigest()[:12]}.db"
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -142,8 +162,10 @@ def clean_redis(app: Any) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--discoveries", type=int, default=100_000)
-    parser.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
+    parser.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2 ('' populates the cache only)")
     parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", default="/tmp", help="directory for the populated database ('' for none)")
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()
     import redis
@@ -156,8 +178,14 @@ def main() -> None:
     run = uuid.uuid4().hex[:8]
     names = {"JOBS_QUEUE": f"bench-{run}", "JOBS_REDIS_PREFIX": f"bench-{run}:"}
     with tempfile.TemporaryDirectory(prefix="impact-queue-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade(url)
+        db_path = Path(tmp) / "bench.db"
+        url = f"sqlite:///{db_path}"
+        cached = cache_path(args.cache, args.discoveries, args.seed)
+        if cached is not None and cached.exists():
+            shutil.copyfile(cached, db_path)
+            print(f"database copied from {cached}")
+        else:
+            upgrade(url)
         config = {
             "DATABASE_URL": url,
             "SECRET_KEY": "bench",
@@ -179,9 +207,17 @@ def main() -> None:
 
             questionnaires.load_directory()
             rulesets.import_directory()
-            started = time.perf_counter()
-            owner_id = populate(args.discoveries)
-            print(f"populated in {time.perf_counter() - started:.1f} s")
+            if cached is None or not cached.exists():
+                started = time.perf_counter()
+                owner_id = populate(args.discoveries, args.seed)
+                print(f"populated in {time.perf_counter() - started:.1f} s")
+                if cached is not None:
+                    db.session.commit()
+                    db.engine.dispose()
+                    shutil.copyfile(db_path, cached.with_suffix(".part"))
+                    cached.with_suffix(".part").rename(cached)
+            else:
+                owner_id = db.session.scalar(select(User.id).where(User.email == "bench@example.com"))
             active = authoring.active_version("stripe")
             source, files = active.source, dict(active.data_files or {})
             # The enterprise bar (parameter enterprise_volume) from 50M down to 20M.
@@ -190,7 +226,7 @@ def main() -> None:
             draft = source.replace(old, old.replace("50_000_000", "20_000_000"), 1)
             owner = db.session.get(User, owner_id)
         try:
-            for k in [int(x) for x in args.workers.split(",")]:
+            for k in [int(x) for x in args.workers.split(",") if x]:
                 workers = start_workers(k, env, Path(tmp))
                 try:
                     wait_registered(app, k)

@@ -19,6 +19,7 @@ from recommender.engine.bulk import Outcome, summarize_all
 from recommender.services import rulesets
 from recommender.services.authoring import data_files as authoring_data
 from recommender.services.authoring import impact_details as details
+from recommender.services.authoring import impact_filter
 from recommender.services.authoring.impact_details import ValueChange
 from recommender.services.authoring.sources import _located, load_checked, rules_of, with_version
 from recommender.services.authoring.subjects import Subject, saved_subjects
@@ -86,6 +87,11 @@ class Impact:
     # Something besides rules changed (sets, data files ...): ask-next lists were compared
     # only for the rows that change otherwise.
     ask_next_partial: bool = False
+    # Saved discoveries and leads evaluated with both versions; the others were shown
+    # unchanged without evaluating them (`impact_filter`), unless `full_reason` says why
+    # every one was evaluated.
+    fully_evaluated: int = 0
+    full_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for `?format=json` (rows under `changed`)."""
@@ -96,6 +102,8 @@ class Impact:
             "edits": dataclasses.asdict(self.edits),
             "errors": self.errors,
             "ask_next_partial": self.ask_next_partial,
+            "fully_evaluated": self.fully_evaluated,
+            "full_reason": self.full_reason,
             "product_names": self.product_names,
             "risk_names": self.risk_names,
         }
@@ -138,6 +146,8 @@ def merge_impacts(parts: list[Impact]) -> Impact:
         seconds=sum(p.seconds for p in parts),
         ask_next_evaluated=sum(p.ask_next_evaluated for p in parts),
         ask_next_partial=any(p.ask_next_partial for p in parts),
+        fully_evaluated=sum(p.fully_evaluated for p in parts),
+        full_reason=next((p.full_reason for p in parts if p.full_reason), ""),
     )
 
 
@@ -299,6 +309,7 @@ def impact(
     subjects: list[Subject] | None = None,
     data_files: Mapping[str, str] | None = None,
     processes: int | None = None,
+    prefilter: bool = True,
 ) -> Impact:
     """Re-evaluate every saved discovery and lead with the draft (its source and data
     files) and with the active version; list those whose products, risks, risk
@@ -309,7 +320,9 @@ def impact(
     Products, risks, severities and derived facts come from the bulk summaries (see
     `impact_details`); the ask-next list is compared with a full evaluation only for the
     answer sets where it can differ. `processes` (default `impact_processes()`): a
-    background job's chunk passes 1, so no child process outlives it.
+    background job's chunk passes 1, so no child process outlives it. Only the answer
+    sets the draft can change are evaluated (`impact_filter`); `prefilter=False`
+    evaluates every one with both versions (the same report, slower: tests compare them).
     """
     started = time.perf_counter()
     active = active_version(name)
@@ -317,6 +330,7 @@ def impact(
     draft_files = dict(active_files if data_files is None else data_files)
     edits = rule_edits(active.source, draft_source, active_files, draft_files)
     subjects = saved_subjects() if subjects is None else subjects
+    total = len(subjects)
     draft_rules = {r["id"]: r for r, _ in rules_of(draft_source)}
     active_rules = {r["id"]: r for r, _ in rules_of(active.source)}
     items: list[ImpactItem] = []
@@ -327,6 +341,10 @@ def impact(
     product_names.update({pid: p.name for pid, p in new_ruleset.products.items()})
     risk_names = {rid: r.title for rid, r in old_ruleset.risks.items()}
     risk_names.update({rid: r.title for rid, r in new_ruleset.risks.items()})
+    touched = details.Touched(old_ruleset, new_ruleset)
+    full_reason = "the filter was turned off"
+    if prefilter:
+        subjects, full_reason = _may_change(subjects, old_ruleset, new_ruleset, touched)
     # Identical answer sets are evaluated once; each distinct one with both versions, but
     # with the active version only when this process has not evaluated it before.
     distinct: dict[str, dict[str, Any]] = {}
@@ -349,7 +367,6 @@ def impact(
         assert new is not None
         outcomes[k] = (old, new)
     old_facts, new_facts = details.Facts(old_ruleset), details.Facts(new_ruleset)
-    touched = details.Touched(old_ruleset, new_ruleset)
     params_changed = param_changes(old_ruleset, new_ruleset)
     edits.params = list(params_changed.values())
     rule_params = _rule_params(old_ruleset, new_ruleset, params_changed)
@@ -439,7 +456,7 @@ def impact(
     edits.data_inert = bool(edits.data) and not data_blamed
     return Impact(
         active_version=active.version,
-        evaluated=len(subjects),
+        evaluated=total,
         items=items,
         edits=edits,
         errors=errors,
@@ -450,7 +467,30 @@ def impact(
         risk_names=risk_names,
         ask_next_evaluated=ask_next.evaluated,
         ask_next_partial=touched.partial,
+        fully_evaluated=len(subjects),
+        full_reason=full_reason,
     )
+
+
+def _may_change(
+    subjects: list[Subject], old: Any, new: Any, touched: details.Touched
+) -> tuple[list[Subject], str]:
+    """The subjects the draft may change (outcome or ask-next list), and '' ; or all of them
+    and why, when the filter does not apply (`impact_filter`)."""
+    prefilter = impact_filter.Prefilter(old, new)
+    if not prefilter.applies:
+        return subjects, f"{prefilter.reason} changed"
+    checked: dict[str, tuple[bool, dict[str, Any]]] = {}
+    out = []
+    for subj in subjects:
+        key = subj.answers_key
+        verdict = checked.get(key)
+        if verdict is None:
+            verdict = checked[key] = prefilter.check(subj.answers)
+        differs, derived = verdict
+        if differs or touched.may_change(subj.questionnaire, subj.answers, derived):
+            out.append(subj)
+    return out, ""
 
 
 def _because(
