@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,6 +27,7 @@ from recommender.models import (
     AuditEntry,
     Discovery,
     QuestionnaireVersion,
+    ReportSnapshot,
     SectionNote,
     User,
 )
@@ -139,6 +140,8 @@ class DiscoveryHead:
     revision: int
     questionnaire: Any
     created_at: datetime | None = None
+    #: How many readouts the discovery has.
+    snapshots: int = 0
 
 
 @dataclass(frozen=True)
@@ -233,14 +236,18 @@ def answers_of(discovery_id: int, session: Session | None = None) -> dict[str, A
     return {qid: value for qid, value in rows if value is not None}
 
 
-def progress_of(q: Any, answers: Mapping[str, Any]) -> Progress:
-    visible = set(q.visible_question_ids(dict(answers)))
-    answered, total = q.progress(dict(answers))
+def progress_of(q: Any, answers: Mapping[str, Any], visible: list[str] | None = None) -> Progress:
+    """Answered of visible questions, overall and per section (`visible`: the questionnaire's
+    visible question ids for `answers` when the caller has them)."""
+    if visible is None:
+        visible = q.visible_question_ids(dict(answers))
+    shown = set(visible)
+    answered = sum(1 for qid in visible if answers.get(qid) is not None)
     sections: dict[str, tuple[int, int]] = {}
     for section in q.sections:
-        ids = [qid for qid in section_question_ids(q, section.id) if qid in visible]
+        ids = [qid for qid in section_question_ids(q, section.id) if qid in shown]
         sections[section.id] = (sum(1 for qid in ids if qid in answers), len(ids))
-    return Progress(answered, total, sections)
+    return Progress(answered, len(visible), sections)
 
 
 def list_discoveries(query: str = "", limit: int = 200) -> list[DiscoveryRow]:
@@ -427,26 +434,10 @@ def save_answer(
             expected = _version(expected_version, question_id)
             rows = {
                 row.question_id: row
-                for row in session.execute(
-                    select(
-                        Answer.id,
-                        Answer.question_id,
-                        Answer.value,
-                        Answer.version,
-                        Answer.updated_at,
-                        Answer.updated_by_id,
-                    ).where(Answer.discovery_id == discovery_id)
-                )
+                for row in session.connection().execute(_ANSWER_ROWS, {"did": discovery_id})
             }
             version, change = _write_answer(
-                session,
-                q,
-                discovery_id,
-                question_id,
-                value,
-                expected,
-                user,
-                rows.get(question_id, _NO_ROW),
+                session, q, discovery_id, question_id, value, expected, user, rows.get(question_id)
             )
             revision = head.revision
             if change is not None:
@@ -461,15 +452,14 @@ def save_answer(
             answers.pop(question_id, None)
         else:
             answers[question_id] = new
+    visible = q.visible_question_ids(answers)
     return SaveResult(
         question_id=question_id,
         version=version,
         revision=revision,
-        visible=list(q.visible_question_ids(answers)),
-        progress=progress_of(q, answers),
-        state=DiscoveryHead(
-            head.id, head.questionnaire_version_id, head.checksum, revision, q, head.created_at
-        ),
+        visible=list(visible),
+        progress=progress_of(q, answers, visible),
+        state=replace(head, revision=revision),
         answers=answers,
     )
 
@@ -663,27 +653,60 @@ def _lock(session: Session, discovery_id: int) -> None:
         raise NotFound(f"There is no discovery {discovery_id}.")
 
 
-def _head(session: Session, discovery_id: int, lock: bool = False) -> DiscoveryHead:
-    """The discovery's identity, revision and questionnaire in one statement (with its row
-    locked on PostgreSQL when `lock`); NotFound when there is none."""
-    stmt = (
-        select(
-            Discovery.id,
-            Discovery.questionnaire_version_id,
-            QuestionnaireVersion.checksum,
-            Discovery.revision,
-            Discovery.created_at,
-        )
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Discovery.questionnaire_version_id)
-        .where(Discovery.id == discovery_id)
+_D = cast(Table, Discovery.__table__)
+_QV = cast(Table, QuestionnaireVersion.__table__)
+_A = cast(Table, Answer.__table__)
+_AUDIT = cast(Table, AuditEntry.__table__)
+_SNAPSHOTS = (
+    select(func.count(ReportSnapshot.id))
+    .where(ReportSnapshot.discovery_id == _D.c.id)
+    .scalar_subquery()
+)
+#: The hot path's statements, built once (Core: no ORM compile or object churn per request).
+_HEAD = (
+    select(
+        _D.c.id,
+        _D.c.questionnaire_version_id,
+        _QV.c.checksum,
+        _D.c.revision,
+        _D.c.created_at,
+        _SNAPSHOTS,
     )
-    if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Discovery)
-    row = session.execute(stmt).first()
+    .join(_QV, _QV.c.id == _D.c.questionnaire_version_id)
+    .where(_D.c.id == bindparam("did"))
+)
+_HEAD_LOCKED = _HEAD.with_for_update(of=_D)
+_ANSWER_ROWS = select(
+    _A.c.id, _A.c.question_id, _A.c.value, _A.c.version, _A.c.updated_at, _A.c.updated_by_id
+).where(_A.c.discovery_id == bindparam("did"))
+_SET_ANSWER = (
+    update(_A)
+    .where(_A.c.id == bindparam("aid"), _A.c.version == bindparam("expected"))
+    .values(
+        value=bindparam("new_value", type_=_A.c.value.type),
+        version=_A.c.version + 1,
+        updated_at=bindparam("now"),
+        updated_by_id=bindparam("by"),
+    )
+)
+_BUMP = (
+    update(_D)
+    .where(_D.c.id == bindparam("did"))
+    .values(revision=_D.c.revision + 1, updated_at=bindparam("now"))
+    .returning(_D.c.revision)
+)
+
+
+def _head(session: Session, discovery_id: int, lock: bool = False) -> DiscoveryHead:
+    """The discovery's identity, revision, questionnaire and readout count in one statement
+    (with its row locked on PostgreSQL when `lock`); NotFound when there is none."""
+    conn = session.connection()
+    stmt = _HEAD_LOCKED if lock and conn.dialect.name == "postgresql" else _HEAD
+    row = conn.execute(stmt, {"did": discovery_id}).first()
     if row is None:
         raise NotFound(f"There is no discovery {discovery_id}.")
     q = questionnaires.questionnaire_for(_VersionRef(session, row[1], row[2]))  # type: ignore[arg-type]
-    return DiscoveryHead(row[0], row[1], row[2], int(row[3] or 0), q, row[4])
+    return DiscoveryHead(row[0], row[1], row[2], int(row[3] or 0), q, row[4], int(row[5] or 0))
 
 
 def discovery_head(discovery_id: int) -> DiscoveryHead:
@@ -707,14 +730,8 @@ class _VersionRef:
 
 def _bump(session: Session, discovery_id: int) -> int:
     """Count one more change of the discovery; the new revision."""
-    return int(
-        session.execute(
-            update(Discovery)
-            .where(Discovery.id == discovery_id)
-            .values(revision=Discovery.revision + 1, updated_at=utcnow())
-            .returning(Discovery.revision)
-        ).scalar_one()
-    )
+    conn = session.connection()
+    return int(conn.execute(_BUMP, {"did": discovery_id, "now": utcnow()}).scalar_one())
 
 
 def _revision(session: Session, discovery_id: int) -> int:
@@ -760,15 +777,16 @@ def _write_answer(
     now = utcnow()
     if row is None:
         # A concurrent insert of the same answer fails here on the unique constraint.
-        session.execute(
-            insert(Answer).values(
-                discovery_id=discovery_id,
-                question_id=question_id,
-                value=new,
-                version=1,
-                updated_at=now,
-                updated_by_id=user.id,
-            )
+        session.connection().execute(
+            insert(_A),
+            {
+                "discovery_id": discovery_id,
+                "question_id": question_id,
+                "value": new,
+                "version": 1,
+                "updated_at": now,
+                "updated_by_id": user.id,
+            },
         )
         return 1, (question_id, None, new)
     if new is None:
@@ -780,11 +798,9 @@ def _write_answer(
             raise Conflict(_answer_conflict(session, q, discovery_id, question_id, None), 0)
         return 0, (question_id, stored, None)
     done = _rowcount(
-        session.execute(
-            update(Answer)
-            .where(Answer.id == row.id, Answer.version == expected)
-            .values(value=new, version=Answer.version + 1, updated_at=now, updated_by_id=user.id)
-            .execution_options(synchronize_session=False)
+        session.connection().execute(
+            _SET_ANSWER,
+            {"aid": row.id, "expected": expected, "new_value": new, "now": now, "by": user.id},
         )
     )
     if done != 1:
@@ -808,8 +824,8 @@ def _audit(
     if not changes:
         return  # (an empty list would insert one row of defaults)
     now = utcnow()
-    session.execute(
-        insert(AuditEntry),
+    session.connection().execute(
+        insert(_AUDIT),
         [
             {
                 "at": now,

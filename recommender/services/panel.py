@@ -10,8 +10,9 @@ and whether the co-pilot is on. A changed answer (new revision) or a newly publi
 (new ruleset version id) is a new key, so nothing shown can be stale; a repeated panel GET, the
 live poll or the readout confirmation of an unchanged discovery does not evaluate again.
 
-Per request, only what is not part of the evaluation is read: the number of readouts and what
-the panel showed before ("changed by your last answer").
+Per request, only what is not part of the evaluation is read: the discovery's revision with
+its number of readouts (one statement, or none after a save, which read them), the active
+ruleset version, and what the panel showed before ("changed by your last answer").
 """
 
 from __future__ import annotations
@@ -22,11 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import func, select
-
 from recommender.errors import NotFound
-from recommender.extensions import db
-from recommender.models import ReportSnapshot
 from recommender.models.base import utcnow
 from recommender.readout.build import brief as readout_brief
 from recommender.services import copilot, discoveries, evaluation, reports, rulesets
@@ -66,24 +63,21 @@ def panel(
     previous: Mapping[str, Any] | None = None,
     *,
     copilot_on: bool = True,
-    head: discoveries.DiscoveryHead | None = None,
-    answers: Mapping[str, Any] | None = None,
+    saved: discoveries.SaveResult | None = None,
 ) -> reports.Panel:
     """The panel for the discovery's current answers (see `reports.panel` for `previous` and
-    `copilot_on`). `head` and `answers`: the discovery and its answers as a save just left
-    them (the autosave passes them; otherwise they are read)."""
+    `copilot_on`). `saved`: the save that just ran, whose discovery, answers and visible
+    questions the panel takes instead of reading them again."""
+    head = saved.state if saved is not None else None
     if head is None:
         head = discoveries.discovery_head(discovery_id)
-    ev = _evaluated(head, answers, copilot_on)
-    count = db.session.scalar(
-        select(func.count(ReportSnapshot.id)).where(ReportSnapshot.discovery_id == head.id)
-    )
+    ev = _evaluated(head, saved, copilot_on)
     out = reports.Panel(
         discovery=cast(Any, head),  # the template reads its id and revision
         result=ev.result,
         risk_groups=ev.risk_groups,
         ask_next=ev.ask_next,
-        snapshot_count=int(count or 0),
+        snapshot_count=head.snapshots,
         errors=ev.problems,
     )
     if not copilot_on:
@@ -103,7 +97,7 @@ def readiness_of(discovery_id: int) -> list[copilot.AreaReadiness]:
 
 
 def _evaluated(
-    head: discoveries.DiscoveryHead, answers: Mapping[str, Any] | None, copilot_on: bool
+    head: discoveries.DiscoveryHead, saved: discoveries.SaveResult | None, copilot_on: bool
 ) -> Evaluated:
     try:
         row, compiled = rulesets.active_compiled(evaluation.DEFAULT_RULESET)
@@ -128,8 +122,10 @@ def _evaluated(
             _cache.move_to_end(key)
             return found
     q = head.questionnaire
-    stored = answers if answers is not None else discoveries.answers_of(head.id)
-    visible = q.visible_answers(dict(stored))
+    if saved is not None and saved.answers is not None:
+        visible = {qid: saved.answers[qid] for qid in saved.visible if qid in saved.answers}
+    else:
+        visible = q.visible_answers(discoveries.answers_of(head.id))
     result = compiled.evaluate(visible, q).to_dict()
     catalogue = _catalogue(compiled)
     ev = Evaluated(

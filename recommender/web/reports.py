@@ -116,8 +116,7 @@ def render_panel(
             discovery_id,
             previous,
             copilot_on=bool(current_app.config.get("PANEL_COPILOT", True)),
-            head=saved.state if saved is not None else None,
-            answers=saved.answers if saved is not None else None,
+            saved=saved,
         ),
     )
 
