@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from recommender.extensions import db
 from recommender.models import User, UserSession
@@ -20,6 +20,18 @@ from recommender.models.base import utcnow
 
 #: How often `last_seen_at` is written (at most): reading a page must not mean a write.
 TOUCH_EVERY = timedelta(minutes=1)
+
+
+#: A live session with its user, by token hash and user id (built once: every request runs it).
+_LIVE = (
+    select(UserSession.id, UserSession.last_seen_at, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.user_id == bindparam("user_id"),
+        UserSession.ended_at.is_(None),
+    )
+)
 
 
 def _hash(token: str) -> str:
@@ -50,15 +62,7 @@ def user_for(token: str | None, user_id: int, idle: timedelta) -> User | None:
     most once per TOUCH_EVERY."""
     if not token or not isinstance(token, str) or len(token) > 200:
         return None
-    found = db.session.execute(
-        select(UserSession.id, UserSession.last_seen_at, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(
-            UserSession.token_hash == _hash(token),
-            UserSession.user_id == user_id,
-            UserSession.ended_at.is_(None),
-        )
-    ).first()
+    found = db.session.execute(_LIVE, {"token_hash": _hash(token), "user_id": user_id}).first()
     if found is None:
         return None
     session_id, last_seen, user = found
