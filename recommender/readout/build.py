@@ -36,14 +36,15 @@ def build_readout(
     design_section = design_part.build(ctx)  # first: decides the products of the design
     arch = architecture.build(ctx)
     plan = roadmap.build(ctx)
+    cut_over = migration.build(ctx, plan)
     return {
         "meta": meta(ctx),
-        "summary": summary.build(ctx, design_section, arch, plan),
+        "summary": summary.build(ctx, design_section, arch, plan, cut_over),
         "design": design_section,
         "architecture": arch,
         "roadmap": plan.section,
-        "migration": migration.build(ctx, plan),
-        "markets": list(result.get("markets") or []),
+        "migration": cut_over,
+        "markets": markets(ctx),
         "kpis": kpis.build(ctx),
         "risks": summary.sorted_risks(ctx),
         "notes": [{k: str(n.get(k, "")) for k in NOTE_KEYS} for n in notes],
@@ -67,7 +68,7 @@ def brief(
     plan = roadmap.build(ctx)
     return {
         "solution": summary.solution(ctx, design_section, arch),
-        "go_live": summary.go_live(ctx, plan),
+        "go_live": summary.go_live(ctx, plan, migration.build(ctx, plan)),
         "readiness": summary.readiness(ctx),
     }
 
@@ -88,6 +89,16 @@ def _context(
         questionnaire=questionnaire,
         company=company,
     )
+
+
+def markets(ctx: Context) -> list[dict[str, Any]]:
+    """The engine's per-market plans; without stores, in-person availability (`terminal`) is
+    None: it does not concern the customer."""
+    plans = [dict(m) for m in ctx.result.get("markets") or []]
+    if "in_person" not in (ctx.answers.get("channels") or []):
+        for plan in plans:
+            plan["terminal"] = None
+    return plans
 
 
 def meta(ctx: Context) -> dict[str, Any]:

@@ -123,6 +123,7 @@ class Checker:
             "tasks": "id",
             "ordering": "id",
             "effort_overrides": "id",
+            "phase_overrides": "id",
             "surfaces": "channel",
             "systems": "id",
             "kpis": "id",
@@ -173,9 +174,13 @@ class Checker:
                 self.one_of(("ordering", i, "after", j), a, after_ids, "product or task")
             for j, t in enumerate(rule["then"]):
                 self.product(("ordering", i, "then", j), t)
-        for i, override in enumerate(self.data.get("effort_overrides", [])):
-            for j, p in enumerate(override["products"]):
-                self.product(("effort_overrides", i, "products", j), p)
+        for section in ("effort_overrides", "phase_overrides"):
+            for i, override in enumerate(self.data.get(section, [])):
+                for j, p in enumerate(override["products"]):
+                    self.product((section, i, "products", j), p)
+        phases = [p["id"] for p in self.data["phases"]]
+        for i, override in enumerate(self.data.get("phase_overrides", [])):
+            self.one_of(("phase_overrides", i, "phase"), override["phase"], phases, "phase")
         for i, spec in enumerate(self.data["surfaces"]):
             seen: set[str] = set()
             for j, choice in enumerate(spec["choices"]):

@@ -52,6 +52,21 @@ class Context:
     def holds(self, condition: str | None, products: list[str] | None = None) -> bool:
         return holds(condition, self.facts(products))
 
+    def entry(self, pid: str) -> Mapping[str, Any]:
+        """The product's design entry with the first `phase_overrides` entry whose `when` holds
+        applied (its phase, and its `decide_first`/`note` when it gives them)."""
+        entry = self.design.entry(pid)
+        for override in self.design.data.get("phase_overrides", []):
+            if pid in override["products"] and self.holds(override.get("when")):
+                changed = {
+                    k: override[k] for k in ("phase", "decide_first", "note") if k in override
+                }
+                return {**entry, **changed}
+        return entry
+
+    def phase(self, pid: str) -> str:
+        return str(self.entry(pid)["phase"])
+
     def name(self, pid: str) -> str:
         """A product's name: the result's, an exclusion's, the design file's, or its id."""
         for p in self.result.get("products", []):

@@ -79,7 +79,7 @@ def groups(ctx: Context) -> list[dict]:
     out = []
     for g in design.groups:
         members = [p for p in ctx.products if design.group(p) == g["id"]]
-        members.sort(key=lambda p: (design.phase_rank.get(design.phase(p), 99), order[p]))
+        members.sort(key=lambda p: (design.phase_rank.get(ctx.phase(p), 99), order[p]))
         if not members:
             continue
         out.append(
@@ -90,7 +90,7 @@ def groups(ctx: Context) -> list[dict]:
                     {
                         "id": p,
                         "name": ctx.name(p),
-                        "phase": design.phase(p),
+                        "phase": ctx.phase(p),
                         "rationale": rationale.get(p, []),
                     }
                     for p in members

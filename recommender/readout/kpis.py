@@ -36,6 +36,7 @@ def build(ctx: Context) -> list[dict]:
                 "definition": kpi["definition"],
                 "baseline": baseline(ctx, kpi),
                 "moved_by": moved,
+                "moved_by_text": None if moved else kpi.get("moved_by_text"),
             }
         )
     return out

@@ -108,7 +108,7 @@ class Planner:
 
     def work(self, index: int, pid: str) -> Work:
         design = self.design
-        entry = design.entry(pid)
+        entry = self.ctx.entry(pid)
         weeks, track = self.effort(pid, entry)
         phase = str(entry["phase"])
         info = design.phase_info(phase)
@@ -157,7 +157,8 @@ class Planner:
         notes = []
         if entry.get("decide_first"):
             template = self.design.wording["roadmap_note"]["decide_first"]
-            notes.append(self.ctx.fill(template, text=str(entry["decide_first"])))
+            text = self.ctx.fill(str(entry["decide_first"]))
+            notes.append(self.ctx.fill(template, text=text))
         if entry.get("note"):
             notes.append(self.ctx.fill(str(entry["note"])))
         return notes

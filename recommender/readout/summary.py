@@ -117,28 +117,45 @@ def first_actions(ctx: Context) -> list[dict]:
     return out
 
 
-def go_live(ctx: Context, roadmap: Roadmap) -> dict:
+def go_live(ctx: Context, roadmap: Roadmap, migration: Mapping[str, Any] | None = None) -> dict:
+    """Go-live against the target; with a migration that ends after go-live, the month the
+    old processor is switched off (the same month the migration section shows)."""
     target = target_months(ctx)
     plan = roadmap.launch_months
     plan_date = add_months_float(ctx.report_date, plan)
     target_date = month_of(add_months(ctx.report_date, target)) if target is not None else None
     meets = roadmap.section["meets_go_live"]
     key = "no_target" if meets is None else ("meets" if meets else "misses")
+    wording = ctx.design.wording["go_live"]
     message = ctx.fill(
-        ctx.design.wording["go_live"][key],
+        wording[key],
         plan_months=months_text(plan),
         plan_date=month_words(plan_date),
         target_months=str(target) if target is not None else "",
         target_date=month_words(target_date) if target_date else "",
     )
+    cut_over = cut_over_months(migration)
+    cut_over_date = add_months_float(ctx.report_date, cut_over) if cut_over is not None else None
+    if cut_over_date and cut_over_date > plan_date and wording.get("cut_over"):
+        message += " " + ctx.fill(
+            str(wording["cut_over"]), cut_over_date=month_words(cut_over_date)
+        )
     return {
         "target_months": target,
         "target_date": target_date,
         "plan_months": plan,
         "plan_date": plan_date,
+        "cut_over_months": cut_over,
+        "cut_over_date": cut_over_date,
         "meets": meets,
         "message": message,
     }
+
+
+def cut_over_months(migration: Mapping[str, Any] | None) -> float | None:
+    """When the migration's last step ends (the old processor is switched off)."""
+    ends = [s["end_month"] for s in (migration or {}).get("steps") or []]
+    return max(ends) if ends else None
 
 
 def readiness(ctx: Context) -> list[dict]:
@@ -181,12 +198,13 @@ def build(
     design: Mapping[str, Any],
     architecture: Mapping[str, Any],
     roadmap: Roadmap,
+    migration: Mapping[str, Any] | None = None,
 ) -> dict:
     return {
         "customer": customer(ctx),
         "solution": solution(ctx, design, architecture),
         "top_risks": top_risks(ctx),
         "first_actions": first_actions(ctx),
-        "go_live": go_live(ctx, roadmap),
+        "go_live": go_live(ctx, roadmap, migration),
         "missing": missing(ctx),
     }

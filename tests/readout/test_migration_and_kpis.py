@@ -7,6 +7,8 @@ import pytest
 
 from tests.readout.builder_support import MARKETPLACE, items, plain_readout, real_readout, result_of
 
+RECURRING = [{"fact": "recurring_billing", "value": True}]
+
 
 @pytest.mark.parametrize("answers", [{}, {"current_processor": "none"}])
 def test_no_current_processor_no_migration(answers: dict) -> None:
@@ -19,7 +21,9 @@ def test_migration_plan_with_a_current_processor() -> None:
         "saved_cards_count": 30_000,
         "dev_capacity": "small",
     }
-    readout = plain_readout(answers, result_of("checkout", "billing", "card_migration"))
+    readout = plain_readout(
+        answers, result_of("checkout", "billing", "card_migration", derived=RECURRING)
+    )
     migration = readout["migration"]
     assert migration["processor"] == "braintree"
     assert migration["processor_label"] == "Braintree"
@@ -37,20 +41,47 @@ def test_migration_plan_with_a_current_processor() -> None:
     assert parallel["start_month"] > request["end_month"]
     assert switch_off["start_month"] >= parallel["end_month"]
     assert "Move the subscriptions" in steps  # billing is in the design
-    assert "cancel each Braintree subscription" in steps["Move the subscriptions"]["detail"]
+    assert "cancel each subscription on Braintree" in steps["Move the subscriptions"]["detail"]
     checks = " ".join(migration["checks"])
     assert "30,000 requested" in checks
     assert "duplicate charges" in checks
 
 
-def test_without_saved_cards_there_is_no_import_step() -> None:
-    readout = plain_readout({"current_processor": "paypal"}, result_of("checkout"))
+def test_without_saved_cards_only_the_subscriptions_move() -> None:
+    readout = plain_readout(
+        {"current_processor": "paypal"}, result_of("checkout", "billing", derived=RECURRING)
+    )
     titles = [s["title"] for s in readout["migration"]["steps"]]
     assert "Request the card-data import" not in titles
-    assert "Move the subscriptions" not in titles
+    assert "Move the subscriptions" in titles
     assert titles[0] == "Build and test the Stripe integration"
     assert "Switch PayPal off" in titles
     assert not any("requested vs imported" in c for c in readout["migration"]["checks"])
+
+
+def test_nothing_to_migrate_no_migration_section() -> None:
+    """A current processor with no saved cards to import and no subscriptions: no migration
+    plan (nothing to export, import or run in parallel for a billing cycle); the summary says
+    payments switch over once the integration is tested."""
+    readout = plain_readout({"current_processor": "paypal"}, result_of("checkout"))
+    assert readout["migration"] is None
+    solution = readout["summary"]["solution"]
+    assert "no saved cards or subscriptions need to move" in solution
+    assert "existing customers" not in solution
+
+
+def test_one_time_sales_have_no_billing_cycle_or_subscription_steps() -> None:
+    """Saved cards move, but nothing is billed in cycles: no subscription step or check, and
+    the parallel run is not counted in billing cycles."""
+    answers = {"current_processor": "adyen", "saved_cards_count": 50_000}
+    migration = plain_readout(answers, result_of("checkout", "billing", "card_migration"))[
+        "migration"
+    ]
+    titles = [s["title"] for s in migration["steps"]]
+    assert "Move the subscriptions" not in titles
+    assert "Run both processors in parallel" in titles
+    assert not any("billing cycle" in s["detail"] for s in migration["steps"])
+    assert not any("subscription" in c for c in migration["checks"])
 
 
 def test_marketplace_migration_from_adyen() -> None:
@@ -93,8 +124,16 @@ def test_kpis_moved_by_lists_only_products_of_the_design() -> None:
     assert kpis["authorisation_rate"]["baseline"] == "91.5% today"
     assert "seller_onboarding" in kpis and "time_to_close" in kpis
     for kpi in readout["kpis"]:
-        assert set(kpi) == {"id", "name", "definition", "baseline", "moved_by"}
+        assert set(kpi) == {"id", "name", "definition", "baseline", "moved_by", "moved_by_text"}
         assert set(kpi["moved_by"]) <= products
+
+
+def test_a_kpi_no_product_moves_says_what_does() -> None:
+    """Effective processing cost is always tracked; when no product of the design moves it,
+    'Moved by' says what does instead of staying empty."""
+    kpis = {k["id"]: k for k in plain_readout({}, result_of("checkout"))["kpis"]}
+    cost = kpis["effective_processing_cost"]
+    assert cost["moved_by"] == [] and cost["moved_by_text"]
 
 
 def test_card_kpis_need_card_payments() -> None:

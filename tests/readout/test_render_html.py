@@ -127,7 +127,11 @@ def test_notes_appear_under_their_section_title() -> None:
 def test_a_readout_with_few_answers_still_renders_and_names_what_is_missing() -> None:
     data = sparse_readout()
     text = render_html(data)
-    assert [sid for sid, _, _ in _headings(text)] == [s for s in ORDER if s != "migration"]
+    # Migration and Call notes are left out when empty (no "No call notes were included.").
+    assert [sid for sid, _, _ in _headings(text)] == [
+        s for s in ORDER if s not in ("migration", "notes")
+    ]
+    assert "No call notes" not in text
     assert (
         "Still to answer" in text and "Sales channels" in text and "Where are your buyers?" in text
     )

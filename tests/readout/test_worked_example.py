@@ -37,6 +37,7 @@ def test_the_contract_shape(readout: dict[str, Any]) -> None:
     }  # fmt: skip
     assert set(readout["summary"]["go_live"]) == {
         "target_months", "target_date", "plan_months", "plan_date", "meets", "message",
+        "cut_over_months", "cut_over_date",
     }  # fmt: skip
     assert set(readout["design"]) == {"surfaces", "groups"}
     assert set(readout["architecture"]) == {"nodes", "edges"}

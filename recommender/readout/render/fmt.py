@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-import math
 from typing import Any
+
+from recommender.readout.dates import DAYS_PER_MONTH
 
 SEVERITIES = ("high", "medium", "low")
 
 
 def month_date(start: str | None, month: float) -> dt.date | None:
-    """The calendar date `month` months (may be fractional) after `start` (YYYY-MM-DD)."""
+    """The calendar date `month` months (may be fractional) after `start` (YYYY-MM-DD): the
+    same conversion as the readout's own dates (recommender.readout.dates), so a table, the
+    timeline and the summary name the same month for the same point of the plan."""
     try:
         base = dt.date.fromisoformat(str(start))
     except ValueError:
         return None
-    whole = math.floor(month)
-    y, m = divmod(base.month - 1 + whole, 12)
-    day = min(base.day, 28)
-    date = dt.date(base.year + y, m + 1, day)
-    return date + dt.timedelta(days=round((month - whole) * 30.4))
+    return base + dt.timedelta(days=round(month * DAYS_PER_MONTH))
+
+
+def calendar_months(start: str | None, month: float) -> float | None:
+    """Where `month` months after `start` falls on a calendar axis whose column 0 is the
+    start date's calendar month: 1 Dec is 1.0 when the plan starts in November, 15 Dec 1.47."""
+    date = month_date(start, month)
+    base = month_date(start, 0)
+    if date is None or base is None:
+        return None
+    whole = (date.year - base.year) * 12 + date.month - base.month
+    days = calendar.monthrange(date.year, date.month)[1]
+    return whole + (date.day - 1) / days
 
 
 def month_label(yyyy_mm: Any, fmt: str = "%B %Y") -> str:

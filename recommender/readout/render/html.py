@@ -89,20 +89,61 @@ def _item_dates(readout: dict[str, Any]) -> dict[str, Any]:
     return {"phases": phases, "when": when}
 
 
+def _currency_notes(methods: list[dict[str, Any]]) -> list[str]:
+    """The methods' currency notes, each said once: notes that differ only in the method they
+    start with ("BLIK needs prices in PLN, …", "Klarna needs prices in PLN, …") become one
+    ("BLIK and Klarna need prices in PLN, …")."""
+    subjects: dict[str, list[str]] = {}
+    for meth in methods:
+        note = str(meth.get("currency_note") or "").strip()
+        if not note:
+            continue
+        subject, sep, rest = note.partition(" needs ")
+        key = rest if sep else note
+        subjects.setdefault(key, [])
+        if sep and subject not in subjects[key]:
+            subjects[key].append(subject)
+    out = []
+    for rest, names in subjects.items():
+        if not names:
+            out.append(rest)
+        elif len(names) == 1:
+            out.append(f"{names[0]} needs {rest}")
+        else:
+            out.append(f"{', '.join(names[:-1])} and {names[-1]} need {rest}")
+    return out
+
+
 def _markets(readout: dict[str, Any]) -> dict[str, Any]:
     """The per-market plans for the table: `show_for` on a market when its methods differ by
-    customer type (so "(consumers)" appears only where it matters), and `regime` when every
-    market has the same card-authentication regime (said once above the table)."""
+    customer type (so "(consumers)" appears only where it matters), currency notes said once
+    per market (`note_lines`: one line each), `regime` when every market has the same card-authentication regime (said once
+    above the table), and `in_person` when in-person payments concern the customer (a market's
+    `terminal` is None when they have no stores)."""
     plans = []
     for market in readout.get("markets") or []:
-        kinds = {tuple(m.get("for") or ()) for m in market.get("methods") or [] if m.get("for")}
-        plans.append({**market, "show_for": len(kinds) > 1})
+        methods = market.get("methods") or []
+        kinds = {tuple(m.get("for") or ()) for m in methods if m.get("for")}
+        notes = market.get("notes")
+        lines = [notes] if isinstance(notes, str) else ["; ".join(map(str, notes or []))]
+        lines += [str(m["caveat"]) for m in methods if m.get("caveat")]
+        lines += _currency_notes(methods)
+        lines += [
+            f"Not offered: {x.get('name')} ({x.get('reason')})"
+            for x in market.get("excluded") or []
+        ]
+        plans.append({**market, "show_for": len(kinds) > 1, "note_lines": [n for n in lines if n]})
     regimes = {str(m.get("auth_regime_label") or m.get("auth_regime") or "") for m in plans}
-    return {"plans": plans, "regime": regimes.pop() if len(regimes) == 1 and plans else None}
+    return {
+        "plans": plans,
+        "regime": regimes.pop() if len(regimes) == 1 and plans else None,
+        "in_person": any(m.get("terminal") is not None for m in plans),
+    }
 
 
 def _sections(readout: dict[str, Any]) -> list[dict[str, Any]]:
-    """The sections in their fixed order, numbered; Migration only with a current processor."""
+    """The sections in their fixed order, numbered; Migration and Call notes only when they
+    have something to say."""
     titles = [
         ("summary", "Executive summary"),
         ("design", "Solution design"),
@@ -115,7 +156,8 @@ def _sections(readout: dict[str, Any]) -> list[dict[str, Any]]:
         ("notes", "Call notes"),
         ("appendix", "Appendix"),
     ]
-    present = [(sid, t) for sid, t in titles if sid != "migration" or readout.get("migration")]
+    optional = {"migration", "notes"}  # left out when empty
+    present = [(sid, t) for sid, t in titles if sid not in optional or readout.get(sid)]
     return [{"id": sid, "title": t, "number": i} for i, (sid, t) in enumerate(present, start=1)]
 
 
@@ -178,7 +220,9 @@ def context(readout: dict[str, Any], *, shared: bool, trace: bool) -> dict[str, 
 def render_html(readout: dict[str, Any], *, shared: bool = False) -> str:
     """The whole readout as a printable HTML document.
 
-    `shared=True` is the customer's copy: no rule trace and nothing internal."""
+    `shared=True` is the customer's copy: no rule trace and nothing internal. The SA's copy
+    shows the rule trace on screen only: the print styles leave it out, so a printed page
+    carries no internals."""
     return render_document(readout, shared=shared, trace=True)
 
 

@@ -74,7 +74,10 @@ def render_markdown(readout: dict[str, Any]) -> str:
             out += [md_escape(summary[key]), ""]
     target = month_label(go_live.get("target_date")) or "not set"
     plan = month_label(go_live.get("plan_date")) or "–"
-    out += [f"- **Target go-live:** {md_escape(target)}", f"- **Plan complete:** {md_escape(plan)}"]
+    out += [
+        f"- **Target go-live:** {md_escape(target)}",
+        f"- **Planned go-live:** {md_escape(plan)}",
+    ]
     if go_live.get("message"):
         out.append(f"- {md_escape(go_live['message'])}")
     out += ["", "**Highest risks**", ""]
@@ -198,7 +201,7 @@ def render_markdown(readout: dict[str, Any]) -> str:
                     m.get("account_country") or "–",
                     m.get("auth_regime_label") or m.get("auth_regime") or "–",
                     ", ".join(str(x.get("name")) for x in m.get("methods") or []),
-                    str(m.get("terminal") or ""),
+                    str(m.get("terminal") or "–"),
                     " ".join(
                         [
                             m["notes"]
@@ -226,7 +229,9 @@ def render_markdown(readout: dict[str, Any]) -> str:
                 k.get("name"),
                 k.get("definition"),
                 k.get("baseline") or "to measure",
-                ", ".join(names.get(p, p) for p in k.get("moved_by") or []),
+                ", ".join(names.get(p, p) for p in k.get("moved_by") or [])
+                or k.get("moved_by_text")
+                or "–",
             ]
             for k in readout.get("kpis") or []
         ],
@@ -248,10 +253,13 @@ def render_markdown(readout: dict[str, Any]) -> str:
         else ["No risks identified from the answers so far.", ""]
     )
 
-    out += heading("Call notes")
     notes = readout.get("notes") or []
-    out += [f"- **{md_escape(n.get('section_title'))}:** {md_escape(n.get('text'))}" for n in notes]
-    out += [""] if notes else ["No call notes were included.", ""]
+    if notes:  # left out when empty
+        out += heading("Call notes")
+        out += [
+            f"- **{md_escape(n.get('section_title'))}:** {md_escape(n.get('text'))}" for n in notes
+        ]
+        out += [""]
 
     out += heading("Appendix")
     appendix = readout.get("appendix") or {}

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 import graphviz
 
 from recommender.readout.errors import RenderError
-from recommender.readout.render.fmt import month_date
+from recommender.readout.render.fmt import calendar_months, month_date
 
 #: Seconds `dot` may take before the diagram is given up (a readout graph takes ~50 ms).
 DOT_TIMEOUT_SECONDS = 15
@@ -263,12 +263,28 @@ def roadmap_svg(readout: dict[str, Any], *, compact: bool = False) -> str:
         ends += [float(i.get("end_month") or 0) for i in phase.get("items") or []]
     if isinstance(target, int | float):
         ends.append(float(target))
-    months = max(1, math.ceil(max(ends) + 0.25))
+    start = roadmap.get("start_date")
+    first = month_date(start, 0)
+
+    def pos(month: float) -> float:
+        """Calendar axis: column 0 is the report date's month, each column one calendar
+        month, labelled with the month it covers (months from the report date, when the
+        start date is unknown)."""
+        at = calendar_months(start, float(month))
+        return float(month) if at is None else at
+
+    months = max(1, math.ceil(max(pos(e) for e in ends) + 0.05))
     x0, x1 = _LABEL_W, _WIDTH - _RIGHT
     per_month = (x1 - x0) / months
 
     def x(month: float) -> float:
-        return x0 + max(0.0, min(float(month), months)) * per_month
+        return x0 + max(0.0, min(pos(month), months)) * per_month
+
+    def column_date(column: int) -> dt.date | None:
+        if first is None:
+            return None
+        index = first.month - 1 + column
+        return dt.date(first.year + index // 12, index % 12 + 1, 1)
 
     rows: list[tuple[str, Any, str]] = []  # (kind, data, colour)
     for i, phase in enumerate(phases):
@@ -283,16 +299,15 @@ def roadmap_svg(readout: dict[str, Any], *, compact: bool = False) -> str:
         f'viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" height="{height}" role="img" '
         f'aria-label="Roadmap timeline" font-family="Arial, Liberation Sans, sans-serif">'
     ]
-    start = roadmap.get("start_date")
     step = 1 if months <= 14 else 2 if months <= 28 else 3
     for m in range(months + 1):
-        gx = x(m)
+        gx = x0 + m * per_month
         out.append(
             f'<line x1="{gx:.1f}" y1="{_HEAD - 4}" x2="{gx:.1f}" y2="{height - 4}" '
             f'stroke="#e3e7ee" stroke-width="1"/>'
         )
         if m < months and m % step == 0:
-            date = month_date(start, m)
+            date = column_date(m)
             label = date.strftime("%b") if date else f"M{m}"
             out.append(_text(gx + 3, _HEAD - 9, label, font_size=10, fill="#4a5565"))
             if date and (m == 0 or date.month <= step):
