@@ -16,8 +16,12 @@ def present_systems(ctx: Context) -> dict[str, Mapping[str, Any]]:
 
 
 def system_label(ctx: Context, system: Mapping[str, Any]) -> str:
-    """The label, plus the detail in brackets when every placeholder of it has a value."""
-    label = capitalise(ctx.fill(str(system["label"])).strip())
+    """The label (the first of `labels` whose `when` holds, else `label`), plus the detail in
+    brackets when every placeholder of it has a value."""
+    text = next(
+        (v["label"] for v in system.get("labels", []) if ctx.holds(v.get("when"))), system["label"]
+    )
+    label = capitalise(ctx.fill(str(text)).strip())
     detail = str(system.get("detail") or "")
     values = ctx.values()
     if detail and all(values.get(name) for name in placeholders(detail)):

@@ -108,4 +108,14 @@ def build(ctx: Context) -> dict:
     return {
         "surfaces": [surface_row(ctx, ch, choices, chosen) for ch, choices, chosen in picked],
         "groups": groups(ctx),
+        "records": records(ctx),
     }
+
+
+def records(ctx: Context) -> list[dict]:
+    """Systems of record: who owns each document more than one system could issue."""
+    return [
+        {"what": ctx.fill(str(r["what"])), "text": ctx.fill(str(r["text"]))}
+        for r in ctx.design.data.get("records", [])
+        if ctx.holds(r.get("when"))
+    ]

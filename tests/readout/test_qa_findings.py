@@ -191,3 +191,63 @@ def test_no_page_of_the_pdf_is_nearly_blank(tmp_path: Path) -> None:
     for number, page in enumerate(text.split("\f")[:-2], start=1):
         words = len(page.split())
         assert words > 60, f"page {number} has {words} words"
+
+
+# -- 12, 13: usage billing has a metering source; one issuer of invoices; quotes owned ---------
+def _flows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(e["source"], e["target"], e["label"]) for e in r["architecture"]["edges"]]
+
+
+def test_usage_billing_has_a_metering_flow() -> None:
+    r = readout("meterly")
+    assert any(
+        target == "usage_billing" and "usage events" in label for _, target, label in _flows(r)
+    )
+    labels = {n["id"]: n["label"] for n in r["architecture"]["nodes"]}
+    assert "metering" in labels["usage_source"]
+
+
+def test_one_system_issues_invoices_and_the_readout_says_which() -> None:
+    r = readout("meterly")
+    assert not any("payment link" in label for _, _, label in _flows(r))
+    records = {x["what"]: x["text"] for x in r["design"]["records"]}
+    assert "Stripe issues" in records["Invoices"] and "NetSuite" in records["Invoices"]
+    assert "Salesforce" in records["Quotes"]
+    assert "Systems of record" in render_html(r)
+
+
+# -- 18: diagram --------------------------------------------------------------------------------
+def test_diagram_labels_are_wrapped_not_cut() -> None:
+    from recommender.readout.render.svg import architecture_source
+
+    for name in ("marche", "meterly"):
+        assert "…" not in architecture_source(readout(name)), name
+
+
+def test_third_parties_stay_right_even_without_a_flow() -> None:
+    from recommender.readout.render.svg import architecture_svg
+
+    r = readout("varejo")
+    r["architecture"]["nodes"].append(
+        {"id": "old", "label": "Old processor", "kind": "third_party", "group": "processor"}
+    )
+    svg = architecture_svg(r)
+
+    def cluster_x(title: str) -> float:
+        at = svg.index(f">{title}</text>")
+        return float(re.findall(r'<text[^>]* x="([\d.-]+)"', svg[: at + 1])[-1])
+
+    assert cluster_x("Third parties") > cluster_x("Stripe") > cluster_x("Varejo Sol Ltda systems")
+
+
+# -- 21: wording from the design data -----------------------------------------------------------
+def test_wording_fits_the_customer() -> None:
+    meterly = readout("meterly")
+    labels = {n["id"]: n["label"] for n in meterly["architecture"]["nodes"]}
+    assert labels["web_store"] == "Web app"
+    assert not any("each order" in label for _, _, label in _flows(meterly))
+    marche = readout("marche")
+    tax_forms = [label for _, target, label in _flows(marche) if "tax forms" in label]
+    assert tax_forms and "1099" not in tax_forms[0] and "DAC7" in tax_forms[0]
+    html = render_html(readout("sakura"))
+    assert "cancel each the" not in html and ">the old processor<" not in html

@@ -39,7 +39,7 @@ def test_the_contract_shape(readout: dict[str, Any]) -> None:
         "target_months", "target_date", "plan_months", "plan_date", "meets", "message",
         "cut_over_months", "cut_over_date",
     }  # fmt: skip
-    assert set(readout["design"]) == {"surfaces", "groups"}
+    assert set(readout["design"]) == {"surfaces", "groups", "records"}
     assert set(readout["architecture"]) == {"nodes", "edges"}
     assert set(readout["roadmap"]) == {
         "start_date", "phases", "total_months", "meets_go_live", "advice",

@@ -113,6 +113,12 @@ def render_markdown(readout: dict[str, Any]) -> str:
             for s in design.get("surfaces") or []
         ],
     )
+    if design.get("records"):
+        out += ["### Systems of record", ""]
+        out += _table(
+            ["Document", "Owned by"],
+            [[r.get("what"), r.get("text")] for r in design.get("records") or []],
+        )
     for group in design.get("groups") or []:
         out += [f"### {md_escape(group.get('title'))}", ""]
         for p in group.get("products") or []:

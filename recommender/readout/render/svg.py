@@ -25,9 +25,10 @@ DOT_TIMEOUT_SECONDS = 15
 #: metric-compatible Liberation Sans (fonts-liberation), so dot measures what prints.
 FONT = "Arial"
 
-#: Edge labels: characters per line and lines (the flows table has the full text).
+#: Edge labels: characters per line; a label wraps onto as many lines as it needs (cut
+#: labels read as broken sentences on a diagram a CTO is shown).
 EDGE_LABEL_WIDTH = 30
-EDGE_LABEL_LINES = 2
+EDGE_LABEL_LINES = 0
 #: Left to right: the customer's systems, Stripe, then third parties.
 _SIDES = {"customer": 0, "stripe": 1, "third_party": 2}
 _NODE_STYLE = {
@@ -142,6 +143,19 @@ def architecture_source(readout: dict[str, Any], *, thumbnail: bool = False) -> 
                 )
             # One column per side, whatever the flows: customer | Stripe | third parties.
             cluster.body.append("{rank=same; " + "; ".join(names) + "}")
+    # Columns left to right whatever the flows: an invisible edge from each column's first
+    # node to the next column's keeps third parties on the right even when no flow reaches
+    # them (dot would otherwise put an unconnected cluster in the first rank).
+    firsts = [
+        next(
+            ids[str(n["id"])]
+            for n in nodes
+            if ids.get(str(n["id"])) and side[ids[str(n["id"])]] == r
+        )
+        for r in sorted(set(side.values()))
+    ]
+    for left, right in zip(firsts, firsts[1:], strict=False):
+        graph.edge(left, right, style="invis", weight="0.1")
     # One drawn edge per pair of systems: flows both ways share it (arrowheads at both ends)
     # and its label lists each flow with its direction (columns run left to right) and its
     # number in the flows table, which has the full wording.
