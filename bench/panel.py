@@ -14,7 +14,10 @@ bench/preview.py does (SQLite in a temporary directory, or DATABASE_URL):
     .venv/bin/python -m bench.panel [-n 300] [--warmup 30]
 
 Two discoveries: half done (12 answers) and mostly answered (bench/preview.py's). Prints
-p50/p95/p99/max per measurement. Not a test: nothing asserts a time.
+p50/p95/p99/max per measurement. The panel keeps its evaluation per discovery revision
+(services/panel.py): the "with" and "without" cases forget it before each request (the cost
+after an answer), "unchanged discovery (kept)" is a repeated GET that finds it. Not a test:
+nothing asserts a time.
 """
 
 from __future__ import annotations
@@ -102,23 +105,33 @@ def main() -> None:
 def bench_discovery(
     app: Any, client: Any, name: str, discovery_id: int, n: int, warmup: int
 ) -> list[str]:
+    from recommender.services import panel as live_panel
+
     panel_url = f"/discoveries/{discovery_id}/recommendation"
     params = after_answer_params(client, discovery_id)
 
     def with_copilot() -> None:
+        live_panel.clear()  # as after an answer: the evaluation is made again
         app.config["PANEL_COPILOT"] = True
         r = client.get(panel_url, query_string=params)
         assert r.status_code == 200 and b"rec-changed" in r.data, r.status_code
 
     def without_copilot() -> None:
+        live_panel.clear()
         app.config["PANEL_COPILOT"] = False
         r = client.get(panel_url, query_string=params)
         assert r.status_code == 200 and b"rec-changed" not in r.data, r.status_code
+
+    def kept() -> None:
+        app.config["PANEL_COPILOT"] = True
+        r = client.get(panel_url, query_string=params)
+        assert r.status_code == 200 and b"rec-changed" in r.data, r.status_code
 
     engine_full, engine_plain = engine_cases(app, discovery_id)
     cases: list[tuple[str, Callable[[], None]]] = [
         ("panel GET with the co-pilot", with_copilot),
         ("panel GET without it", without_copilot),
+        ("panel GET, unchanged discovery (kept)", kept),
         ("  engine evaluate with ask-next", engine_full),
         ("  engine evaluate without ask-next", engine_plain),
     ]

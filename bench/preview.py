@@ -9,7 +9,8 @@ missing; its schema is dropped and recreated). CSRF and rate limiting are off, a
 Prints p50/p95/p99/max per measurement:
 - round trip: POST /discoveries/<id>/answers (autosave) + GET /discoveries/<id>/recommendation
 - the evaluation inside the round trip (time spent in services.evaluation.evaluate_answers)
-- baseline: the autosave alone, and the panel GET alone
+- baseline: the autosave alone, and the panel GET alone (repeated on an unchanged discovery:
+  since issue 12 the panel keeps its evaluation per revision, so this is the kept case)
 Every other iteration adds a product (in-person selling -> Stripe Terminal), so each panel
 really changes. Not a test: nothing asserts a time.
 """
@@ -202,7 +203,7 @@ def main() -> None:
     print(summary("round trip (autosave + panel)", trips))
     print(summary("  evaluation inside the round trip", evals))
     print(summary("baseline: autosave alone", saves))
-    print(summary("baseline: panel GET alone", panels))
+    print(summary("baseline: panel GET alone (kept)", panels))
     print(f"evaluation share of the round trip: {share:.0%} of total time")
 
 

@@ -270,6 +270,10 @@ class DataLoader:
                 )
             self.countries(located, ("methods", i, "account_countries"), row["account_countries"])
             self.countries(located, ("methods", i, "buyer_countries"), row["buyer_countries"])
+            if "recurring_countries" in row:
+                self.countries(
+                    located, ("methods", i, "recurring_countries"), row["recurring_countries"]
+                )
             self.currencies(located, ("methods", i, "currencies"), row["currencies"])
             for country in row.get("account_notes", {}):
                 if not is_country(country):
