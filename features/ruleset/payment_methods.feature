@@ -140,7 +140,8 @@ Feature: Local payment methods
     And the risk refund_limitations is flagged
     And the risk japan_3ds_mandate is flagged with severity high
 
-  Scenario: Subscriptions only - PayPay is left out, Konbini stays as a payable invoice each period
+  Scenario: Subscriptions only - PayPay and card instalments are left out, Konbini stays as a payable invoice each period
+    # Card instalments are confirmed for recurring use in Mexico only (DOMAIN.md 5a).
     Given the answers:
       | answer             | value           |
       | hq_country         | JP              |
@@ -149,10 +150,10 @@ Feature: Local payment methods
       | channels           | web             |
       | pricing_models     | fixed_recurring |
     When the recommendation is evaluated
-    Then the products include billing, card_installments, konbini
-    And the products exclude paypay
+    Then the products include billing, konbini
+    And the products exclude paypay, card_installments
     And the risk konbini_no_recurring is flagged
-    And the market plan for JP excludes paypay
+    And the market plan for JP excludes paypay, card_installments
     And the market plan for JP includes konbini
 
   Scenario: B2B subscriptions on net terms are paid by bank transfer into virtual accounts

@@ -342,6 +342,53 @@ Feature: Payments surface
       | offering_types       | digital_goods      |
       | pricing_models       | fixed_recurring    |
     When the recommendation is evaluated
-    Then the products include payment_element, checkout, billing
+    Then the products include checkout, billing
+    And the products exclude payment_element
     And the risk app_store_rules is flagged with severity high
+
+  Scenario: App selling only digital goods in the app outside the link-out storefronts pays through the stores, Stripe on the web
+    # DOMAIN.md: link-out is documented for US and EEA iOS storefronts; elsewhere the store's
+    # in-app purchase usually applies, and the native SDKs are for physical goods and services.
+    Given the answers:
+      | answer               | value            |
+      | hq_country           | JP               |
+      | entity_countries     | JP               |
+      | customer_countries   | JP, SG, AU, IN   |
+      | customer_type        | consumers        |
+      | channels             | web, mobile_app  |
+      | checkout_control     | hosted_ok        |
+      | in_app_digital_goods | ios_and_android  |
+      | offering_types       | digital_goods    |
+      | pricing_models       | fixed_recurring  |
+    When the recommendation is evaluated
+    Then the products include checkout, billing
+    And the products exclude payment_element
+    And the risk app_store_rules is flagged
+
+  Scenario: App selling physical goods as well keeps the mobile Payment Element for them
+    Given the answers:
+      | answer               | value                         |
+      | hq_country           | US                            |
+      | customer_countries   | US                            |
+      | customer_type        | consumers                     |
+      | channels             | mobile_app                    |
+      | in_app_digital_goods | ios                           |
+      | offering_types       | digital_goods, physical_goods |
+    When the recommendation is evaluated
+    Then the products include payment_element
+
+  Scenario: With Stripe as merchant of record, Stripe Tax is not recommended as well
+    Given the answers:
+      | answer             | value              |
+      | hq_country         | GB                 |
+      | customer_countries | GB, US, DE, JP, AU |
+      | customer_type      | consumers          |
+      | offering_types     | digital_goods      |
+      | channels           | web                |
+      | dev_capacity       | small              |
+      | pricing_models     | one_time           |
+    When the recommendation is evaluated
+    Then the products include managed_payments
+    And the product tax is excluded
+    And the risk tax_registration is not flagged
 

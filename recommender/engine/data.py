@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +99,11 @@ class Method:
     docs: str
     notes: str
     account_notes: Mapping[str, str] = field(default_factory=dict)
+    # "market": a buyer pays in the market's currency when the method takes it; "any": in any
+    # of the listed currencies (the customer needs prices in just one of them).
+    presentment: str = "market"
+    # Buyer countries where `recurring` is confirmed; empty: wherever the method is used.
+    recurring_countries: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,11 @@ class MarketData:
                         {"method": name, "required": _country_words(required)},
                     )
                     reason = "account_country"
+                # A local account helps only if nothing about the business rules the method
+                # out as well (Afterpay for a recurring-only business): say that reason then.
+                business = self.verdict(m, buyer, answers, None)
+                if not business.ok:
+                    return business
                 if m.alternative and m.alternative in self.methods:
                     alt = self.methods[m.alternative]
                     message += " " + fill(self.messages["alternative"], {"alternative": alt.name})
@@ -232,8 +242,9 @@ class MarketData:
                 ),
             )
         pricing = answers.get("pricing_models")
+        recurring = m.recurring and (not m.recurring_countries or buyer in m.recurring_countries)
         if (
-            not m.recurring
+            not recurring
             and isinstance(pricing, list)
             and pricing
             and set(pricing) <= RECURRING_PRICING
@@ -311,14 +322,26 @@ class MarketData:
                     return a
         return accounts[0]
 
-    def needed_currency(self, m: Method, buyer: str) -> str | None:
-        """The currency `m` charges a buyer in `buyer` in: the market's own currency when the
-        method takes it (pay-later and wallets present in the buyer's currency), else the
-        method's only currency; None when it cannot be told (any priced one then does)."""
+    def charge_currencies(self, m: Method, buyer: str) -> tuple[str, ...]:
+        """The currencies `m` can charge a buyer in `buyer` in: every listed one when the buyer
+        may pay in any of them (`presentment: any`: Przelewy24 in PLN or EUR), else the market's
+        own currency when the method takes it (pay-later and wallets present in the buyer's
+        currency), else the method's only currency; () when it cannot be told (any priced
+        currency then does)."""
+        if m.presentment == "any":
+            return m.currencies
         market = self.markets.get(buyer)
         if market is not None and market.currency in m.currencies:
-            return market.currency
-        return m.currencies[0] if len(m.currencies) == 1 else None
+            return (market.currency,)
+        return m.currencies if len(m.currencies) == 1 else ()
+
+    def needed_currency(self, m: Method, buyer: str, priced: Sequence[str]) -> str | None:
+        """The currencies to name when `m` cannot charge a buyer in `buyer` in any of the
+        `priced` currencies ("PLN" or "PLN or EUR"); None when a priced one does."""
+        options = self.charge_currencies(m, buyer)
+        if not options or any(c in priced for c in options):
+            return None
+        return " or ".join(options)
 
     def verdicts(self, answers: Mapping[str, Any]) -> list[Verdict]:
         """A verdict for every (method, buyer country) pair where the method is used
@@ -385,7 +408,7 @@ class MarketData:
                 for v in verdicts
                 if v.ok
                 and v.method in expected
-                and self.needed_currency(self.methods[v.method], v.country) not in (None, *priced)
+                and self.needed_currency(self.methods[v.method], v.country, priced) is not None
             }
         regimes = []
         if accounts is not None and set(accounts) & self.sca_area and set(buyers) & self.sca_area:
@@ -508,8 +531,8 @@ class MarketData:
         v = by_pair.get((m.id, b))
         item["account_country"] = v.account if v is not None else account
         item["async"] = m.is_async
-        needed = self.needed_currency(m, b)
-        if priced is not None and needed is not None and needed not in priced:
+        needed = self.needed_currency(m, b, priced) if priced is not None else None
+        if needed is not None:
             fixed = "adaptive_pricing" in recommended
             item["currency_note"] = fill(
                 self.messages["currency_fixed" if fixed else "currency"],
@@ -633,8 +656,10 @@ def build_market_data(
                 domestic_only=row.get("domestic_only", False),
                 buyer_countries=_expand(row.get("buyer_countries", []), sets),
                 currencies=tuple(row.get("currencies", [])),
+                presentment=row.get("presentment", "market"),
                 recurring=row.get("recurring", False),
                 recurring_note=row.get("recurring_note", ""),
+                recurring_countries=_expand(row.get("recurring_countries", []), sets),
                 customers=frozenset(row.get("customers", ["consumers", "businesses"])),
                 min_usd=limits.get("min_usd"),
                 max_usd=limits.get("max_usd"),

@@ -254,15 +254,20 @@ def test_an_account_in_the_same_sca_area_takes_a_market_without_its_own(ruleset:
 
 
 def test_blocked_countries_are_only_account_refusals(ruleset: Any) -> None:
-    values = ruleset.market_data.template_values(
-        {
-            "hq_country": "US",
-            "customer_countries": ["CA", "US"],
-            "customer_type": ["consumers"],
-            "avg_transaction_usd": 45_000,
-        }
-    )
-    assert values["method_blocked_countries"]["affirm"] == ["CA"]  # US: refused for the amount
+    def blocked(avg: int) -> list[str]:
+        values = ruleset.market_data.template_values(
+            {
+                "hq_country": "US",
+                "customer_countries": ["CA", "US"],
+                "customer_type": ["consumers"],
+                "avg_transaction_usd": avg,
+            }
+        )
+        return list(values["method_blocked_countries"]["affirm"])
+
+    assert blocked(500) == ["CA"]  # a Canadian account would take Canadian buyers
+    # Refused for the amount everywhere: an account in Canada would not help either.
+    assert blocked(45_000) == []
 
 
 def test_pix_for_a_brazilian_account_comes_with_the_invitation_caveat(ruleset: Any) -> None:
