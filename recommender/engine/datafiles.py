@@ -152,8 +152,14 @@ class DataLoader:
         path = self.path_of(name)
         problems = self.builder.problems
         trusted = getattr(self.builder, "trusted", False)
+        parsed = getattr(self.builder, "parsed_files", {}).get(name) if trusted else None
         try:
-            located = load_yaml(text, path, positions=not trusted)
+            # A checked version's stored parse (engine/parsed.py), else the YAML.
+            located = (
+                Located(data=parsed, path=path)
+                if parsed is not None
+                else load_yaml(text, path, positions=not trusted)
+            )
         except YamlError as exc:
             problems.append(exc.problem)
             return None

@@ -35,8 +35,10 @@ from recommender.engine.model import (
     Risk,
     Rule,
     Ruleset,
+    bundle_checksum,
 )
 from recommender.engine.params import load_formulas, load_named_conditions, load_params
+from recommender.engine.parsed import dump, restore
 from recommender.engine.tables import TableLoader
 from recommender.engine.templates import template_problems
 from recommender.errors import DefinitionError, Problem
@@ -73,6 +75,7 @@ def load_ruleset_text(
     data_files: Mapping[str, str] | None = None,
     *,
     checked: bool = False,
+    stored: str | None = None,
 ) -> Ruleset:
     """Parse, validate and check a ruleset; answer ids are checked when a questionnaire is given.
 
@@ -84,10 +87,19 @@ def load_ruleset_text(
     condition, template and data-file checks and the did-you-mean work, into the same
     Ruleset. Should it meet a problem anyway (or fail in any way), it is loaded again with
     every check, so the problems are reported exactly as without `checked`.
+
+    `stored` (with `checked=True`): the version's `stored_form`, its parsed data as JSON, used
+    instead of parsing the YAML when it was made for these texts and this check marker.
     """
     if checked:
         try:
-            ruleset, problems = _load(text, path, questionnaire, data_files, trusted=True)
+            parsed = None
+            if stored is not None and data_files is not None:
+                checksum = bundle_checksum(text, data_files)
+                parsed = restore(stored, path, checksum, check_marker(checksum))
+            ruleset, problems = _load(
+                text, path, questionnaire, data_files, trusted=True, parsed=parsed
+            )
         except Exception:  # noqa: BLE001 - the checked load below reports what is wrong
             ruleset, problems = None, []
         if ruleset is not None and not problems:
@@ -116,6 +128,39 @@ def check_marker(bundle_checksum: str) -> str:
     tied to the schemas and CHECKS_REVISION, so a change of the checks makes every published
     version be checked again (once per worker, as before)."""
     return hashlib.sha256(f"{bundle_checksum}:{_checks_fingerprint()}".encode()).hexdigest()
+
+
+def stored_form(text: str, path: str, data_files: Mapping[str, str]) -> str | None:
+    """The parsed data of a checked ruleset version as JSON (engine/parsed.py), for
+    `load_ruleset_text(..., checked=True, stored=...)`; None when it cannot be stored exactly.
+
+    Made only when the ruleset it builds is equal to the one built from the YAML (remembered
+    for the last few checksums: an import of unchanged files makes it once per process)."""
+    checksum = bundle_checksum(text, data_files)
+    key = (checksum, check_marker(checksum))
+    if key in _STORED:
+        return _STORED[key]
+    try:
+        located = load_yaml(text, path)
+        files: dict[str, Any] = {}
+        for name, file_text in data_files.items():
+            files[name] = load_yaml(file_text, name, positions=False).data
+        form = dump(located, files, *key)
+        if form is not None:
+            from_yaml, problems = _load(text, path, None, data_files, trusted=True)
+            parsed = restore(form, path, *key)
+            from_json, more = _load(text, path, None, data_files, trusted=True, parsed=parsed)
+            if problems or more or from_yaml is None or from_json != from_yaml:
+                form = None
+    except Exception:  # noqa: BLE001 - nothing stored: workers parse the YAML
+        form = None
+    if len(_STORED) >= 4:
+        _STORED.pop(next(iter(_STORED)))
+    _STORED[key] = form
+    return form
+
+
+_STORED: dict[tuple[str, str], str | None] = {}
 
 
 def questionnaire_id_of(text: str, path: str = "<string>") -> str | None:
@@ -311,7 +356,13 @@ def _load(
     data_files: Mapping[str, str] | None = None,
     *,
     trusted: bool = False,
+    parsed: tuple[Located, dict[str, Any]] | None = None,
 ) -> tuple[Ruleset | None, list[Problem]]:
+    if parsed is not None and trusted and data_files is not None:
+        located, files = parsed
+        builder = _Builder(located, text, questionnaire, data_files, trusted=True)
+        builder.parsed_files = files
+        return builder.build()
     try:
         located = load_yaml(text, path)
     except YamlError as exc:
@@ -355,6 +406,8 @@ class _Builder:
     ) -> None:
         #: The texts passed every check before: build, do not check (see load_ruleset_text).
         self.trusted = trusted
+        #: Data file name -> its parsed data, stored with a checked version (engine/parsed.py).
+        self.parsed_files: Mapping[str, Any] = {}
         self.located = located
         self.data: dict[str, Any] = located.data
         self.text = text

@@ -169,6 +169,9 @@ class RulesetVersion(Base):
     # `engine.loader.check_marker(checksum)` once these texts passed the checks: workers then
     # load the version without checking it again (NULL: check it when loading).
     checked: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # `engine.loader.stored_form(...)`: the checked texts' parsed data as JSON, so workers
+    # skip the YAML (NULL: parse it). Deferred: only compiled_version reads it.
+    parsed: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

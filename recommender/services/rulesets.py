@@ -20,7 +20,12 @@ from sqlalchemy.orm import load_only
 from recommender.config import PROJECT_ROOT
 from recommender.engine import CompiledRuleset, compile_ruleset, load_ruleset_text
 from recommender.engine.datafiles import is_data_text
-from recommender.engine.loader import check_marker, find_questionnaire, questionnaire_id_of
+from recommender.engine.loader import (
+    check_marker,
+    find_questionnaire,
+    questionnaire_id_of,
+    stored_form,
+)
 from recommender.engine.model import bundle_checksum
 from recommender.errors import NotFound
 from recommender.extensions import db
@@ -99,7 +104,10 @@ def seed_scenarios(name: str, source_path: str | Path | None = None) -> str:
         files = [f for f in files if not any(owner(f.stem, other) for other in others)]
     else:
         files = [f for f in files if owner(f.stem, name)]
-    parts = [f"# from features/ruleset/{f.name}\n{f.read_text(encoding='utf-8').rstrip()}\n" for f in files]
+    parts = [
+        f"# from features/ruleset/{f.name}\n{f.read_text(encoding='utf-8').rstrip()}\n"
+        for f in files
+    ]
     return "\n".join(parts)
 
 
@@ -158,6 +166,7 @@ def import_directory(path: str | Path | None = None) -> list[str]:
                 scenarios=seed_scenarios(ruleset.name, file),
                 checksum=digest,
                 checked=check_marker(digest),  # load_ruleset_text checked it just now
+                parsed=stored_form(text, str(file), ruleset.data_files),
                 note=f"imported from {file.name}",
                 created_at=now,
                 published_at=now,
@@ -180,6 +189,11 @@ def active_version(name: str) -> RulesetVersion | None:
     return db.session.scalar(stmt)
 
 
+def _stored_form_of(row: RulesetVersion) -> str | None:
+    """The version's stored parse (a deferred column, read only here, on a cold compile)."""
+    return db.session.scalar(select(RulesetVersion.parsed).where(RulesetVersion.id == row.id))
+
+
 def compiled_version(row: RulesetVersion) -> CompiledRuleset:
     """A published version compiled (cached per process by checksum and version)."""
     if row.version is None:
@@ -199,6 +213,7 @@ def compiled_version(row: RulesetVersion) -> CompiledRuleset:
         f"{row.ruleset.name} v{row.version}",
         data_files=row.data_files or {},
         checked=checked,
+        stored=_stored_form_of(row) if checked else None,
     )
     ruleset.version = row.version  # the published number is what reports cite
     compiled = compile_ruleset(ruleset)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from recommender.engine.datafiles import is_data_text
-from recommender.engine.loader import check_marker, read_data_files
+from recommender.engine.loader import check_marker, read_data_files, stored_form
 from recommender.engine.model import bundle_checksum
 from recommender.errors import (
     Conflict,
@@ -164,6 +164,8 @@ def _publish_source(
             # A publish was checked just now (_verify_publishable); a rollback is checked
             # once per worker, as before.
             checked=None if rollback_to is not None else check_marker(bundle_checksum(final, files)),
+            # Its parsed data as JSON, so workers skip the YAML (engine/parsed.py).
+            parsed=None if rollback_to is not None else stored_form(final, "<publish>", files),
             note=note,
             created_by_id=actor_id,
             created_at=now,
