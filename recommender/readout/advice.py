@@ -22,6 +22,10 @@ def advice(
         for w in planner.works
         if not planner.in_launch(w, base) and schedule.placed[w.pid].end > target_weeks + EPSILON
     ]
+    # What brings go-live forward first (the one-pager shows the first ones), then what
+    # follows after launch anyway.
+    if to_months(schedule.launch, per_month) > target + EPSILON:  # as `meets_go_live` rounds
+        out += Variants(ctx, planner, base, schedule).advice(target_weeks)
     if follow:
         out.append(
             ctx.fill(
@@ -30,10 +34,6 @@ def advice(
                 total_months=months_text(schedule.total / per_month),
             )
         )
-    if to_months(schedule.launch, per_month) <= target + EPSILON:
-        return out  # the same rounding as `meets_go_live`
-    variants = Variants(ctx, planner, base, schedule)
-    out += variants.advice(target_weeks)
     return out
 
 

@@ -15,6 +15,7 @@ from recommender.readout.text import months as months_text
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 TOP_RISKS = 3
+MAX_TOP_RISKS = 6
 FIRST_ACTIONS = 3
 MONTH_NAMES = [
     "January",
@@ -101,10 +102,12 @@ def sorted_risks(ctx: Context) -> list[dict]:
 
 
 def top_risks(ctx: Context) -> list[dict]:
-    return [
-        {k: r[k] for k in ("id", "title", "severity", "mitigation")}
-        for r in sorted_risks(ctx)[:TOP_RISKS]
-    ]
+    """Every high risk (up to MAX_TOP_RISKS), and at least TOP_RISKS when there are more:
+    a high risk is never dropped from the summary for lack of room."""
+    ranked = sorted_risks(ctx)
+    high = sum(1 for r in ranked if r["severity"] == "high")
+    count = min(max(TOP_RISKS, high), MAX_TOP_RISKS)
+    return [{k: r[k] for k in ("id", "title", "severity", "mitigation")} for r in ranked[:count]]
 
 
 def first_actions(ctx: Context) -> list[dict]:

@@ -251,3 +251,29 @@ def test_wording_fits_the_customer() -> None:
     assert tax_forms and "1099" not in tax_forms[0] and "DAC7" in tax_forms[0]
     html = render_html(readout("sakura"))
     assert "cancel each the" not in html and ">the old processor<" not in html
+
+
+# -- 24: the one-pager carries what it promises -------------------------------------------------
+def test_summary_top_risks_keep_every_high_risk() -> None:
+    r = readout("sakura")
+    high = [x["id"] for x in r["risks"] if x["severity"] == "high"]
+    assert len(high) > 3
+    assert [x["id"] for x in r["summary"]["top_risks"]] == high
+
+
+@pytest.mark.slow
+def test_one_pager_carries_the_advice_and_the_high_risks(tmp_path: Path) -> None:
+    from recommender.readout.render.pdf import one_pager_document
+
+    r = readout("sakura")  # misses its 4-month target
+    assert r["summary"]["go_live"]["meets"] is False and r["roadmap"]["advice"]
+    # What brings go-live forward comes first; what follows launch anyway comes last.
+    assert not r["roadmap"]["advice"][0].startswith("After go-live")
+    pdf, limits = one_pager_document(r)
+    text = " ".join(pdftotext(pdf, tmp_path).split())
+    assert "TO BRING GO-LIVE FORWARD" in text.upper()
+    assert " ".join(r["roadmap"]["advice"][0].split())[:60] in text
+    shown = min(limits["risks"], len(r["summary"]["top_risks"]))
+    for risk in r["summary"]["top_risks"][:shown]:
+        assert " ".join(risk["title"].split())[:40] in text
+    assert shown >= 4

@@ -99,7 +99,10 @@ def test_the_architecture_has_their_systems(readout: dict[str, Any]) -> None:
 def test_summary_migration_kpis_and_risks(readout: dict[str, Any]) -> None:
     summary = readout["summary"]
     assert summary["customer"].startswith("Maison Pop SAS")
-    assert len(summary["top_risks"]) == 3
+    # Every high risk (at least three risks): none is dropped for lack of room.
+    high = [r["id"] for r in readout["risks"] if r["severity"] == "high"]
+    assert [r["id"] for r in summary["top_risks"]][: len(high)] == high
+    assert len(summary["top_risks"]) == max(3, len(high))
     assert [a["owner"] for a in summary["first_actions"]] == ["customer", "customer", "stripe"]
     assert readout["migration"]["processor_label"] == "Adyen"
     assert readout["migration"]["saved_cards"] == 2_000_000

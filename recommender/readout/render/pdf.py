@@ -15,29 +15,35 @@ from recommender.readout.render import html, svg
 #: The one-pager's lists as long as they start (the summary's own caps) and the diagram
 #: thumbnail's height (mm; 0 = left out)...
 ONE_PAGER_LIMITS: dict[str, Any] = {
-    "risks": 3,
+    "risks": 6,
     "actions": 3,
+    "advice": 4,
     "missing": 6,
     "solution_chars": 900,
     "diagram_mm": 66,
 }
 #: ...and the steps that shorten them, in order, while the page overflows: the thumbnail
-#: shrinks first, then the paragraph, and the top risks and next steps go last. What is cut
+#: shrinks first, then the paragraph; the thumbnail goes before the high risks fall below
+#: three, and the top risks and next steps go last. What is cut
 #: from a list is counted on the page ("… and N more").
 SHRINK_STEPS: list[tuple[str, Any]] = [
     ("diagram_mm", 52),
     ("diagram_mm", 42),
     ("missing", 3),
+    ("advice", 2),
     ("solution_chars", 700),
     ("missing", 0),
     ("solution_chars", 500),
     ("diagram_mm", 34),
+    ("risks", 4),
     ("actions", 2),
-    ("risks", 2),
+    ("diagram_mm", 0),
     ("solution_chars", 300),
+    ("advice", 1),
+    ("risks", 3),
+    ("risks", 2),
     ("actions", 1),
     ("risks", 1),
-    ("diagram_mm", 0),
 ]
 
 
@@ -103,6 +109,7 @@ def _shown(readout: dict[str, Any], limits: dict[str, Any]) -> tuple[Any, ...]:
     return (
         min(len(summary.get("top_risks") or []), limits["risks"]),
         min(len(summary.get("first_actions") or []), limits["actions"]),
+        min(len((readout.get("roadmap") or {}).get("advice") or []), limits["advice"]),
         min(len(summary.get("missing") or []), limits["missing"]),
         min(len(summary.get("solution") or ""), limits["solution_chars"]),
         limits["diagram_mm"],
