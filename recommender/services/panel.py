@@ -28,8 +28,8 @@ from recommender.models.base import utcnow
 from recommender.readout.build import brief as readout_brief
 from recommender.services import copilot, discoveries, evaluation, reports, rulesets
 
-#: Evaluations kept per process (a few per open discovery; each is a few tens of KB).
-CACHE_SIZE = 256
+#: Discoveries whose latest evaluation is kept per process (each a few tens of KB).
+CACHE_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Evaluated:
     readiness: tuple[copilot.AreaReadiness, ...] = ()
 
 
-_cache: OrderedDict[tuple[Any, ...], Evaluated] = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Evaluated]] = OrderedDict()
 _lock = threading.Lock()
 _catalogues: dict[int, tuple[Any, copilot.Catalogue]] = {}
 
@@ -105,9 +105,10 @@ def _evaluated(
         # No active ruleset (yet): the panel says so rather than failing silently.
         return _without_ruleset(exc.message)
     today = utcnow().date()
+    # One kept evaluation per discovery (its latest state: an older revision is never shown
+    # again), matched on everything the panel depends on.
+    slot = (head.id, head.created_at)
     key = (
-        head.id,
-        head.created_at,
         head.revision,
         head.questionnaire_version_id,
         head.checksum,
@@ -117,10 +118,10 @@ def _evaluated(
         copilot_on,
     )
     with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
+        found = _cache.get(slot)
+        if found is not None and found[0] == key:
+            _cache.move_to_end(slot)
+            return found[1]
     q = head.questionnaire
     if saved is not None and saved.answers is not None:
         visible = {qid: saved.answers[qid] for qid in saved.visible if qid in saved.answers}
@@ -153,7 +154,8 @@ def _evaluated(
             }
         )
     with _lock:
-        _cache[key] = ev
+        _cache[slot] = (key, ev)
+        _cache.move_to_end(slot)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return ev
