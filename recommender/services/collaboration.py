@@ -3,7 +3,7 @@ and each question's history.
 
 Every answer change writes an audit entry (`answer.changed` or `answer.cleared`, summary =
 question id, diff = {"old", "new"}) carrying the discovery revision it made
-(`discoveries._audit_answer`). An open workspace polls with the revision it shows: when the
+(`discoveries._audit`). An open workspace polls with the revision it shows: when the
 discovery's revision has not moved, the poll costs two small statements (the revision, the
 presence rows) and, at most every PRESENCE_WRITE_SECONDS, one upsert of the caller's presence.
 
