@@ -12,9 +12,9 @@ worker's peak resident memory (VmHWM). Every run starts fresh workers (each load
 compiles the rulesets itself). The queue's Redis keys are deleted afterwards. Not a test.
 
 Populating 100,000 discoveries takes minutes, so the populated database is kept under
-`--cache` (`impact-queue-<N>-<seed>-<digest>.db`, the digest of forms/ and the
-migrations) and copied for each run (rules/ is imported into the copy, a new version when it
-changed); `--cache ''` populates afresh.
+`--cache` (`impact-queue-<N>-<seed>-<digest>.db`, the digest of forms/) and copied for
+each run (migrated to the current head, rules/ imported into the copy: a new version when
+it changed); `--cache ''` populates afresh.
 """
 
 from __future__ import annotations
@@ -89,12 +89,12 @@ def populate(n: int, seed: int = 1) -> int:
 
 
 def cache_path(directory: str, n: int, seed: int) -> Path | None:
-    """Where the populated database for (N, seed) and the current forms and migrations is
-    kept (None: no cache)."""
+    """Where the populated database for (N, seed) and the current forms is kept (None: no
+    cache)."""
     if not directory:
         return None
     digest = hashlib.sha256()
-    for folder in ("forms", "recommender/migrations"):
+    for folder in ("forms",):
         for path in sorted((ROOT / folder).rglob("*")):
             if path.is_file() and path.suffix in (".yaml", ".json", ".py"):
                 digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
@@ -184,8 +184,7 @@ def main() -> None:
         if cached is not None and cached.exists():
             shutil.copyfile(cached, db_path)
             print(f"database copied from {cached}")
-        else:
-            upgrade(url)
+        upgrade(url)
         config = {
             "DATABASE_URL": url,
             "SECRET_KEY": "bench",

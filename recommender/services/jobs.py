@@ -53,6 +53,7 @@ KINDS = ("impact", "lint")
 STATES = ("queued", "running", "finished", "failed", "cancelled")
 ACTIVE = ("queued", "running")
 DEFAULT_CHUNK_SIZE = 2000
+JOB_ASK_NEXT_ROWS = 10  # per chunk of an impact preview (see run_chunk)
 MAX_ATTEMPTS = 3  # a chunk whose worker died this many times fails the job
 Chunk = tuple[str, int, int]  # (kind, first id, last id)
 
@@ -330,7 +331,14 @@ def run_chunk(kind: str, params: dict[str, Any], chunk: Chunk) -> tuple[int, dic
     # data_files None: the active version's (as the synchronous services read it)
     name, source, files = params["name"], params["source"], params.get("data_files")
     if kind == "impact":
-        report = impact_preview.impact(name, source, subjects, files, processes=1)
+        # Ask-next lists (a full evaluation each) for at most JOB_ASK_NEXT_ROWS answer sets
+        # per chunk, so a preview of many discoveries stays bounded.
+        limit = int(
+            _config("JOB_ASK_NEXT_ROWS", os.environ.get("JOB_ASK_NEXT_ROWS", JOB_ASK_NEXT_ROWS))
+        )
+        report = impact_preview.impact(
+            name, source, subjects, files, processes=1, ask_next_limit=limit
+        )
         return len(subjects), report.stored()
     return len(subjects), linting.firing(name, source, subjects, files).stored()
 

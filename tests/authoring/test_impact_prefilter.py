@@ -2,7 +2,7 @@
 `impact_filter`) gives the same report as evaluating every saved discovery with both
 versions, on many random drafts of the default ruleset: parameter and threshold edits,
 rules added and removed, outputs changed, exclusions, decision-table cells, derived facts,
-risk severities and sets."""
+risk severities, sets and a data file."""
 
 from __future__ import annotations
 
@@ -113,8 +113,22 @@ def _replace_in(source: str, span: tuple[int, int], pattern: str, rnd: random.Ra
 
 KINDS = [
     "param", "threshold", "add", "remove", "output", "exclude", "table",
-    "derive-value", "derive-priority", "derive-when", "severity", "set",
+    "derive-value", "derive-priority", "derive-when", "severity", "set", "data",
 ]  # fmt: skip
+
+
+def _edit_markets(text: str, rnd: random.Random) -> str | None:
+    """markets.yaml with one market's ranked methods shortened, or its Stripe accounts or
+    currency changed."""
+    return _replace_in(
+        text, (0, len(text)),
+        r'^(    consumer_methods: \[)(\w+), |^(    stripe_accounts: )"yes"$|^(    currency: )(EUR|USD)$', rnd,
+        lambda m: m.group(1)
+        if m.group(1)
+        else (m.group(3) + '"no"')
+        if m.group(3)
+        else m.group(4) + rnd.choice(["GBP", "JPY"]),
+    )
 
 
 def _mutate(
@@ -213,19 +227,31 @@ def test_the_filtered_preview_equals_evaluating_everything(
         subjects = authoring.saved_subjects()
         compared: dict[str, int] = {}
         filtered = changed_rows = 0
+        files = dict(active.data_files or {})
         for kind in KINDS * 3:
             for _attempt in range(20):
-                draft = _mutate(source, kind, rnd, products, risks)
-                if draft is None or draft == source:
-                    continue
+                draft_files = dict(files)
+                if kind == "data":
+                    draft, markets = source, _edit_markets(files["markets.yaml"], rnd)
+                    if markets is None:
+                        continue
+                    draft_files["markets.yaml"] = markets
+                else:
+                    draft = _mutate(source, kind, rnd, products, risks)
+                    if draft is None or draft == source:
+                        continue
                 try:
-                    fast = authoring.impact("stripe", draft, subjects=subjects, processes=1)
+                    fast = authoring.impact(
+                        "stripe", draft, subjects=subjects, data_files=draft_files, processes=1
+                    )
                 except DefinitionError:  # an edit the checks refuse (a value out of range ...)
                     continue
                 break
             else:
                 raise AssertionError(f"no valid {kind} edit")
-            full = authoring.impact("stripe", draft, subjects=subjects, processes=1, prefilter=False)
+            full = authoring.impact(
+                "stripe", draft, subjects=subjects, data_files=draft_files, processes=1, prefilter=False
+            )
             assert _rows(fast) == _rows(full), kind
             assert fast.errors == full.errors, kind
             assert fast.evaluated == full.evaluated == discoveries

@@ -136,3 +136,62 @@ def test_a_change_besides_rules_compares_ask_next_only_where_the_outcome_changes
     author_client.post("/rulesets/demo/edit", data={"source": widened})
     page = author_client.get("/rulesets/demo/impact").get_data(as_text=True)
     assert 'id="impact-ask-next-partial"' in page and "derived changed" in page
+
+
+def test_only_the_discoveries_the_draft_can_change_are_evaluated(
+    app: Flask, demo: Any, author: Any, author_client: FlaskClient, make_discovery: Callable[..., int]
+) -> None:
+    """A threshold edit reaches only the discoveries whose answer lies between the two bars:
+    the others are not evaluated, and the page says how many were."""
+    mid = make_discovery({"annual_volume_usd": 7_000_000}, "Mid Co")
+    for n in range(4):
+        make_discovery({"annual_volume_usd": 1_000 * (n + 1)}, f"Tiny {n}")
+    make_discovery({"annual_volume_usd": 20_000_000}, "Big Co")
+    source = edit_source(_draft(app, author), THRESHOLD, "annual_volume_usd >= 5_000_000")
+    with app.app_context():
+        report = authoring.impact("demo", source)
+        full = authoring.impact("demo", source, prefilter=False)
+    assert [i.id for i in report.items] == [i.id for i in full.items] == [mid]
+    assert (report.evaluated, report.fully_evaluated, report.full_reason) == (6, 1, "")
+    assert full.fully_evaluated == 6
+    author_client.post("/rulesets/demo/edit", data={"source": source})
+    page = author_client.get("/rulesets/demo/impact").get_data(as_text=True)
+    assert 'id="impact-filtered"' in page and "1 of them were evaluated with both versions" in page
+    data = author_client.get("/rulesets/demo/impact?format=json").json
+    assert (data["evaluated"], data["fully_evaluated"], data["full_reason"]) == (6, 1, "")
+
+
+def test_a_change_the_filter_cannot_bound_evaluates_everything_and_says_why(
+    app: Flask, demo: Any, author: Any, make_discovery: Callable[..., int]
+) -> None:
+    make_discovery({"annual_volume_usd": 7_000_000}, "Mid Co")
+    make_discovery({"annual_volume_usd": 1_000}, "Tiny Co")
+    source = edit_source(_draft(app, author), "options: [enterprise, smb]", "options: [enterprise, smb, mid_market]")
+    with app.app_context():
+        report = authoring.impact("demo", source)
+    assert report.fully_evaluated == report.evaluated == 2
+    assert report.full_reason == "derived-fact types changed"
+
+
+def test_ask_next_lists_beyond_the_budget_are_counted_and_the_page_says_so(
+    app: Flask, demo: Any, author: Any, author_client: FlaskClient, make_discovery: Callable[..., int]
+) -> None:
+    known = {"business_model": "direct_sales", "annual_volume_usd": 1_000, "pays_out_third_parties": False}
+    shops = [make_discovery({"channels": ["in_person"], **known}, f"Shop {n}") for n in range(3)]
+    source = edit_source(
+        _draft(app, author),
+        "when: channels contains in_person and store_count >= 1",
+        "when: channels contains in_person and go_live_months >= 1",
+    )
+    with app.app_context():
+        everything = authoring.impact("demo", source)
+        limited = authoring.impact("demo", source, ask_next_limit=1)
+    assert [i.id for i in everything.items] == shops and everything.ask_next_unchecked == 0
+    # Only the first one's ask-next list was compared: the other two are counted, not listed.
+    assert [i.id for i in limited.items] == shops[:1]
+    assert (limited.ask_next_evaluated, limited.ask_next_unchecked) == (1, 2)
+    app.config["IMPACT_ASK_NEXT_ROWS"] = 1
+    author_client.post("/rulesets/demo/edit", data={"source": source})
+    page = author_client.get("/rulesets/demo/impact").get_data(as_text=True)
+    assert 'id="impact-ask-next-unchecked"' in page
+    assert "compared for 1 discoveries and leads; for 2 more" in page

@@ -187,7 +187,7 @@ class Touched:
         for rid in self.changed or ():
             a, b = before.get(rid), after.get(rid)
             same_effects = a is not None and b is not None and (a.effects, a.priority) == (b.effects, b.priority)
-            self.pairs[rid] = _atom_pairs(a.condition, b.condition) if same_effects else None  # type: ignore[union-attr]
+            self.pairs[rid] = atom_pairs(a.condition, b.condition) if same_effects else None  # type: ignore[union-attr]
         self._reach: dict[tuple[int, frozenset[str]], tuple[Any, frozenset[str]]] = {}
 
     def questions(self, questionnaire: Any, rules: frozenset[str]) -> frozenset[str]:
@@ -257,7 +257,7 @@ class Touched:
         return True
 
 
-def _atom_pairs(a: Any, b: Any) -> list[tuple[Any, Any, str]] | None:
+def atom_pairs(a: Any, b: Any) -> list[tuple[Any, Any, str]] | None:
     """The atoms in which two conditions of the same shape differ, with the one id each
     reads; None when they differ in shape or a differing part is not such an atom."""
     if a == b:
@@ -265,13 +265,13 @@ def _atom_pairs(a: Any, b: Any) -> list[tuple[Any, Any, str]] | None:
     if type(a) is type(b) and isinstance(a, cond.And | cond.Or) and len(a.operands) == len(b.operands):
         out: list[tuple[Any, Any, str]] = []
         for x, y in zip(a.operands, b.operands, strict=True):
-            inner = _atom_pairs(x, y)
+            inner = atom_pairs(x, y)
             if inner is None:
                 return None
             out += inner
         return out
     if type(a) is type(b) and isinstance(a, cond.Not):
-        return _atom_pairs(a.operand, b.operand)
+        return atom_pairs(a.operand, b.operand)
     if isinstance(a, cond.And | cond.Or | cond.Not) or isinstance(b, cond.And | cond.Or | cond.Not):
         return None
     names = cond.referenced_fields(a) | cond.referenced_fields(b)

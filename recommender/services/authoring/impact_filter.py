@@ -18,6 +18,12 @@ differ. `Prefilter.check` decides per answer set, with the plain-Python conditio
    it fires in both, the same effects (a flag without its own severity counts with the
    register's severity).
 
+A shortcut comes first: when every differing rule differs only in atoms about one answer
+each (a threshold: `annual_volume_usd >= 50_000_000` -> `>= 20_000_000`, whether written or
+bound from a parameter), with the same effects and priority, and each such atom gives the
+same value in both versions for these answers, the two conditions agree whatever the
+derived facts are, in every round of the chain: no derived fact is computed at all.
+
 Then every rule has the same status in both versions (the others read the same facts
 with the same condition), so products, risks, fired rules, derived facts and severities
 are identical: the answer set cannot be a changed row and is not evaluated. The answers
@@ -42,6 +48,7 @@ from recommender.engine.data import COMPUTED_FACTS
 from recommender.engine.durable import normalise_facts
 from recommender.engine.model import Rule, Ruleset
 from recommender.engine.result import MAX_ROUNDS, ResultBuilder, drop_unanswered, run_chain
+from recommender.services.authoring.impact_details import atom_pairs
 
 # Parts of a loaded ruleset the filter accounts for (or that no evaluation reads: names,
 # wording, the catalogue). Any other part that differs makes the filter step aside.
@@ -54,19 +61,16 @@ _HANDLED = frozenset(
 
 def _literal_types(node: Any) -> tuple[str, ...]:
     """The types of a condition's literals (nodes compare 1 and True as equal)."""
-    return tuple(
-        type(n.value).__name__ for n in walk(node) if isinstance(n, Literal)
-    )
+    return tuple(type(n.value).__name__ for n in walk(node) if isinstance(n, Literal))
+
+
+def _effects_key(rule: Rule) -> tuple[Any, ...]:
+    """What a rule's effects change in an outcome (not the `because:` texts)."""
+    return tuple((e.kind, e.target, e.severity, repr(e.value)) for e in rule.effects)
 
 
 def _rule_key(rule: Rule) -> tuple[Any, ...]:
-    return (
-        rule.condition,
-        _literal_types(rule.condition),
-        rule.effects,
-        repr(rule.effects),
-        rule.priority,
-    )
+    return (rule.condition, _literal_types(rule.condition), _effects_key(rule), rule.priority)
 
 
 def _derives(rule: Rule) -> bool:
@@ -155,8 +159,7 @@ class Prefilter:
             same_effects = (
                 a is not None
                 and b is not None
-                and a.effects == b.effects
-                and repr(a.effects) == repr(b.effects)
+                and _effects_key(a) == _effects_key(b)
                 and not {e.target for e in a.effects_of("flag") if not e.severity}
                 & changed_severity
             )
@@ -177,9 +180,7 @@ class Prefilter:
             _derives(r) for a, b, _ in self.rules for r in (a, b) if r is not None
         ) or [r.id for r in old_derivers] != [r.id for r in new_derivers]
         self.derive = (
-            self.separate
-            or bool(reads & derived_names)
-            or not (_settles(old) and _settles(new))
+            self.separate or bool(reads & derived_names) or not (_settles(old) and _settles(new))
         )
         self._derivers = (
             [r.index for r in old_derivers],
@@ -205,6 +206,28 @@ class Prefilter:
             computed |= set(COMPUTED_FACTS)
         self.augment = self.augment_differs or bool(reads & computed)
         self._builders = (ResultBuilder(old), ResultBuilder(new)) if self.augment else None
+        # The shortcut (module docstring): the differing atoms, when every differing rule
+        # is such a rule; else None.
+        self.atoms: list[tuple[Any, Any]] | None = None
+        if not (self.augment_differs or changed_sets) and _settles(old) and _settles(new):
+            order_same = [r.id for r in old_derivers] == [r.id for r in new_derivers]
+            atoms: list[tuple[Any, Any]] | None = [] if order_same else None
+            for a, b, same_effects in self.rules:
+                pairs = (
+                    atom_pairs(a.condition, b.condition)
+                    if a is not None and b is not None and same_effects and a.priority == b.priority
+                    else None
+                )
+                if atoms is None or pairs is None or any(n in derived_names for *_, n in pairs):
+                    atoms = None
+                    break
+                atoms += [(x, y) for x, y, _ in pairs]
+            self.atoms = atoms
+            self._atoms_augment = any(
+                n in computed
+                for a, b in atoms or ()
+                for n in cond.referenced_fields(a) | cond.referenced_fields(b)
+            )
 
     @property
     def applies(self) -> bool:
@@ -254,6 +277,14 @@ class Prefilter:
             normalise_facts(facts)
         except Exception:  # FactError: the full comparison reports it
             return True, {}
+        if self.atoms is not None:
+            if self._atoms_augment:
+                facts = self._builders[0].augment(facts)  # type: ignore[index]
+            old_sets, new_sets = self.old.sets, self.new.sets
+            for a, b in self.atoms:
+                if cond.evaluate(a, facts, old_sets) != cond.evaluate(b, facts, new_sets):
+                    return True, {}
+            return False, {}
         old_facts = new_facts = facts
         if self._builders is not None:
             old_facts = self._builders[0].augment(facts)

@@ -92,6 +92,9 @@ class Impact:
     # every one was evaluated.
     fully_evaluated: int = 0
     full_reason: str = ""
+    # Answer sets whose ask-next list may differ but was not compared: beyond the
+    # preview's budget of full evaluations (`ask_next_rows`).
+    ask_next_unchecked: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for `?format=json` (rows under `changed`)."""
@@ -104,6 +107,8 @@ class Impact:
             "ask_next_partial": self.ask_next_partial,
             "fully_evaluated": self.fully_evaluated,
             "full_reason": self.full_reason,
+            "ask_next_evaluated": self.ask_next_evaluated,
+            "ask_next_unchecked": self.ask_next_unchecked,
             "product_names": self.product_names,
             "risk_names": self.risk_names,
         }
@@ -117,6 +122,7 @@ class Impact:
     def from_stored(cls, data: Mapping[str, Any]) -> Impact:
         """The report `stored` gave."""
         fields = {k: v for k, v in data.items() if k != "rows_total"}
+        fields.setdefault("fully_evaluated", fields["evaluated"])  # stored before the filter
         fields["edits"] = RuleEdits(**fields["edits"])
         fields["items"] = [
             ImpactItem(
@@ -148,6 +154,7 @@ def merge_impacts(parts: list[Impact]) -> Impact:
         ask_next_partial=any(p.ask_next_partial for p in parts),
         fully_evaluated=sum(p.fully_evaluated for p in parts),
         full_reason=next((p.full_reason for p in parts if p.full_reason), ""),
+        ask_next_unchecked=sum(p.ask_next_unchecked for p in parts),
     )
 
 
@@ -303,6 +310,19 @@ def impact_processes() -> int:
     return max(1, min(4, cpus))
 
 
+# Ask-next lists compared per preview (two full evaluations each, ~10 ms): the app's
+# IMPACT_ASK_NEXT_ROWS (or that environment variable), else this.
+ASK_NEXT_ROWS = 500
+
+
+def ask_next_rows() -> int:
+    """How many answer sets one preview compares ask-next lists for."""
+    configured = current_app.config.get(
+        "IMPACT_ASK_NEXT_ROWS", os.environ.get("IMPACT_ASK_NEXT_ROWS")
+    )
+    return ASK_NEXT_ROWS if configured is None else max(0, int(configured))
+
+
 def impact(
     name: str,
     draft_source: str,
@@ -310,6 +330,7 @@ def impact(
     data_files: Mapping[str, str] | None = None,
     processes: int | None = None,
     prefilter: bool = True,
+    ask_next_limit: int | None = None,
 ) -> Impact:
     """Re-evaluate every saved discovery and lead with the draft (its source and data
     files) and with the active version; list those whose products, risks, risk
@@ -323,7 +344,12 @@ def impact(
     background job's chunk passes 1, so no child process outlives it. Only the answer
     sets the draft can change are evaluated (`impact_filter`); `prefilter=False`
     evaluates every one with both versions (the same report, slower: tests compare them).
+    Ask-next lists are compared for at most `ask_next_limit` answer sets (default
+    `ask_next_rows()`), in the order of the subjects; the report counts the others
+    (`ask_next_unchecked`).
     """
+    budget = ask_next_rows() if ask_next_limit is None else ask_next_limit
+    unchecked = 0
     started = time.perf_counter()
     active = active_version(name)
     active_files = dict(active.data_files or {})
@@ -389,7 +415,10 @@ def impact(
             asked_before: list[Question] = []
             asked_after: list[Question] = []
             if differs or touched.may_change(subj.questionnaire, subj.answers, old_derived):
-                asked_before, asked_after = ask_next.both(subj)
+                if ask_next.evaluated < budget:
+                    asked_before, asked_after = ask_next.both(subj)
+                elif subj.questionnaire is not None:
+                    unchecked += 1
             before_ids = {q.id for q in asked_before}
             after_ids = {q.id for q in asked_after}
             if not differs and before_ids == after_ids:
@@ -469,6 +498,7 @@ def impact(
         ask_next_partial=touched.partial,
         fully_evaluated=len(subjects),
         full_reason=full_reason,
+        ask_next_unchecked=unchecked,
     )
 
 
