@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup venv browser system-deps lint typecheck bench serve-prod clean db
+.PHONY: run test setup venv browser system-deps lint typecheck bench bench-deps serve-prod clean db
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,9 +50,14 @@ lint: venv
 	$(BIN)/mypy
 	$(PY) scripts/audit_deps.py
 
+## The peers bench/peers.py compares the engine with (zen-engine, clipspy): bench only.
+bench-deps: venv
+	$(PY) -m pip install --quiet -e '.[bench]'
+
 ## Benchmarks (not tests): figures are recorded in docs/performance.md.
-bench: venv system-deps
+bench: venv system-deps bench-deps
 	$(PY) -m bench.engine
+	$(PY) -m bench.peers
 	$(PY) -m bench.impact
 	$(PY) -m bench.impact_queue --discoveries 20000
 	$(PY) bench/preview.py

@@ -436,18 +436,21 @@ class ResultBuilder:
         risks.sort(key=lambda r: (_SEVERITY_RANK[str(r["severity"])], register[str(r["id"])]))
         result.risks = risks
         order = self.derived_order
+        # (fact, value) -> the fired rules deriving it, in firing order (a rule once per effect)
+        deriving: dict[tuple[str, Any], list[str]] = {}
+        derives = self.derives
+        for i in fired:
+            if derives[i]:
+                for e in rules[i].effects:
+                    if e.kind == "derive":
+                        deriving.setdefault((e.target, e.value), []).append(rules[i].id)
         for name, (value, rule, effect) in sorted(derivations.items(), key=lambda kv: order[kv[0]]):
             result.derived.append(
                 {
                     "fact": name,
                     "value": value,
                     "reason": render(rule, effect.because),
-                    "rules": [
-                        r.id
-                        for r in (rules[i] for i in fired)
-                        for e in r.effects
-                        if e.kind == "derive" and e.target == name and e.value == value
-                    ],
+                    "rules": list(deriving.get((name, value), ())),
                 }
             )
         result._trace_source = lambda: self.trace(facts, fired_set)
