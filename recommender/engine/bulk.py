@@ -77,16 +77,25 @@ def summarize_serial(
     """`summarize_all` in this process (compiles the rulesets and frees them afterwards)."""
     compiled = [compile_ruleset(r) for r in rulesets]
     try:
-        everything = (True,) * len(compiled)
-        if wanted is None:
-            return [_outcomes(compiled, answers, everything) for answers in answer_sets]
-        return [
-            _outcomes(compiled, answers, want)
-            for answers, want in zip(answer_sets, wanted, strict=True)
-        ]
+        return summarize_compiled(compiled, answer_sets, wanted)
     finally:
         for c in compiled:
             c.close()
+
+
+def summarize_compiled(
+    compiled: Sequence[Any],
+    answer_sets: Sequence[Mapping[str, Any]],
+    wanted: Sequence[Sequence[bool]] | None = None,
+) -> list[tuple[Outcome | None, ...]]:
+    """`summarize_serial` with rulesets the caller compiled (and keeps): a caller that
+    summarises many batches against the same rulesets compiles them once."""
+    if wanted is None:
+        everything = (True,) * len(compiled)
+        return [_outcomes(compiled, answers, everything) for answers in answer_sets]
+    return [
+        _outcomes(compiled, answers, want) for answers, want in zip(answer_sets, wanted, strict=True)
+    ]
 
 
 def summarize_all(

@@ -15,7 +15,7 @@ from flask import current_app
 
 from recommender.conditions.evaluate import referenced_params
 from recommender.engine import compile_ruleset
-from recommender.engine.bulk import Outcome, summarize_all
+from recommender.engine.bulk import Outcome, summarize_all, summarize_compiled
 from recommender.services import rulesets
 from recommender.services.authoring import data_files as authoring_data
 from recommender.services.authoring import impact_details as details
@@ -295,6 +295,26 @@ def _active_memory(ruleset: Any) -> _Memory:
 
 _ACTIVE_OUTCOMES_LOCK = threading.Lock()
 
+# Compiled rulesets by loaded ruleset (the loaded ones are cached per source text), for the
+# chunks of a background job: each chunk would otherwise compile the active version and the
+# draft again. The last few only; an evicted one is freed when nothing uses it any more
+# (garbage collection), never closed under a caller.
+_COMPILED: list[tuple[Any, Any]] = []
+_COMPILED_SIZE = 3
+
+
+def _compiled(ruleset: Any) -> Any:
+    """The compiled form of a loaded ruleset, compiled once per process."""
+    with _ACTIVE_OUTCOMES_LOCK:
+        for loaded, compiled in _COMPILED:
+            if loaded is ruleset:
+                return compiled
+    compiled = compile_ruleset(ruleset)
+    with _ACTIVE_OUTCOMES_LOCK:
+        _COMPILED.insert(0, (ruleset, compiled))
+        del _COMPILED[_COMPILED_SIZE:]
+    return compiled
+
 
 def impact_processes() -> int:
     """Processes the impact preview may use: the app's IMPACT_PROCESSES (or that
@@ -378,12 +398,16 @@ def impact(
         distinct.setdefault(subj.answers_key, subj.answers)
     keys = list(distinct)
     known = _active_memory(old_ruleset)
-    evaluated = summarize_all(
-        [old_ruleset, new_ruleset],
-        [distinct[k] for k in keys],
-        impact_processes() if processes is None else processes,
-        wanted=[(k not in known.outcomes, True) for k in keys],
-    )
+    processes = impact_processes() if processes is None else processes
+    wanted = [(k not in known.outcomes, True) for k in keys]
+    if processes == 1:  # a job's chunk: the rulesets compiled once per process
+        evaluated = summarize_compiled(
+            [_compiled(old_ruleset), _compiled(new_ruleset)], [distinct[k] for k in keys], wanted
+        )
+    else:
+        evaluated = summarize_all(
+            [old_ruleset, new_ruleset], [distinct[k] for k in keys], processes, wanted=wanted
+        )
     outcomes: dict[str, tuple[Outcome, Outcome]] = {}
     for k, (old, new) in zip(keys, evaluated, strict=True):
         if old is None:
@@ -567,7 +591,7 @@ class _AskNext:
     """The ask-next list (as the recommendation panel shows it) of a saved discovery or lead
     under the active version and the draft, by a full evaluation with its questionnaire.
     The active version's lists are remembered like its outcomes; the draft is compiled on
-    first use and freed by `close`."""
+    first use (`_compiled`, kept per process)."""
 
     def __init__(self, active: Any, old: Any, new: Any, memory: _Memory) -> None:
         self.active, self.old, self.new, self.memory = active, old, new, memory
@@ -589,12 +613,11 @@ class _AskNext:
             if len(self.memory.ask_next) < ACTIVE_OUTCOMES_SIZE:
                 self.memory.ask_next[key] = before
         if self._new_compiled is None:
-            self._new_compiled = compile_ruleset(self.new)
+            self._new_compiled = _compiled(self.new)
         return before, _asked(self._new_compiled, subj)
 
     def close(self) -> None:
-        if self._new_compiled is not None:
-            self._new_compiled.close()
+        """Nothing to free: the draft's compiled form is kept by `_compiled`."""
 
 
 def _asked(compiled: Any, subj: Subject) -> list[Question]:
