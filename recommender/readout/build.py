@@ -4,6 +4,7 @@ the answers, the engine result and the solution design data. Rendering is elsewh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -14,6 +15,7 @@ from recommender.readout.context import Context
 from recommender.readout.data import Design, shipped_design
 
 NOTE_KEYS = ("section_id", "section_title", "text")
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def build_readout(
@@ -93,11 +95,22 @@ def _context(
 
 def markets(ctx: Context) -> list[dict[str, Any]]:
     """The engine's per-market plans; without stores, in-person availability (`terminal`) is
-    None: it does not concern the customer."""
+    None: it does not concern the customer. Sentences of a market's notes that matter only to
+    other designs (`market_notes:`) are left out."""
     plans = [dict(m) for m in ctx.result.get("markets") or []]
-    if "in_person" not in (ctx.answers.get("channels") or []):
-        for plan in plans:
+    stores = "in_person" in (ctx.answers.get("channels") or [])
+    hidden = [
+        str(n["contains"])
+        for n in ctx.design.data.get("market_notes", [])
+        if not ctx.holds(n.get("when"))
+    ]
+    for plan in plans:
+        if not stores:
             plan["terminal"] = None
+        notes = plan.get("notes")
+        if isinstance(notes, str) and hidden:
+            kept = [s for s in SENTENCE.split(notes) if not any(h in s for h in hidden)]
+            plan["notes"] = " ".join(kept)
     return plans
 
 

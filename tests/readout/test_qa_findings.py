@@ -145,6 +145,14 @@ def test_in_person_is_shown_only_for_a_customer_with_stores() -> None:
     assert "In person" in _markets_table(render_html(readout("varejo")))
 
 
+def test_market_notes_about_products_not_in_the_design_are_left_out() -> None:
+    r = readout("marche")  # no bank transfers in the design
+    assert "bank_transfers" not in {p["id"] for g in r["design"]["groups"] for p in g["products"]}
+    spain = next(m for m in r["markets"] if m["country"] == "ES")
+    assert "IBAN" not in spain["notes"]
+    assert "IBAN" not in _markets_table(render_html(r))
+
+
 def test_a_currency_note_shared_by_methods_is_said_once() -> None:
     table = _markets_table(render_html(readout("marche")))
     poland = table[table.index("Poland") : table.index("Sweden")]

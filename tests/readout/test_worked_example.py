@@ -118,7 +118,14 @@ def test_summary_migration_kpis_and_risks(readout: dict[str, Any]) -> None:
 def test_markets_and_trace_pass_through() -> None:
     answers, result = evaluated(MARKETPLACE)
     readout = real_readout(MARKETPLACE)
-    assert readout["markets"] == result.get("markets", [])
+    # The engine's plans, with only note sentences about products outside the design left out.
+    engine = result.get("markets", [])
+    assert [m["country"] for m in readout["markets"]] == [m["country"] for m in engine]
+    for ours, theirs in zip(readout["markets"], engine, strict=True):
+        assert {k: v for k, v in ours.items() if k != "notes"} == {
+            k: v for k, v in theirs.items() if k != "notes"
+        }
+        assert all(sentence in theirs["notes"] for sentence in ours["notes"].split(". "))
     assert readout["appendix"]["trace"] == result["trace"]
     assert readout["meta"]["ruleset"] == {
         "name": result["ruleset"]["name"],
