@@ -25,6 +25,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from recommender.engine import cond
+from recommender.engine.durable import MAX_RULES_PER_SHARD
 
 __all__ = ["Anchor", "AnchorIndex", "anchors_of", "holds", "key", "keys_of", "narrowest"]
 
@@ -149,6 +150,17 @@ class AnchorIndex:
             else:
                 always.extend(members)
         always.sort()
+
+        # Worth it at all? The expected cost per fact in units of "one rule that does not
+        # match" (an assert ~ MIN_GROUP of them; looking the anchors up ~ two asserts)
+        # against asserting every shard: a small ruleset keeps its few shards.
+        def cost(size: int) -> float:
+            return min_group * -(-size // MAX_RULES_PER_SHARD) + size
+
+        expected = cost(len(always)) + 2 * min_group
+        for anchors, members in zip(self.anchors[1:], self.groups[1:], strict=True):
+            expected += min(1.0, sum(odds(a) for a in anchors)) * cost(len(members))
+        self.useful = len(self.groups) > 1 and expected < cost(len(conditions))
         # answer id -> key -> groups, for single values and for list items
         self.scalar: dict[str, dict[Hashable, list[int]]] = {}
         self.items: dict[str, dict[Hashable, list[int]]] = {}

@@ -67,11 +67,10 @@ class _Group:
             compiled.append((rules[i].id, expr))
         # The anchor index (anchors.py): each fact goes only to the shards whose rules'
         # anchors hold for it.
-        self.index = (
-            AnchorIndex([rules[i].condition for i in self.indexes], ruleset.sets)
-            if index and compiled
-            else None
-        )
+        self.index = None
+        if index and compiled:
+            anchored = AnchorIndex([rules[i].condition for i in self.indexes], ruleset.sets)
+            self.index = anchored if anchored.useful else None
         groups = self.index.groups if self.index is not None else None
         self.shards = RuleShards(compiled, label=label, groups=groups) if compiled else None
         # Rules durable cannot take (DNF explosion, calculations it cannot do exactly) are
