@@ -503,8 +503,9 @@ def walk(tree: nodes.Node) -> list[nodes.Node]:
     return out
 
 
-#: Nodes whose names `undeclared_names` can tell without Jinja's compiler: expressions,
-#: output and `{% if %}` (no statement that stores a name or opens a scope).
+#: Nodes whose names `undeclared_names` reads straight from the tree: expressions, output
+#: and `{% if %}` (no statement that stores a name or opens a scope; `{% for %}` and
+#: `{% set %}` go through `_scoped_undeclared`, anything else to Jinja's compiler).
 _SIMPLE_NODES = frozenset(
     [
         nodes.Output,
