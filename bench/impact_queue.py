@@ -108,6 +108,13 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (the machine is shared: wall time alone
+    says little)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_workers(k: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
     workers = []
     for i in range(k):
@@ -232,11 +239,13 @@ def main() -> None:
                     with app.test_request_context():
                         from recommender.services import jobs
 
+                        idle = {w.pid: cpu_seconds(w.pid) for w in workers}
                         began = time.perf_counter()
                         job_id = jobs.enqueue("impact", {"name": "stripe", "source": draft, "data_files": files}, owner)
                         info = jobs.when_done(job_id, timeout=3600)
                         wall = time.perf_counter() - began
                     rss = ", ".join(f"{peak_rss_mb(w.pid):.0f} MB" for w in workers)
+                    cpu = ", ".join(f"{cpu_seconds(w.pid) - idle[w.pid]:.1f} s" for w in workers)
                     result = info.get("result") or {}
                     changed = result.get("rows_total", len(result.get("items", [])))
                     if info["state"] != "finished":
@@ -244,7 +253,8 @@ def main() -> None:
                     print(
                         f"{k} worker{'s' if k > 1 else ''}: {info['state']} in {wall:.1f} s wall, "
                         f"{info['done']} evaluated in {info['total'] and -(-info['total'] // args.chunk)} chunks, "
-                        f"{changed} would change, {len(result.get('errors', []))} errors; peak RSS per worker: {rss}"
+                        f"{changed} would change, {len(result.get('errors', []))} errors; peak RSS per worker: {rss}; "
+                        f"CPU per worker during the job: {cpu}; load average {os.getloadavg()[0]:.1f}"
                     )
                 finally:
                     stop(workers)

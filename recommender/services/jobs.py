@@ -327,19 +327,19 @@ def run_chunk(kind: str, params: dict[str, Any], chunk: Chunk) -> tuple[int, dic
     from recommender.services.authoring import impact_preview, linting
     from recommender.services.authoring.subjects import saved_subjects
 
-    subjects = saved_subjects(chunk)
     # data_files None: the active version's (as the synchronous services read it)
     name, source, files = params["name"], params["source"], params.get("data_files")
-    if kind == "impact":
+    if kind == "impact":  # loads the chunk itself, visible answers only where it needs them
         # Ask-next lists (a full evaluation each) for at most JOB_ASK_NEXT_ROWS answer sets
         # per chunk, so a preview of many discoveries stays bounded.
         limit = int(
             _config("JOB_ASK_NEXT_ROWS", os.environ.get("JOB_ASK_NEXT_ROWS", JOB_ASK_NEXT_ROWS))
         )
         report = impact_preview.impact(
-            name, source, subjects, files, processes=1, ask_next_limit=limit
+            name, source, None, files, processes=1, ask_next_limit=limit, only=chunk
         )
-        return len(subjects), report.stored()
+        return report.evaluated, report.stored()
+    subjects = saved_subjects(chunk)
     return len(subjects), linting.firing(name, source, subjects, files).stored()
 
 

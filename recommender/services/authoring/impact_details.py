@@ -231,14 +231,22 @@ class Touched:
     ) -> bool:
         """True when the ask-next list of these answers (with these derived facts, the same
         in both versions) can differ between the versions."""
-        if self.changed is None:
-            return False  # see `partial`
-        live = frozenset(
-            rid for rid in self.changed if not self._same_for(rid, questionnaire, answers, derived)
-        )
+        live = self.live(questionnaire, answers, derived)
         if not live:
             return False
         return any(qid not in answers for qid in self.questions(questionnaire, live))
+
+    def live(
+        self, questionnaire: Any, answers: Mapping[str, Any], derived: Mapping[str, Any]
+    ) -> frozenset[str]:
+        """The changed rules that do not count as unchanged for these answers (empty: the
+        ask-next list cannot differ). Reads only the answers the changed rules' differing
+        atoms are about."""
+        if self.changed is None:
+            return frozenset()  # see `partial`
+        return frozenset(
+            rid for rid in self.changed if not self._same_for(rid, questionnaire, answers, derived)
+        )
 
     def _same_for(
         self, rid: str, questionnaire: Any, answers: Mapping[str, Any], derived: Mapping[str, Any]

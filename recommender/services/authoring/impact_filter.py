@@ -44,7 +44,7 @@ from typing import Any
 from recommender.conditions.ast import Literal
 from recommender.conditions.evaluate import referenced_sets, walk
 from recommender.engine import cond
-from recommender.engine.data import COMPUTED_FACTS
+from recommender.engine.data import COMPUTED_FACTS, FACT_INPUTS
 from recommender.engine.durable import normalise_facts
 from recommender.engine.model import Rule, Ruleset
 from recommender.engine.result import MAX_ROUNDS, ResultBuilder, drop_unanswered, run_chain
@@ -206,6 +206,12 @@ class Prefilter:
             computed |= set(COMPUTED_FACTS)
         self.augment = self.augment_differs or bool(reads & computed)
         self._builders = (ResultBuilder(old), ResultBuilder(new)) if self.augment else None
+        # Every answer id `check` may read (the computed facts' inputs when it computes them).
+        self.reads = set(reads)
+        if self._builders is not None:
+            self.reads |= {i for inputs in FACT_INPUTS.values() for i in inputs}
+            for builder in self._builders:
+                self.reads |= {i for inputs in builder.formulas.inputs.values() for i in inputs}
         # The shortcut (module docstring): the differing atoms, when every differing rule
         # is such a rule; else None.
         self.atoms: list[tuple[Any, Any]] | None = None

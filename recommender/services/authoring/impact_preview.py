@@ -4,6 +4,7 @@ draft, and the differences."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import threading
 import time
@@ -16,13 +17,15 @@ from flask import current_app
 from recommender.conditions.evaluate import referenced_params
 from recommender.engine import compile_ruleset
 from recommender.engine.bulk import Outcome, summarize_all, summarize_compiled
+from recommender.engine.durable import normalise_facts
+from recommender.engine.result import drop_unanswered
 from recommender.services import rulesets
 from recommender.services.authoring import data_files as authoring_data
 from recommender.services.authoring import impact_details as details
 from recommender.services.authoring import impact_filter
 from recommender.services.authoring.impact_details import ValueChange
 from recommender.services.authoring.sources import _located, load_checked, rules_of, with_version
-from recommender.services.authoring.subjects import Subject, saved_subjects
+from recommender.services.authoring.subjects import Subject, saved_raw, visible_subject
 from recommender.services.authoring.versions import active_version
 from recommender.services.reports import ASK_NEXT_LIMIT
 from recommender.yamlpos import Located
@@ -351,6 +354,7 @@ def impact(
     processes: int | None = None,
     prefilter: bool = True,
     ask_next_limit: int | None = None,
+    only: tuple[str, int, int] | None = None,
 ) -> Impact:
     """Re-evaluate every saved discovery and lead with the draft (its source and data
     files) and with the active version; list those whose products, risks, risk
@@ -366,7 +370,8 @@ def impact(
     evaluates every one with both versions (the same report, slower: tests compare them).
     Ask-next lists are compared for at most `ask_next_limit` answer sets (default
     `ask_next_rows()`), in the order of the subjects; the report counts the others
-    (`ask_next_unchecked`).
+    (`ask_next_unchecked`). Without `subjects`, the saved discoveries and leads (with
+    `only`, a background job's chunk: kind, first id, last id).
     """
     budget = ask_next_rows() if ask_next_limit is None else ask_next_limit
     unchecked = 0
@@ -375,8 +380,10 @@ def impact(
     active_files = dict(active.data_files or {})
     draft_files = dict(active_files if data_files is None else data_files)
     edits = rule_edits(active.source, draft_source, active_files, draft_files)
-    subjects = saved_subjects() if subjects is None else subjects
-    total = len(subjects)
+    # Loaded here (not given): every stored answer, reduced to the visible ones only for
+    # the answer sets the filter lets through (`_raw_may_change`).
+    raw = saved_raw(only) if subjects is None else None
+    total = len(raw if raw is not None else subjects or [])
     draft_rules = {r["id"]: r for r, _ in rules_of(draft_source)}
     active_rules = {r["id"]: r for r, _ in rules_of(active.source)}
     items: list[ImpactItem] = []
@@ -389,8 +396,17 @@ def impact(
     risk_names.update({rid: r.title for rid, r in new_ruleset.risks.items()})
     touched = details.Touched(old_ruleset, new_ruleset)
     full_reason = "the filter was turned off"
-    if prefilter:
-        subjects, full_reason = _may_change(subjects, old_ruleset, new_ruleset, touched)
+    screen = impact_filter.Prefilter(old_ruleset, new_ruleset) if prefilter else None
+    if screen is not None and not screen.applies:
+        full_reason = f"{screen.reason} changed"
+        screen = None
+    if raw is not None:
+        subjects = _raw_may_change(raw, screen, touched) if screen is not None else _visible(raw)
+    elif screen is not None:
+        subjects = _may_change(subjects or [], screen, touched)
+    assert subjects is not None
+    if screen is not None:
+        full_reason = ""
     # Identical answer sets are evaluated once; each distinct one with both versions, but
     # with the active version only when this process has not evaluated it before.
     distinct: dict[str, dict[str, Any]] = {}
@@ -527,13 +543,9 @@ def impact(
 
 
 def _may_change(
-    subjects: list[Subject], old: Any, new: Any, touched: details.Touched
-) -> tuple[list[Subject], str]:
-    """The subjects the draft may change (outcome or ask-next list), and '' ; or all of them
-    and why, when the filter does not apply (`impact_filter`)."""
-    prefilter = impact_filter.Prefilter(old, new)
-    if not prefilter.applies:
-        return subjects, f"{prefilter.reason} changed"
+    subjects: list[Subject], prefilter: impact_filter.Prefilter, touched: details.Touched
+) -> list[Subject]:
+    """The subjects the draft may change (outcome or ask-next list): `impact_filter`."""
     checked: dict[str, tuple[bool, dict[str, Any]]] = {}
     out = []
     for subj in subjects:
@@ -544,7 +556,68 @@ def _may_change(
         differs, derived = verdict
         if differs or touched.may_change(subj.questionnaire, subj.answers, derived):
             out.append(subj)
-    return out, ""
+    return out
+
+
+def _visible(raw: list[Subject]) -> list[Subject]:
+    visibility: dict[int, Any] = {}
+    return [visible_subject(r, visibility) for r in raw]
+
+
+class _Partial:
+    """The visible answers among some questions of a questionnaire (those and every
+    question their visibility depends on): what `Questionnaire.visible_answers` keeps of
+    them, computed once per distinct combination of the answers their show_if read."""
+
+    def __init__(self, questionnaire: Any, ids: set[str]) -> None:
+        self.questionnaire = questionnaire
+        closure: set[str] = set()
+        stack = [qid for qid in ids if qid in questionnaire.questions]
+        while stack:
+            qid = stack.pop()
+            if qid not in closure:
+                closure.add(qid)
+                stack += [d for d in questionnaire.dependencies(qid) if d in questionnaire.questions]
+        self.ids = [qid for qid in questionnaire.questions if qid in closure]
+        self.fields = sorted({d for qid in closure for d in questionnaire.dependencies(qid)})
+        self.memo: dict[str, frozenset[str]] = {}
+
+    def visible(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        read = {f: answers[f] for f in self.fields if answers.get(f) is not None}
+        key = json.dumps(read, sort_keys=True, default=repr)
+        shown = self.memo.get(key)
+        if shown is None:
+            shown = self.memo[key] = frozenset(self.questionnaire.visible_question_ids(read))
+        return {q: answers[q] for q in self.ids if q in shown and answers.get(q) is not None}
+
+
+def _raw_may_change(
+    raw: list[Subject], prefilter: impact_filter.Prefilter, touched: details.Touched
+) -> list[Subject]:
+    """`_may_change` over stored answers, visible or not: each is first checked with only
+    the visible answers the filter reads (`_Partial`, cheap); only those it lets through,
+    or whose ask-next list may change, or whose stored answers the engine would refuse
+    (then reported as before), get all their visible answers and are checked again."""
+    partial: dict[int, _Partial] = {}
+    passed: list[Subject] = []
+    for subj in raw:
+        q = subj.questionnaire
+        if q is None:
+            passed.append(subj)
+            continue
+        view = partial.get(id(q))
+        if view is None:
+            view = partial[id(q)] = _Partial(q, prefilter.reads)
+        try:
+            normalise_facts(drop_unanswered(subj.answers))
+        except Exception:  # FactError: all its visible answers decide
+            passed.append(subj)
+            continue
+        answers = view.visible(subj.answers)
+        differs, derived = prefilter.check(answers)
+        if differs or touched.live(q, answers, derived):
+            passed.append(subj)
+    return _may_change(_visible(passed), prefilter, touched)
 
 
 def _because(

@@ -109,6 +109,25 @@ def _all_answers(
 def saved_subjects(only: tuple[str, int, int] | None = None) -> list[Subject]:
     """Every saved discovery and lead, answers reduced to the visible ones; with `only`
     (kind, first id, last id) just those (a chunk of a background job, services/jobs.py)."""
+    visibility: dict[int, _Visibility] = {}
+    return [visible_subject(raw, visibility) for raw in saved_raw(only)]
+
+
+def visible_subject(raw: Subject, visibility: dict[int, _Visibility]) -> Subject:
+    """A subject of `saved_raw` with its answers reduced to the visible ones (`visibility`:
+    one `_Visibility` per questionnaire, kept by the caller across subjects)."""
+    q = raw.questionnaire
+    if q is None:
+        return raw
+    v = visibility.get(id(q))
+    if v is None:
+        v = visibility[id(q)] = _Visibility(q)
+    return Subject(raw.kind, raw.id, raw.label, q, v.visible_answers(raw.answers))
+
+
+def saved_raw(only: tuple[str, int, int] | None = None) -> list[Subject]:
+    """`saved_subjects` with every stored answer, visible or not (`visible_subject` reduces
+    one; the impact preview does so only for the answer sets it evaluates)."""
     session = _session()
     q_cache: dict[int, Any] = {}
     discovery_ids = (only[1], only[2]) if only is not None and only[0] == "discovery" else None
@@ -117,16 +136,6 @@ def saved_subjects(only: tuple[str, int, int] | None = None) -> list[Subject]:
         {} if only is not None and discovery_ids is None else _all_answers(session, discovery_ids)
     )
     subjects: list[Subject] = []
-    visibility: dict[int, _Visibility] = {}
-
-    def visible_of(q: Any, answers: dict[str, Any]) -> dict[str, Any]:
-        if q is None:
-            return answers
-        v = visibility.get(id(q))
-        if v is None:
-            v = visibility[id(q)] = _Visibility(q)
-        return v.visible_answers(answers)
-
     discoveries = (
         select(Discovery.id, Discovery.title, Discovery.questionnaire_version_id, Account.name)
         .join(Account, Account.id == Discovery.account_id)
@@ -143,14 +152,13 @@ def saved_subjects(only: tuple[str, int, int] | None = None) -> list[Subject]:
         session.execute(discoveries) if only is None or discovery_ids is not None else []
     ):
         q = _questionnaire_by_version_id(qv_id, q_cache)
-        visible = visible_of(q, answers_by_discovery.get(did, {}))
-        subjects.append(Subject("discovery", did, f"{account}" + (f" — {title}" if title else ""), q, visible))
+        stored = answers_by_discovery.get(did, {})
+        subjects.append(Subject("discovery", did, f"{account}" + (f" — {title}" if title else ""), q, stored))
     for lid, company, qv_id, answers in (
         session.execute(leads) if only is None or lead_ids is not None else []
     ):
         q = _questionnaire_by_version_id(qv_id, q_cache)
-        visible = visible_of(q, dict(answers or {}))
-        subjects.append(Subject("lead", lid, company or f"Lead {lid}", q, visible))
+        subjects.append(Subject("lead", lid, company or f"Lead {lid}", q, dict(answers or {})))
     return subjects
 
 
