@@ -5,7 +5,8 @@
 Builds a throw-away SQLite database (migrations, forms/, rules/), stores N discoveries with
 random but valid answers to the sa_discovery questionnaire, drafts a threshold change (the
 enterprise-volume bar), and times `authoring.impact()` end to end: loading every discovery's
-answers, visibility, evaluating each with the draft and with the active version, diffing.
+answers, the filter (only the discoveries the draft can change are evaluated), visibility,
+evaluating those with the draft and with the active version, diffing.
 Prints the median wall time of the runs. Not run as a test.
 """
 
@@ -109,8 +110,10 @@ def main() -> None:
                 report = authoring.impact("stripe", draft)
                 times.append(time.perf_counter() - started)
                 print(
-                    f"run {run + 1}: {times[-1]:.2f} s, {report.evaluated} evaluated, "
-                    f"{len(report.items)} would change, {len(report.errors)} errors"
+                    f"run {run + 1}: {times[-1]:.2f} s, {report.evaluated} saved, "
+                    f"{report.fully_evaluated} evaluated with both versions, "
+                    f"{len(report.items)} would change, {len(report.errors)} errors, ask-next "
+                    f"compared for {report.ask_next_evaluated} ({report.ask_next_unchecked} not)"
                 )
             print(f"median: {statistics.median(times):.2f} s for {report.evaluated} saved discoveries")
         db.engine.dispose()
