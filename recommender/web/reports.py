@@ -127,7 +127,7 @@ def create(discovery_id: int) -> Any:
     """Create a readout; while key questions are unanswered, first the confirmation page
     that lists them (its "Create anyway" posts again with confirm=1)."""
     if request.form.get("confirm") != "1" and any(
-        not area.done for area in reports.readiness_of(discovery_id)
+        not area.done for area in live_panel.readiness_of(discovery_id)
     ):
         return redirect(url_for("reports.confirm_create", discovery_id=discovery_id), code=303)
     snapshot = reports.create_snapshot(discovery_id, current_user)
@@ -139,7 +139,7 @@ def create(discovery_id: int) -> Any:
 def confirm_create(discovery_id: int) -> Any:
     """The key questions still unanswered, by area, before a readout is created."""
     index = reports.report_index(discovery_id)
-    areas = copilot.unanswered(reports.readiness_of(discovery_id))
+    areas = copilot.unanswered(live_panel.readiness_of(discovery_id))
     return render_template("reports/confirm_create.html", discovery=index.discovery, areas=areas)
 
 

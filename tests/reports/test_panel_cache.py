@@ -161,3 +161,22 @@ def test_the_autosave_with_its_panel_runs_a_handful_of_statements(
     assert len(statements) <= 7, statements
     writes = [s for s in statements if s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
     assert len(writes) == 3, writes
+
+
+def test_the_readout_confirmation_uses_the_kept_evaluation(
+    sa_client: FlaskClient, make_discovery: Callable[..., int], evaluations: list[int]
+) -> None:
+    did = make_discovery({"hq_country": "DE", "channels": ["web"]})
+    html = _panel(sa_client, did)
+    assert "data-key-question=" in html  # key questions are open: Create asks first
+    assert len(evaluations) == 1
+    resp = sa_client.post(f"/discoveries/{did}/reports", data={})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/reports/new")
+    page = sa_client.get(f"/discoveries/{did}/reports/new")
+    assert page.status_code == 200
+    assert len(evaluations) == 1  # the panel's evaluation, not a new one
+
+    _save(sa_client, did, "channels", ["web", "in_person"], 1)
+    assert len(evaluations) == 2
+    sa_client.get(f"/discoveries/{did}/reports/new")
+    assert len(evaluations) == 2  # the autosave's panel evaluated the new answers already
