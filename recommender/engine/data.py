@@ -532,7 +532,7 @@ class MarketData:
         item["account_country"] = v.account if v is not None else account
         item["async"] = m.is_async
         needed = self.needed_currency(m, b, priced) if priced is not None else None
-        if needed is not None:
+        if needed is not None and priced is not None:
             fixed = "adaptive_pricing" in recommended
             item["currency_note"] = fill(
                 self.messages["currency_fixed" if fixed else "currency"],

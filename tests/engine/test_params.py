@@ -334,7 +334,13 @@ def test_the_default_ruleset_reads_its_thresholds_from_parameters(form: Any, str
     assert enterprise.when == (
         "annual_volume_usd >= $enterprise_volume or annual_revenue_usd >= $enterprise_revenue"
     )
-    assert set(ruleset.conditions) == {"invoiced", "repeat_collection", "one_seller_paid_at_once"}
+    assert set(ruleset.conditions) == {
+        "invoiced",
+        "repeat_collection",
+        "one_seller_paid_at_once",
+        "stripe_merchant_of_record",
+        "in_app_digital_goods_only",
+    }
     # No number is left in a condition that a parameter should hold.
     for rule in ruleset.rules:
         for number in ("50_000_000", "1_000_000", "0.75", ">= 100 ", "10_000", "25_000_000"):
