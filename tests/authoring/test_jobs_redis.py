@@ -92,6 +92,7 @@ def worker(app: Flask, names: dict[str, str], tmp_path: Path) -> Iterator[Any]:
         "RECOMMENDER_RULES_DIR": str(DATA / "rules"),
         "JOB_CHUNK_SIZE": "1500",
         "JOB_LEASE_SECONDS": "2",
+        "JOB_ASK_NEXT_ROWS": "0",  # no ask-next lists here nor in the direct preview below
         **names,
     }
 
@@ -190,6 +191,7 @@ def test_two_workers_share_a_job_and_one_killed_mid_chunk_is_retried(
         info = jobs.when_done(job_id, timeout=120)
     assert info["state"] == "finished", info
     assert (info["done"], info["total"]) == (12_000, 12_000)
+    app.config["IMPACT_ASK_NEXT_ROWS"] = 0
     with app.app_context():
         direct = authoring.impact("demo", source)
     stored = impact_preview.Impact.from_stored(info["result"])
