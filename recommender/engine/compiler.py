@@ -158,9 +158,12 @@ class CompiledRuleset:
         clean: Mapping[str, Any],
         dependent_only: bool,
         aux: str | None = None,
+        text: str | None = None,
     ) -> list[int]:
-        # encoded once for both groups; `aux` when the caller has `self.aux(facts)` already
-        text = fact_body(clean)
+        # encoded once for both groups; `aux` when the caller has `self.aux(facts)` already,
+        # `text` when it has `fact_body(clean)`
+        if text is None:
+            text = fact_body(clean)
         if aux is None:
             aux = self.aux(facts)
         body = f"{text},{aux}" if text else aux
@@ -201,6 +204,7 @@ class CompiledRuleset:
         # The count(x in ...) fields read list answers only, and derived facts are single
         # values: computed once for every round that adds no list.
         aux = self.aux(answers)
+        answers_text = fact_body(clean_answers)  # each round adds only its derived facts
 
         def fire(facts: Mapping[str, Any], dependent_only: bool = False) -> list[int]:
             extra = {k: v for k, v in facts.items() if k not in answers}
@@ -210,10 +214,16 @@ class CompiledRuleset:
                 return self._fire_clean(facts, normalise_facts(facts), dependent_only)
             if any(facts[k] is not v for k, v in answers.items()):
                 return self._fire_clean(facts, normalise_facts(facts), dependent_only)
-            clean = {**clean_answers, **normalise_facts(extra)} if extra else clean_answers
+            if not extra:
+                return self._fire_clean(facts, clean_answers, dependent_only, aux, answers_text)
+            clean_extra = normalise_facts(extra)
+            clean = {**clean_answers, **clean_extra}
             if any(isinstance(v, list) for v in extra.values()):  # a list answer added
                 return self._fire_clean(facts, clean, dependent_only)
-            return self._fire_clean(facts, clean, dependent_only, aux)
+            text = fact_body(clean_extra)
+            if answers_text:
+                text = f"{answers_text},{text}"
+            return self._fire_clean(facts, clean, dependent_only, aux, text)
 
         return fire
 

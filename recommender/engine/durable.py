@@ -62,6 +62,7 @@ _WARMUP_RULE = "w"
 _ACTION_LIMIT = 100_000  # actions per fact and shard: far above any real ruleset, never hang
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED = frozenset({"sid", "id"})
+_valid_keys: set[str] = set()  # ids that passed the checks below
 
 ENGINE_LOCK = threading.RLock()
 """Held around every call into the C core: the engine is not thread safe."""
@@ -126,9 +127,13 @@ def normalise_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     if len(facts) > MAX_FIELDS:
         raise FactError(f"too many fields: {len(facts)} (at most {MAX_FIELDS})")
     out: dict[str, Any] = {}
+    valid = _valid_keys
     for key, value in facts.items():
-        if not isinstance(key, str) or key in _RESERVED or not _FIELD_RE.match(key):
-            raise FactError(f"{key!r}: not a valid answer id")
+        if key not in valid:
+            if not isinstance(key, str) or key in _RESERVED or not _FIELD_RE.match(key):
+                raise FactError(f"{key!r}: not a valid answer id")
+            if len(valid) < 10_000:  # answer ids repeat: check each once per process
+                valid.add(key)
         if isinstance(value, list | tuple):
             if len(value) > MAX_LIST:
                 raise FactError(f"{key}: more than {MAX_LIST} items")
