@@ -1,9 +1,9 @@
 """Co-pilot benchmark (issue 10): what "ask next" adds to an evaluation, before and after.
 
-    .venv/bin/python -m bench.copilot [-n 200] [--rounds 3] [--baseline 8248e4f]
+    .venv/bin/python -m bench.copilot [-n 200] [--rounds 3] [--baseline 8248e4f] [--fill 0.5]
 
 On the default ruleset (rules/stripe.yaml with forms/sa_discovery.yaml) and 40 typical
-half-answered discoveries, times `CompiledRuleset.evaluate` without open questions and with
+half-answered discoveries (`--fill 0.1`: nearly empty ones, a call's first minutes), times `CompiledRuleset.evaluate` without open questions and with
 them (what the panel asks for on every answer), for the engine of this tree ("after") and of
 the baseline commit ("before": `git archive` of its `recommender/` into a temporary
 directory). Each engine runs in its own child process (two copies of one package cannot share
@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "8248e4f"  # main before the co-pilot's analysis (show_if gating, exclusions)
 
 
-def answer_sets(n: int = 40, seed: int = 10) -> list[dict[str, Any]]:
-    """Half-answered discoveries: random plausible answers, half of them kept, visible only."""
+def answer_sets(n: int = 40, seed: int = 10, fill: float = 0.5) -> list[dict[str, Any]]:
+    """Partly answered discoveries: random plausible answers, `fill` of them kept (half by
+    default), visible only."""
     sys.path.insert(0, str(ROOT))
     from recommender.engine.loader import find_questionnaire
     from tests.engine.answer_sets import random_answers
@@ -44,7 +45,7 @@ def answer_sets(n: int = 40, seed: int = 10) -> list[dict[str, Any]]:
         full = random_answers(q, rnd)
         keys = sorted(full)
         rnd.shuffle(keys)
-        out.append(q.visible_answers({k: full[k] for k in keys[: len(keys) // 2]}))
+        out.append(q.visible_answers({k: full[k] for k in keys[: int(len(keys) * fill)]}))
     return out
 
 
@@ -71,10 +72,10 @@ def child(sets_path: str, n: int, data_root: str) -> None:
     print(json.dumps(samples))
 
 
-def _run_child(tree: Path, sets_path: Path, n: int) -> dict[str, list[float]]:
+def _run_child(tree: Path, sets_path: Path, n: int, data: Path = ROOT) -> dict[str, list[float]]:
     code = (
         f"import sys; sys.path.insert(0, {str(tree)!r}); sys.path.insert(1, {str(ROOT)!r}); "
-        f"from bench.copilot import child; child({str(sets_path)!r}, {n}, {str(ROOT)!r})"
+        f"from bench.copilot import child; child({str(sets_path)!r}, {n}, {str(data)!r})"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True)
     if out.returncode != 0:
@@ -112,11 +113,11 @@ def _stats(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), values[int(0.99 * (len(values) - 1))]
 
 
-def before_after(n: int, rounds: int, baseline: str) -> None:
-    print(f"(a) evaluate on 40 half-answered discoveries, this tree vs git {baseline}")
+def before_after(n: int, rounds: int, baseline: str, fill: float = 0.5, data: Path = ROOT) -> None:
+    print(f"(a) evaluate on 40 discoveries {fill:.0%} answered, this tree vs git {baseline}")
     with tempfile.TemporaryDirectory(prefix="bench-copilot-") as tmp:
         sets_path = Path(tmp) / "sets.json"
-        sets_path.write_text(json.dumps(answer_sets()))
+        sets_path.write_text(json.dumps(answer_sets(fill=fill)))
         old = _baseline_tree(baseline, Path(tmp))
         if old is None:
             print(f"  baseline {baseline} not in this clone's history: only 'after'")
@@ -126,7 +127,7 @@ def before_after(n: int, rounds: int, baseline: str) -> None:
         }
         for r in range(rounds):
             for label, tree in trees if r % 2 == 0 else list(reversed(trees)):
-                got = _run_child(tree, sets_path, n)
+                got = _run_child(tree, sets_path, n, data)
                 for kind, values in got.items():
                     samples[label][kind] += values
     for label, _ in trees:
@@ -167,10 +168,19 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200, help="evaluations per child and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--fill", type=float, default=0.5, help="share of answers kept")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose rules/ and forms/ both engines load (default this one)",
+    )
+    parser.add_argument("--no-why-not", action="store_true", help="skip (b)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    before_after(args.n, args.rounds, args.baseline)
-    why_not(max(20, args.n // 4))
+    before_after(args.n, args.rounds, args.baseline, args.fill, args.data)
+    if not args.no_why_not:
+        why_not(max(20, args.n // 4))
 
 
 if __name__ == "__main__":
