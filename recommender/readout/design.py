@@ -58,7 +58,9 @@ def design_products(ctx: Context, picked: list[tuple[str, list[Choice], Choice]]
 
 
 def surface_row(ctx: Context, channel: str, choices: list[Choice], chosen: Choice) -> dict:
-    name = chosen.get("label") or ctx.name(chosen["product"])
+    variants = chosen.get("labels", [])
+    name = next((v["label"] for v in variants if ctx.holds(v.get("when"))), None)
+    name = name or chosen.get("label") or ctx.name(chosen["product"])
     alt = alternative(choices, chosen, ctx.products)
     return {
         "channel": channel,

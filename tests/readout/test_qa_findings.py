@@ -285,3 +285,27 @@ def test_one_pager_carries_the_advice_and_the_high_risks(tmp_path: Path) -> None
     for risk in r["summary"]["top_risks"][:shown]:
         assert " ".join(risk["title"].split())[:40] in text
     assert shown >= 4
+
+
+# -- 8: an app whose digital sales the app stores take does not "link out to Checkout" ---------
+def test_in_app_digital_goods_outside_link_out_storefronts_are_paid_through_the_stores() -> None:
+    r = readout("sakura")  # JP, SG, AU, IN buyers; digital goods in the iOS and Android apps
+    rows = {s["channel"]: s for s in r["design"]["surfaces"]}
+    assert rows["mobile_app"]["name"] == "the app stores' in-app purchase"
+    assert rows["web"]["name"] == "Stripe Checkout"
+    solution = r["summary"]["solution"]
+    assert "in-app purchase in the mobile app" in solution
+    assert "Stripe Checkout on the website and in the mobile app" not in solution
+    edges = {(e["source"], e["target"]) for e in r["architecture"]["edges"]}
+    assert ("mobile_app", "checkout") not in edges  # no link-out flow drawn
+
+
+def test_in_app_digital_goods_for_us_buyers_link_out_to_checkout() -> None:
+    answers = {**SAKURA, "hq_country": "US", "entity_countries": ["US"]}
+    answers["customer_countries"] = ["US", "JP"]
+    answers["in_app_digital_goods"] = "ios"
+    r = real_readout(answers, report_date=REPORT_DATE)
+    rows = {s["channel"]: s for s in r["design"]["surfaces"]}
+    assert rows["mobile_app"]["name"] == "Stripe Checkout"
+    edges = {(e["source"], e["target"]) for e in r["architecture"]["edges"]}
+    assert ("mobile_app", "checkout") in edges
