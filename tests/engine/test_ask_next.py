@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from recommender.engine import compile_ruleset, load_ruleset, load_ruleset_text
+from recommender.engine import asknext, compile_ruleset, cond, load_ruleset, load_ruleset_text
 from recommender.engine.asknext import CHANGE_KINDS
+from recommender.engine.cond import And, Contains, Not, Or
 from recommender.engine.data import INPUTS
 from recommender.engine.loader import find_questionnaire
 from recommender.engine.reference import ReferenceEvaluator
 from recommender.engine.result import run_chain
+from recommender.engine.whatif import BUYER_FACTS, Reach, WhatIf
 from recommender.questionnaire import load_questionnaire_text
 from tests.engine.answer_sets import random_answers
 from tests.engine.copilot_support import FORM, RULESET, every_answer
@@ -218,3 +220,141 @@ def test_sound_on_the_default_ruleset(default: Any) -> None:
         answers = form.visible_answers({k: full[k] for k in keys[: int(len(keys) * share)]})
         tried += check_sound(default, answers, DEFAULT_COUNTRIES, max_subsets=24)
     assert tried > 2000
+
+
+# -- the fast what-if (bit masks) against the plain one it replaced -----------------------------
+
+
+class PlainWhatIf(WhatIf):
+    """The analysis as it was before the bit masks: rule statuses keyed by field sets and
+    `_evaluate3` deciding with set operations. The differential test below compares it with
+    `WhatIf` on many answer sets."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._plain_status: dict[Any, bool | None] = {}
+        self._plain_known: dict[int, bool] = {}
+        self._plain_fields = self.builder.node_fields
+
+    def reach(self, qid: str) -> Reach:
+        builder = self.builder
+        rules_by_field, derives = builder.rules_by_field, builder.derives
+        hidden = self.hidden_by(qid)
+        unknown = {qid}
+        changing = {qid, *hidden}
+        no_buyers = "customer_countries" not in changing and not self.answers.get(
+            "customer_countries"
+        )
+        for name in changing:
+            for fact in builder.computed_by_input.get(name, ()):
+                if not (no_buyers and fact in BUYER_FACTS):
+                    unknown.add(fact)
+        variant, self._bounds = self._data_bounds(changing)
+        frozen_hidden = frozenset(hidden)
+        frontier = [*unknown, *hidden]
+        uncertain: set[int] = set()
+        while frontier:
+            name = frontier.pop()
+            for i in rules_by_field.get(name, ()):
+                if i in uncertain:
+                    continue
+                fields = builder.rule_fields[i]
+                key = (
+                    i,
+                    fields & unknown,
+                    frozen_hidden & fields if hidden else frozenset(),
+                    variant,
+                )
+                if key not in self._plain_status:
+                    self._plain_status[key] = self._plain3(
+                        self.ruleset.rules[i].condition, unknown, key[2]
+                    )
+                if self._plain_status[key] is None:
+                    uncertain.add(i)
+                    for target in derives[i]:
+                        if target not in unknown:
+                            unknown.add(target)
+                            frontier.append(target)
+        return Reach(qid, frozenset(uncertain), frozenset(unknown), frozen_hidden)
+
+    def _plain3(self, node: Any, unknown: set[str], maybe_absent: frozenset[str]) -> bool | None:
+        key = id(node)
+        fields = self._plain_fields[key]
+        known = fields.isdisjoint(unknown) and fields.isdisjoint(maybe_absent)
+        if known and key in self._plain_known:
+            return self._plain_known[key]
+        result: bool | None
+        if isinstance(node, And | Or):
+            decides = isinstance(node, Or)
+            result = not decides
+            for operand in node.operands:
+                r = self._plain3(operand, unknown, maybe_absent)
+                if r is decides:
+                    result = decides
+                    break
+                if r is None:
+                    result = None
+        elif isinstance(node, Not):
+            r = self._plain3(node.operand, unknown, maybe_absent)
+            result = None if r is None else not r
+        elif known:
+            result = cond.evaluate(node, self.facts, self.ruleset.sets)
+        elif not fields.isdisjoint(unknown):
+            if self._bounds and isinstance(node, Contains):
+                return cond.evaluate3(
+                    node, self.facts, unknown, self.ruleset.sets, (), self._bounds
+                )
+            return None
+        else:
+            return cond.evaluate3(node, self.facts, (), self.ruleset.sets, maybe_absent)
+        if known:
+            self._plain_known[key] = bool(result)
+        return result
+
+
+def _captured(setup: tuple[Any, Any, Any], answers: dict[str, Any]) -> tuple[Any, ...]:
+    """The arguments `build` hands `asknext.open_questions` for `answers`."""
+    form, _ruleset, compiled = setup
+    got: list[tuple[Any, ...]] = []
+    real = asknext.open_questions
+
+    def spy(*args: Any) -> Any:
+        got.append(args)
+        return real(*args)
+
+    asknext.open_questions = spy  # type: ignore[assignment]
+    try:
+        compiled.evaluate(answers, form)
+    finally:
+        asknext.open_questions = real  # type: ignore[assignment]
+    assert len(got) == 1
+    return got[0]
+
+
+@pytest.mark.parametrize("which", ["small", "default"])
+def test_the_fast_what_if_equals_the_plain_one(which: str, request: Any) -> None:
+    """Every question's reach (rules, unknown ids, hidden answers) and changes, for nearly
+    empty to complete random answer sets, equal the plain analysis's."""
+    setup = request.getfixturevalue(which)
+    form = setup[0]
+    rnd = random.Random(12)
+    compared = 0
+    for n in range(90):
+        full = random_answers(form, rnd)
+        keys = sorted(full)
+        rnd.shuffle(keys)
+        fill = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)[n % 6]
+        answers = form.visible_answers({k: full[k] for k in keys[: int(len(keys) * fill)]})
+        builder, questionnaire, evaluated, facts, fired, recommended, flagged = _captured(
+            setup, answers
+        )
+        fast = WhatIf(builder, evaluated, facts, fired, questionnaire)
+        plain = PlainWhatIf(builder, evaluated, facts, fired, questionnaire)
+        for qid in [*questionnaire.questions, *builder.computed_by_input]:
+            expected = plain.reach(qid)
+            assert fast.reach(qid) == expected, (qid, answers)
+            assert fast.changes(expected, recommended, flagged) == plain.changes(
+                expected, recommended, flagged
+            )
+            compared += bool(expected.rules)
+    assert compared > 200  # reaches with a rule that could change
