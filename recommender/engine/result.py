@@ -15,7 +15,14 @@ from recommender.engine.data import COMPUTED_FACTS, FACT_INPUTS
 from recommender.engine.model import SEVERITIES, Effect, Rule, Ruleset
 from recommender.engine.params import FormulaFacts
 from recommender.engine.templates import TemplateRenderer
-from recommender.engine.whatif import Visibility, atoms_by_field, node_fields, string_atoms
+from recommender.engine.whatif import (
+    Visibility,
+    atoms_by_field,
+    field_masks,
+    node_fields,
+    quick_atoms,
+    string_atoms,
+)
 
 if TYPE_CHECKING:
     from recommender.questionnaire import Questionnaire
@@ -233,8 +240,11 @@ class ResultBuilder:
         # Per rule: the derived facts it sets (followed by the open-question analysis).
         self.derives = [tuple(e.target for e in r.effects_of("derive")) for r in ruleset.rules]
         self.string_atoms = string_atoms(ruleset)
+        self.quick_atoms = quick_atoms(ruleset)
         self.atoms_by_field = atoms_by_field(ruleset)
         self.node_fields = node_fields(ruleset)
+        # The same as bit masks, for the what-if analysis (`whatif.field_masks`).
+        self.field_bits, self.node_masks, self.rule_masks = field_masks(ruleset, self.node_fields)
         # id(questionnaire) -> (that questionnaire, its show_if index), like `renderers`.
         self.visibilities: dict[int, tuple[Questionnaire, Visibility]] = {}
         self.market_data = ruleset.market_data

@@ -10,7 +10,7 @@ marked uncertain may in fact never change, but a rule that can change is always 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from recommender.engine.cond import (
     Compare,
     Condition,
     Contains,
+    Count,
     Field,
     In,
     ListLiteral,
@@ -97,9 +98,14 @@ class WhatIf:
         self.fired = fired
         self.visibility = builder.visibility(questionnaire) if questionnaire is not None else None
         self._known: dict[int, bool] = {}  # node id -> value, for nodes reading known ids
-        self._node_fields = builder.node_fields
-        self._status: dict[tuple[int, frozenset[str], frozenset[str], int], bool | None] = {}
+        # The ids a node or rule reads as a bit mask (`field_masks`): the unknown and
+        # maybe-absent ids are masks too, so "reads an unknown id" is one `&`.
+        self._bits = builder.field_bits
+        self._node_masks = builder.node_masks
+        self._rule_masks = builder.rule_masks
         self._rule_fields = builder.rule_fields
+        # (rule, its unknown ids, its maybe-absent ids, data bounds variant) -> its status.
+        self._status: dict[tuple[int, int, int, int], bool | None] = {}
         self._bounds: Mapping[str, frozenset[str]] = {}
         self._universes: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
 
@@ -150,21 +156,35 @@ class WhatIf:
         frontier = [*unknown, *hidden]
         uncertain: set[int] = set()
         rules = self.ruleset.rules
+        bits, rule_masks, status = self._bits, self._rule_masks, self._status
+        unknown_mask = hidden_mask = 0
+        for name in unknown:
+            unknown_mask |= bits.get(name, 0)
+        for name in hidden:
+            hidden_mask |= bits.get(name, 0)
         while frontier:
             name = frontier.pop()
             for i in rules_by_field.get(name, ()):
                 if i in uncertain:
                     continue
-                fields = self._rule_fields[i]
-                key = (i, fields & unknown, frozen_hidden & fields if hidden else _NONE, variant)
-                value = self._status.get(key, _MISSING)
+                mask = rule_masks[i]
+                absent_mask = mask & hidden_mask
+                key = (i, mask & unknown_mask, absent_mask, variant)
+                value = status.get(key, _MISSING)
                 if value is _MISSING:
-                    value = self._status[key] = self._evaluate3(rules[i].condition, unknown, key[2])
+                    value = status[key] = self._evaluate3(
+                        rules[i].condition,
+                        unknown,
+                        frozen_hidden & self._rule_fields[i] if absent_mask else _NONE,
+                        unknown_mask,
+                        absent_mask,
+                    )
                 if value is None:
                     uncertain.add(i)
                     for target in derives[i]:
                         if target not in unknown:
                             unknown.add(target)
+                            unknown_mask |= bits.get(target, 0)
                             frontier.append(target)
         return Reach(qid, frozenset(uncertain), frozenset(unknown), frozen_hidden)
 
@@ -288,14 +308,22 @@ class WhatIf:
         return "customer_countries" in self.answers or reach.question == "customer_countries"
 
     # -- three-valued evaluation with remembered atoms ----------------------------------------
-    def _evaluate3(self, node: Any, unknown: set[str], maybe_absent: frozenset[str]) -> bool | None:
+    def _evaluate3(
+        self,
+        node: Any,
+        unknown: set[str],
+        maybe_absent: frozenset[str],
+        unknown_mask: int,
+        absent_mask: int,
+    ) -> bool | None:
         """`conditions.evaluate3` with the value of every subtree that reads no unknown or
         maybe-absent id remembered (by node id; valid for this answer set only, so decided
         once for all the questions). Same Kleene logic; string atoms are decided by set
-        lookups (`string_atom`)."""
+        lookups (`string_atom`). `unknown_mask` and `absent_mask` are `unknown` and
+        `maybe_absent` as bit masks (`field_masks`)."""
         key = id(node)
-        fields = self._node_fields[key]
-        known = fields.isdisjoint(unknown) and (not maybe_absent or fields.isdisjoint(maybe_absent))
+        mask = self._node_masks[key]
+        known = not (mask & unknown_mask or mask & absent_mask)
         if known:
             value = self._known.get(key)
             if value is not None:
@@ -305,7 +333,7 @@ class WhatIf:
         if kind is And:
             result = True
             for operand in node.operands:
-                r = self._evaluate3(operand, unknown, maybe_absent)
+                r = self._evaluate3(operand, unknown, maybe_absent, unknown_mask, absent_mask)
                 if r is False:
                     result = False
                     break
@@ -314,22 +342,31 @@ class WhatIf:
         elif kind is Or:
             result = False
             for operand in node.operands:
-                r = self._evaluate3(operand, unknown, maybe_absent)
+                r = self._evaluate3(operand, unknown, maybe_absent, unknown_mask, absent_mask)
                 if r is True:
                     result = True
                     break
                 if r is None:
                     result = None
         elif kind is Not:
-            r = self._evaluate3(node.operand, unknown, maybe_absent)
+            r = self._evaluate3(node.operand, unknown, maybe_absent, unknown_mask, absent_mask)
             result = None if r is None else not r
         elif known:
             spec = self.builder.string_atoms.get(key)
             if spec is not None:
                 result = string_atom(spec, self.facts)
             else:
-                result = cond.evaluate(node, self.facts, self.ruleset.sets)
-        elif not fields.isdisjoint(unknown):
+                quick = self.builder.quick_atoms.get(key)
+                value = self.facts.get(quick[0]) if quick is not None else None
+                if quick is None or (quick[1] is _GUARD and value is not None):
+                    result = cond.evaluate(node, self.facts, self.ruleset.sets)
+                elif quick[1] is _GUARD:  # a comparison with an unanswered id is false
+                    result = False
+                elif quick[1] is _TRUE:
+                    result = value is True
+                else:
+                    result = (value is None) is (quick[1] is _UNANSWERED)
+        elif mask & unknown_mask:
             # An atom about an unknown id (its sets were checked when the ruleset loaded).
             if self._bounds and kind is Contains:
                 return cond.evaluate3(
@@ -383,6 +420,60 @@ def string_atoms(ruleset: Ruleset) -> dict[int, StringAtom]:
                         out[id(node)] = (node.subject.name, "in", frozenset(strings), node.negated)
                     else:
                         out[id(node)] = (node.subject.name, node.mode, frozenset(strings), False)
+    return out
+
+
+def field_masks(
+    ruleset: Ruleset, fields_of: Mapping[int, frozenset[str]]
+) -> tuple[dict[str, int], dict[int, int], list[int]]:
+    """(id -> its bit, node id -> the bits of the ids it reads, rule -> the bits of its
+    fields) for every id a condition of the ruleset reads (`fields_of`: `node_fields`). An
+    id no condition reads has no bit: no node reads it, so it can change no outcome here."""
+    bits: dict[str, int] = {}
+    for name in sorted(set().union(*fields_of.values(), *(r.fields for r in ruleset.rules))):
+        bits[name] = 1 << len(bits)
+
+    def mask(names: Iterable[str]) -> int:
+        out = 0
+        for name in names:
+            out |= bits[name]
+        return out
+
+    return (
+        bits,
+        {node: mask(names) for node, names in fields_of.items()},
+        [mask(r.fields) for r in ruleset.rules],
+    )
+
+
+# How `quick_atoms` decides an atom: `_TRUE` a bare id (`id == true`), `_ANSWERED` /
+# `_UNANSWERED` `answered(id)` / `unanswered(id)`, `_GUARD` a comparison (false when the id
+# is unanswered, else `conditions.evaluate` decides).
+_TRUE, _ANSWERED, _UNANSWERED, _GUARD = "true", "answered", "unanswered", "guard"
+
+
+def quick_atoms(ruleset: Ruleset) -> dict[int, tuple[str, str]]:
+    """The atoms of the ruleset's conditions `WhatIf` decides without `conditions.evaluate`
+    (or only once their id is answered), by node id: (the id, how). The same values as
+    `conditions.evaluate`: a bare id holds only for the boolean true, `answered(x)` when x
+    has a value, and a comparison, `in` or `contains` of an unanswered id (or of count()
+    of one) is false."""
+    out: dict[int, tuple[str, str]] = {}
+    for rule in ruleset.rules:
+        stack: list[Any] = [rule.condition]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is And or kind is Or:
+                stack.extend(node.operands)
+            elif kind is Not:
+                stack.append(node.operand)
+            elif kind is Truthy:
+                out[id(node)] = (node.name, _TRUE)
+            elif kind is Answered:
+                out[id(node)] = (node.name, _UNANSWERED if node.negated else _ANSWERED)
+            elif kind in (Compare, In, Contains) and type(node.subject) in (Field, Count):
+                out[id(node)] = (node.subject.name, _GUARD)
     return out
 
 
