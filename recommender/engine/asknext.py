@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from recommender.engine.data import INPUTS
-from recommender.engine.whatif import MARKETS, MARKETS_LABEL, WhatIf
+from recommender.engine.whatif import MARKETS, MARKETS_LABEL, Visibility, WhatIf
 
 if TYPE_CHECKING:
     from recommender.engine.result import ResultBuilder
@@ -37,12 +37,10 @@ def open_questions(
     then risks, then questionnaire order: stable and deterministic.
     """
     whatif = WhatIf(builder, answers, facts, fired, questionnaire)
-    readers = whatif.visibility.readers if whatif.visibility is not None else {}
-    plan_inputs = set(INPUTS) if builder.market_data is not None else set()
-    relevant = builder.rules_by_field.keys() | builder.computed_by_input.keys() | plan_inputs
+    askable = _askable(builder, whatif.visibility)
     ranked: list[tuple[tuple[int, int, int, int], dict[str, Any]]] = []
     for order, qid in enumerate(questionnaire.visible_question_ids(dict(answers))):
-        if qid in answers or (qid not in relevant and qid not in readers):
+        if qid in answers or qid not in askable:
             continue
         change = whatif.changes(whatif.reach(qid), recommended, flagged)
         products = len(change["add_products"]) + len(change["remove_products"])
@@ -62,6 +60,24 @@ def open_questions(
         ranked.append(((-score, -products, -risks, order), entry))
     ranked.sort(key=lambda item: item[0])
     return [entry for _, entry in ranked]
+
+
+def _askable(builder: ResultBuilder, visibility: Visibility | None) -> frozenset[str]:
+    """The ids whose answer could change something: read by a rule, by a computed fact or
+    the per-market plan, or by a `show_if` (kept on the questionnaire's `Visibility`)."""
+    if visibility is not None and visibility.askable is not None:
+        return visibility.askable
+    plan_inputs = set(INPUTS) if builder.market_data is not None else set()
+    readers = visibility.readers if visibility is not None else {}
+    askable = frozenset(
+        builder.rules_by_field.keys()
+        | builder.computed_by_input.keys()
+        | plan_inputs
+        | readers.keys()
+    )
+    if visibility is not None:
+        visibility.askable = askable
+    return askable
 
 
 def fact_label(builder: ResultBuilder, name: str) -> str:

@@ -56,6 +56,9 @@ class Visibility:
         self.sets: Mapping[str, Any] = CONDITION_SETS
         self.conditions: dict[str, tuple[Condition, ...]] = {}
         self.readers: dict[str, list[str]] = {}
+        #: The question ids ask next considers (set by `asknext.open_questions` on first use:
+        #: a Visibility belongs to one compiled ruleset, `ResultBuilder.visibility`).
+        self.askable: frozenset[str] | None = None
         for qid, question in questionnaire.questions.items():
             section = questionnaire.section(question.section)
             conditions = tuple(c for c in (section.condition, question.condition) if c is not None)
@@ -108,6 +111,7 @@ class WhatIf:
         self._status: dict[tuple[int, int, int, int], bool | None] = {}
         self._bounds: Mapping[str, frozenset[str]] = {}
         self._universes: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
+        self._bounds_of: dict[int, Mapping[str, frozenset[str]]] = {}  # variant -> bounds
 
     # -- visibility -------------------------------------------------------------------------
     def hidden_by(self, qid: str) -> set[str]:
@@ -197,6 +201,10 @@ class WhatIf:
         buyers = self.answers.get("customer_countries")
         if data is None or "customer_countries" in changing or not isinstance(buyers, list):
             return 0, {}
+        variant = 2 if "customer_type" in changing else 1
+        known = self._bounds_of.get(variant)
+        if known is not None:  # the same for every question of this answer set
+            return variant, known
         if self._universes is None:
             countries = {b for b in buyers if isinstance(b, str)}
             served = frozenset(m.id for m in data.methods.values() if m.buyer_countries & countries)
@@ -210,18 +218,19 @@ class WhatIf:
             self._universes = (served, frozenset(listed), frozenset(regimes))
         serves, lists, may_apply = self._universes
         expected: frozenset[str]
-        if "customer_type" in changing:
-            expected, variant = lists, 2
+        if variant == 2:
+            expected = lists
         else:
             now = self.answers.get("expected_methods")
-            expected, variant = frozenset(now if isinstance(now, list) else ()), 1
-        return variant, {
+            expected = frozenset(now if isinstance(now, list) else ())
+        bounds = self._bounds_of[variant] = {
             "eligible_methods": serves,
             "expected_methods": expected,
             "account_blocked_methods": serves & expected,
             "currency_gap_methods": serves & expected,
             "auth_regimes": may_apply,
         }
+        return variant, bounds
 
     def status(self, index: int, reach: Reach) -> bool | None:
         """A rule's outcome under `reach`: None when it could change, else whether it fires."""
