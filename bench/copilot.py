@@ -10,6 +10,15 @@ directory). Each engine runs in its own child process (two copies of one package
 a process); the children alternate `--rounds` times on the same answer sets, so load changes
 hit both alike. Also times `why_not` (on demand, one product) in this tree. Prints p50/p99.
 Not a test: nothing asserts a time.
+
+    .venv/bin/python -m bench.copilot --asknext-against /tmp/asknext-base [--fill 0.1]
+
+times only `asknext.open_questions` in one process, on the arguments `build` hands it for
+the 40 discoveries: this tree's `asknext` and `whatif` modules against those of another
+checkout (loaded from its files under other names; both use this tree's other engine modules
+and the compiled ruleset of `--data`, so it fits a change confined to those two files),
+alternating 30 times; prints the medians and the ratio (finer than the difference of two
+evaluate timings above). Each side's output is checked to be equal first.
 """
 
 from __future__ import annotations
@@ -140,6 +149,56 @@ def before_after(n: int, rounds: int, baseline: str, fill: float = 0.5, data: Pa
         )
 
 
+def asknext_against(other: Path, fill: float, data: Path = ROOT, reps: int = 30) -> None:
+    """`asknext.open_questions` of this tree vs of `other`, in one process (see above)."""
+    import importlib.util
+
+    from recommender.engine import asknext, compile_ruleset, load_ruleset
+    from recommender.engine.loader import find_questionnaire
+
+    def load(name: str, path: Path) -> Any:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    engine = other / "recommender" / "engine"
+    other_whatif = load("bench_other_whatif", engine / "whatif.py")
+    other_asknext = load("bench_other_asknext", engine / "asknext.py")
+    other_asknext.WhatIf = other_whatif.WhatIf
+    q = find_questionnaire(data / "forms", "sa_discovery")
+    compiled = compile_ruleset(load_ruleset(data / "rules" / "stripe.yaml", q))
+    calls: list[tuple[Any, ...]] = []
+    mine = asknext.open_questions
+
+    def spy(*args: Any) -> Any:
+        calls.append(args)
+        return mine(*args)
+
+    asknext.open_questions = spy  # type: ignore[assignment]
+    try:
+        for a in answer_sets(fill=fill):
+            compiled.evaluate(a, q)
+    finally:
+        asknext.open_questions = mine  # type: ignore[assignment]
+    for args in calls:
+        assert mine(*args) == other_asknext.open_questions(*args), "the outputs differ"
+    times: dict[str, list[float]] = {"this": [], "other": []}
+    sides = [("this", mine), ("other", other_asknext.open_questions)]
+    for r in range(reps):
+        for label, fn in sides if r % 2 == 0 else sides[::-1]:
+            t = time.perf_counter()
+            for args in calls:
+                fn(*args)
+            times[label].append(1000 * (time.perf_counter() - t) / len(calls))
+    compiled.close()
+    this, that = statistics.median(times["this"]), statistics.median(times["other"])
+    print(f"(c) open_questions per evaluation, {fill:.0%} answered, {reps} alternations")
+    print(f"  this tree p50 {this:.3f} ms | {other} p50 {that:.3f} ms | ratio {this / that:.2f}")
+
+
 def why_not(n: int) -> None:
     from recommender.engine import compile_ruleset, load_ruleset
     from recommender.engine.loader import find_questionnaire
@@ -175,9 +234,17 @@ def main() -> None:
         default=ROOT,
         help="the checkout whose rules/ and forms/ both engines load (default this one)",
     )
+    parser.add_argument(
+        "--asknext-against",
+        type=Path,
+        help="only time asknext.open_questions against this checkout's, in one process",
+    )
     parser.add_argument("--no-why-not", action="store_true", help="skip (b)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    if args.asknext_against is not None:
+        asknext_against(args.asknext_against, args.fill, args.data)
+        return
     before_after(args.n, args.rounds, args.baseline, args.fill, args.data)
     if not args.no_why_not:
         why_not(max(20, args.n // 4))
