@@ -89,8 +89,8 @@ def _run_child(tree: Path, sets_path: Path, n: int, data: Path = ROOT) -> dict[s
     out = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"engine in {tree} failed:\n{out.stderr[-3000:]}")
-    data: dict[str, list[float]] = json.loads(out.stdout.strip().splitlines()[-1])
-    return data
+    samples: dict[str, list[float]] = json.loads(out.stdout.strip().splitlines()[-1])
+    return samples
 
 
 def _baseline_tree(commit: str, into: Path) -> Path | None:
@@ -182,7 +182,7 @@ def asknext_against(other: Path, fill: float, data: Path = ROOT, reps: int = 30)
         for a in answer_sets(fill=fill):
             compiled.evaluate(a, q)
     finally:
-        asknext.open_questions = mine  # type: ignore[assignment]
+        asknext.open_questions = mine
     for args in calls:
         assert mine(*args) == other_asknext.open_questions(*args), "the outputs differ"
     times: dict[str, list[float]] = {"this": [], "other": []}

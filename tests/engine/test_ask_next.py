@@ -326,7 +326,7 @@ def _captured(setup: tuple[Any, Any, Any], answers: dict[str, Any]) -> tuple[Any
     try:
         compiled.evaluate(answers, form)
     finally:
-        asknext.open_questions = real  # type: ignore[assignment]
+        asknext.open_questions = real
     assert len(got) == 1
     return got[0]
 
