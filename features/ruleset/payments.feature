@@ -365,6 +365,18 @@ Feature: Payments surface
     And the products exclude payment_element
     And the risk app_store_rules is flagged
 
+  Scenario: Stores where Terminal is not offered next to stores where it is unconfirmed
+    Given the answers:
+      | answer             | value          |
+      | hq_country         | BR             |
+      | customer_countries | BR, MX         |
+      | customer_type      | consumers      |
+      | channels           | web, in_person |
+      | store_countries    | BR, MX         |
+    When the recommendation is evaluated
+    Then the products include terminal
+    And the derived fact terminal_not_everywhere is true
+
   Scenario: App selling physical goods as well keeps the mobile Payment Element for them
     Given the answers:
       | answer               | value                         |

@@ -309,3 +309,20 @@ def test_in_app_digital_goods_for_us_buyers_link_out_to_checkout() -> None:
     assert rows["mobile_app"]["name"] == "Stripe Checkout"
     edges = {(e["source"], e["target"]) for e in r["architecture"]["edges"]}
     assert ("mobile_app", "checkout") in edges
+
+
+# -- 1: Terminal is not promised for stores where it is not offered or not confirmed -----------
+def test_terminal_is_named_only_where_offered_when_some_store_countries_lack_it() -> None:
+    r = readout("varejo")  # stores in Brazil (not offered) and Mexico (unconfirmed)
+    rows = {s["channel"]: s for s in r["design"]["surfaces"]}
+    assert rows["in_person"]["name"] == "Stripe Terminal where it is offered (see Markets)"
+    assert "Stripe Terminal in the 120 stores" not in r["summary"]["solution"]
+
+
+def test_terminal_is_named_plainly_where_every_store_country_has_it() -> None:
+    answers = {**VAREJO, "hq_country": "US", "entity_countries": ["US"]}
+    answers["customer_countries"] = ["US", "CA"]
+    answers["store_countries"] = ["US", "CA"]
+    r = real_readout(answers, report_date=REPORT_DATE)
+    rows = {s["channel"]: s for s in r["design"]["surfaces"]}
+    assert rows["in_person"]["name"] == "Stripe Terminal"
