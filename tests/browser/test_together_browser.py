@@ -124,7 +124,8 @@ def test_another_sas_change_and_presence_show_without_reload(
     assert page.evaluate("window.__sameDocument === true")  # never reloaded
 
 
-def test_keep_mine_in_one_context_reaches_the_other(
+@pytest.fixture
+def together(
     page: Any,
     other_page: Any,
     login_page: Callable[..., None],
@@ -132,16 +133,29 @@ def test_keep_mine_in_one_context_reaches_the_other(
     start_discovery: Callable[[Any, str], None],
     unique_name: Callable[[str], str],
     second_sa: tuple[str, str, str],
+) -> Callable[[str], None]:
+    """together(name): the demo SA starts a discovery, the second SA opens its first section in
+    the other context, and the first page shows that the second SA is there."""
+
+    def _start(name: str) -> None:
+        from playwright.sync_api import expect
+
+        login_page(page, *demo_users["sa"])
+        start_discovery(page, unique_name(name))
+        _fast_polling(page)
+        login_page(other_page, *second_sa[:2])
+        _open(other_page, page.url)
+        expect(page.locator("#ws-presence")).to_contain_text(second_sa[2], timeout=WAIT_MS)
+
+    return _start
+
+
+def test_keep_mine_in_one_context_reaches_the_other(
+    page: Any, other_page: Any, together: Callable[[str], None]
 ) -> None:
     from playwright.sync_api import expect
 
-    login_page(page, *demo_users["sa"])
-    start_discovery(page, unique_name("Keep"))
-    company = page.url
-    _fast_polling(page)
-    login_page(other_page, *second_sa[:2])
-    _open(other_page, company)
-    expect(page.locator("#ws-presence")).to_contain_text(second_sa[2], timeout=WAIT_MS)
+    together("Keep")
 
     # The first SA edits while offline; meanwhile Sam saves another name.
     page.context.set_offline(True)
@@ -175,23 +189,11 @@ def test_keep_mine_in_one_context_reaches_the_other(
     )
 
 
-def test_keep_mine_for_notes(
-    page: Any,
-    other_page: Any,
-    login_page: Callable[..., None],
-    demo_users: dict[str, tuple[str, str]],
-    start_discovery: Callable[[Any, str], None],
-    unique_name: Callable[[str], str],
-    second_sa: tuple[str, str, str],
-) -> None:
+def test_keep_mine_for_notes(page: Any, other_page: Any, together: Callable[[str], None]) -> None:
     """Notes edited by two SAs at once: the one who meets the conflict can keep theirs."""
     from playwright.sync_api import expect
 
-    login_page(page, *demo_users["sa"])
-    start_discovery(page, unique_name("Notes"))
-    company = page.url
-    login_page(other_page, *second_sa[:2])
-    _open(other_page, company)
+    together("Notes")
 
     page.context.set_offline(True)
     page.fill("#notes", "CFO wants a pilot in France first")
