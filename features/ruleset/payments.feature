@@ -365,7 +365,7 @@ Feature: Payments surface
     And the products exclude payment_element
     And the risk app_store_rules is flagged
 
-  Scenario: Stores where Terminal is not offered next to stores where it is unconfirmed
+  Scenario: Stores where Terminal is not offered next to stores where it is unconfirmed get no Terminal
     Given the answers:
       | answer             | value          |
       | hq_country         | BR             |
@@ -374,8 +374,9 @@ Feature: Payments surface
       | channels           | web, in_person |
       | store_countries    | BR, MX         |
     When the recommendation is evaluated
-    Then the products include terminal
-    And the derived fact terminal_not_everywhere is true
+    Then the products exclude terminal
+    And the product terminal is excluded
+    And the risk terminal_same_country is not flagged
 
   Scenario: App selling physical goods as well keeps the mobile Payment Element for them
     Given the answers:

@@ -620,7 +620,8 @@ def _usd(value: float) -> str:
 def _country_words(codes: list[str]) -> str:
     names = [country_name(c) for c in codes]
     if len(names) > 6:
-        return ", ".join(names[:6]) + f" or {len(names) - 6} other countries"
+        # A long list reads as its size with a few examples, not as a partial list.
+        return f"one of {len(names)} countries ({', '.join(names[:4])}, ...)"
     if len(names) > 1:
         return ", ".join(names[:-1]) + " or " + names[-1]
     return names[0] if names else "no country"

@@ -87,9 +87,9 @@ def test_przelewy24_names_both_currencies_when_neither_is_priced(run: Any) -> No
 
 
 def test_terminal_names_the_store_countries_it_cannot_serve(run: Any) -> None:
-    """DOMAIN 5b: BR Terminal "no (not listed)", MX "unconfirmed": Terminal may be recommended for
-    the Mexican stores with the check, and the reasons must say Brazil's stores need another
-    provider."""
+    """DOMAIN 5b: BR Terminal "no (not listed)", MX "unconfirmed": with no store country where it
+    is confirmed Terminal is left out, and the reason names both (another provider in Brazil,
+    Mexico only once Stripe confirms it)."""
     result = run(
         hq_country="BR",
         entity_countries="BR",
@@ -100,9 +100,34 @@ def test_terminal_names_the_store_countries_it_cannot_serve(run: Any) -> None:
         store_countries="BR, MX",
         pricing_models="one_time",
     )
+    assert "terminal" not in products(result)
+    reason = next(x["reason"] for x in result["exclusions"] if x["product"] == "terminal")
+    assert "not offered in Brazil" in reason and "not confirmed in Mexico" in reason
+    assert "terminal_same_country" not in risks(result)  # no readers to place
+
+
+def test_terminal_names_the_store_countries_it_cannot_serve_next_to_covered_ones(run: Any) -> None:
+    result = run(
+        hq_country="US",
+        customer_type="consumers",
+        customer_countries="US, BR, MX",
+        channels="web, in_person",
+        store_countries="US, BR, MX",
+        pricing_models="one_time",
+    )
     reason = products(result)["terminal"]
-    assert "not confirmed" in reason and "Mexico" in reason
-    assert "not offered in Brazil" in reason
+    assert "not offered in Brazil" in reason and "not confirmed" in reason
+
+
+def test_terminal_for_stores_only_where_unconfirmed_comes_with_the_check(run: Any) -> None:
+    result = run(
+        hq_country="MX",
+        customer_type="consumers",
+        customer_countries="MX",
+        channels="web, in_person",
+        store_countries="MX",
+    )
+    assert "check availability" in products(result)["terminal"]
 
 
 def test_terminal_is_excluded_where_no_store_country_has_it(run: Any) -> None:

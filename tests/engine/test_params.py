@@ -340,6 +340,7 @@ def test_the_default_ruleset_reads_its_thresholds_from_parameters(form: Any, str
         "one_seller_paid_at_once",
         "stripe_merchant_of_record",
         "in_app_digital_goods_only",
+        "terminal_nowhere_confirmed",
     }
     # No number is left in a condition that a parameter should hold.
     for rule in ruleset.rules:

@@ -302,7 +302,7 @@ def test_in_app_digital_goods_outside_link_out_storefronts_are_paid_through_the_
 
 def test_in_app_digital_goods_for_us_buyers_link_out_to_checkout() -> None:
     answers = {**SAKURA, "hq_country": "US", "entity_countries": ["US"]}
-    answers["customer_countries"] = ["US", "JP"]
+    answers["customer_countries"] = ["US", "DE"]
     answers["in_app_digital_goods"] = "ios"
     r = real_readout(answers, report_date=REPORT_DATE)
     rows = {s["channel"]: s for s in r["design"]["surfaces"]}
@@ -314,9 +314,16 @@ def test_in_app_digital_goods_for_us_buyers_link_out_to_checkout() -> None:
 # -- 1: Terminal is not promised for stores where it is not offered or not confirmed -----------
 def test_terminal_is_named_only_where_offered_when_some_store_countries_lack_it() -> None:
     r = readout("varejo")  # stores in Brazil (not offered) and Mexico (unconfirmed)
-    rows = {s["channel"]: s for s in r["design"]["surfaces"]}
+    assert "in_person" not in {s["channel"] for s in r["design"]["surfaces"]}
+    assert "Terminal" not in r["summary"]["solution"]
+    answers = {**VAREJO, "hq_country": "US", "entity_countries": ["US"]}
+    answers["customer_countries"] = ["US", "BR", "MX"]
+    answers["store_countries"] = ["US", "BR", "MX"]
+    rows = {
+        s["channel"]: s
+        for s in real_readout(answers, report_date=REPORT_DATE)["design"]["surfaces"]
+    }
     assert rows["in_person"]["name"] == "Stripe Terminal where it is offered (see Markets)"
-    assert "Stripe Terminal in the 120 stores" not in r["summary"]["solution"]
 
 
 def test_terminal_is_named_plainly_where_every_store_country_has_it() -> None:
@@ -326,3 +333,12 @@ def test_terminal_is_named_plainly_where_every_store_country_has_it() -> None:
     r = real_readout(answers, report_date=REPORT_DATE)
     rows = {s["channel"]: s for s in r["design"]["surfaces"]}
     assert rows["in_person"]["name"] == "Stripe Terminal"
+
+
+def test_in_app_digital_goods_for_buyers_in_and_outside_link_out_storefronts_say_both() -> None:
+    answers = {**SAKURA, "hq_country": "US", "entity_countries": ["US"]}
+    answers["customer_countries"] = ["US", "IN"]
+    r = real_readout(answers, report_date=REPORT_DATE)
+    rows = {s["channel"]: s for s in r["design"]["surfaces"]}
+    assert rows["mobile_app"]["name"].startswith("Stripe Checkout by link-out on the US and EEA")
+    assert "in-app purchase elsewhere" in rows["mobile_app"]["name"]
