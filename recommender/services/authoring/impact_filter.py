@@ -192,8 +192,11 @@ class Prefilter:
         )
         # The facts computed before any rule fires: per version when their definitions
         # differ; else only when something the filter reads is one of them.
+        # A changed set changes them too: the data files' country lists may name sets
+        # ("@eu"), the market data reads `sca_area`, and calculations may count in a set.
         self.augment_differs = (
             old.data_files != new.data_files
+            or bool(changed_sets)
             or (old.market_data is None) != (new.market_data is None)
             or {n: f.formula for n, f in old.computed.items()}
             != {n: f.formula for n, f in new.computed.items()}
