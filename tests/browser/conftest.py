@@ -13,6 +13,8 @@ Reusable by every feature's browser tests:
 - `login_page` (function): `login_page(page, email, password)` logs in through the login
   form of the live server; `demo_users` maps "sa", "author", "admin" to (email, password).
 - `unique_name` (function): `unique_name("Acme")` -> "Acme 1a2b3c4d".
+- `cli` (function): `cli("rules", "import", path, "--publish")` runs the recommender CLI on the
+  live server's database and returns its output (a failure fails the test).
 Test modules run with --import-mode=importlib, so use these fixtures rather than importing
 from this conftest.
 
@@ -139,6 +141,23 @@ def live_server() -> Iterator[LiveServer]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def cli(live_server: LiveServer) -> Callable[..., str]:
+    def _run(*args: str) -> str:
+        result = subprocess.run(
+            [*recommender_cli(), *args],
+            cwd=ROOT,
+            env=live_server.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    return _run
 
 
 @pytest.fixture(scope="session")

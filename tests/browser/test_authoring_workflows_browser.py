@@ -8,7 +8,6 @@ into the session's live database, so other browser tests keep the default rulese
 from __future__ import annotations
 
 import re
-import subprocess
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,6 @@ import sqlalchemy as sa
 pytestmark = pytest.mark.browser
 
 SCREENSHOT_DIR = Path("/tmp/recommender-screenshots")
-ROOT = Path(__file__).resolve().parents[2]
 
 RULES = """\
 name: {name}
@@ -50,17 +48,6 @@ rules:
 """
 
 
-def _cli(live_server: Any, *args: str) -> str:
-    result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "-c", "from recommender.cli import main; main()", *args],
-        cwd=ROOT,
-        env=live_server.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def _discovery(live_server: Any, company: str, volume: int) -> int:
@@ -89,15 +76,15 @@ def _discovery(live_server: Any, company: str, volume: int) -> int:
 
 
 @pytest.fixture
-def small_ruleset(live_server: Any, tmp_path: Path) -> str:
+def small_ruleset(cli: Callable[..., str], tmp_path: Path) -> str:
     """A ruleset of its own: version 1 puts the enterprise bar at 10M, version 2 (active)
     at 5M."""
     name = f"rollback_{uuid.uuid4().hex[:8]}"
     path = tmp_path / f"{name}.yaml"
     path.write_text(RULES.format(name=name, threshold="10_000_000"))
-    _cli(live_server, "rules", "import", str(path), "--publish")
+    cli("rules", "import", str(path), "--publish")
     path.write_text(RULES.format(name=name, threshold="5_000_000"))
-    _cli(live_server, "rules", "import", str(path), "--publish")
+    cli("rules", "import", str(path), "--publish")
     return name
 
 
@@ -108,6 +95,7 @@ def test_rollback_confirmation_needs_a_note_and_publishes_once(
     demo_users: dict[str, tuple[str, str]],
     unique_name: Callable[[str], str],
     small_ruleset: str,
+    cli: Callable[..., str],
 ) -> None:
     name = small_ruleset
     company = unique_name("Mid Co")
@@ -160,7 +148,7 @@ def test_rollback_confirmation_needs_a_note_and_publishes_once(
     assert "Version 1 is already active (as version 3); nothing was published." in flash
     assert second.locator("table.versions tbody tr").count() == 3
     second.screenshot(path=str(SCREENSHOT_DIR / "rollback-twice.png"), full_page=False)
-    history = _cli(live_server, "rules", "history", name)
+    history = cli("rules", "history", name)
     assert history.splitlines()[0].startswith("* v3")
 
 

@@ -9,7 +9,6 @@ into the session's live database, so other browser tests keep the default rulese
 from __future__ import annotations
 
 import re
-import subprocess
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,6 @@ import sqlalchemy as sa
 pytestmark = pytest.mark.browser
 
 SCREENSHOT_DIR = Path("/tmp/recommender-screenshots")
-ROOT = Path(__file__).resolve().parents[2]
 
 RULES = """\
 name: {name}
@@ -68,22 +66,6 @@ rules:
 """
 
 
-def _cli(live_server: Any, *args: str) -> str:
-    result = subprocess.run(
-        [
-            str(ROOT / ".venv" / "bin" / "python"),
-            "-c",
-            "from recommender.cli import main; main()",
-            *args,
-        ],
-        cwd=ROOT,
-        env=live_server.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def _discovery(live_server: Any, company: str, volume: int) -> int:
@@ -132,11 +114,11 @@ def _draft_source(live_server: Any, name: str) -> str:
 
 
 @pytest.fixture
-def tuned_ruleset(live_server: Any, tmp_path: Path) -> str:
+def tuned_ruleset(cli: Callable[..., str], tmp_path: Path) -> str:
     name = f"params_{uuid.uuid4().hex[:8]}"
     path = tmp_path / f"{name}.yaml"
     path.write_text(RULES.format(name=name))
-    _cli(live_server, "rules", "import", str(path), "--publish")
+    cli("rules", "import", str(path), "--publish")
     return name
 
 

@@ -5,7 +5,6 @@ value kept; nothing is saved."""
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 SCREENSHOT_DIR = Path("/tmp/recommender-screenshots")
-ROOT = Path(__file__).resolve().parents[2]
 
 RULES = """\
 name: {name}
@@ -60,16 +58,11 @@ rules:
 
 
 @pytest.fixture
-def watch_ruleset(live_server: Any, tmp_path: Path) -> str:
+def watch_ruleset(cli: Callable[..., str], tmp_path: Path) -> str:
     name = f"refused_{uuid.uuid4().hex[:8]}"
     path = tmp_path / f"{name}.yaml"
     path.write_text(RULES.format(name=name))
-    result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "-c", "from recommender.cli import main; main()",
-         "rules", "import", str(path), "--publish"],
-        cwd=ROOT, env=live_server.env, capture_output=True, text=True, check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    cli("rules", "import", str(path), "--publish")
     return name
 
 

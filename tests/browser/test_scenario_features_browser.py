@@ -9,7 +9,6 @@ into the session's live database, so other browser tests keep the default rulese
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 SCREENSHOT_DIR = Path("/tmp/recommender-screenshots")
-ROOT = Path(__file__).resolve().parents[2]
 
 RULES = """\
 name: {name}
@@ -73,16 +71,11 @@ Feature: Store sellers
 
 
 @pytest.fixture
-def small_ruleset(live_server: Any, tmp_path: Path) -> str:
+def small_ruleset(cli: Callable[..., str], tmp_path: Path) -> str:
     name = f"features_{uuid.uuid4().hex[:8]}"
     path = tmp_path / f"{name}.yaml"
     path.write_text(RULES.format(name=name))
-    result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "-c", "from recommender.cli import main; main()",
-         "rules", "import", str(path), "--publish"],
-        cwd=ROOT, env=live_server.env, capture_output=True, text=True, check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    cli("rules", "import", str(path), "--publish")
     return name
 
 

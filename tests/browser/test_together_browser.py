@@ -4,8 +4,6 @@ reaches the other. Polling runs every 300 ms here (the page's data-interval)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,35 +12,15 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_MS = 10_000
 
 
 @pytest.fixture
-def second_sa(live_server: Any, unique_name: Callable[[str], str]) -> tuple[str, str, str]:
+def second_sa(cli: Callable[..., str], unique_name: Callable[[str], str]) -> tuple[str, str, str]:
     """Another SA in the live server's database, made with the CLI: (email, password, name)."""
     email = unique_name("sam").replace(" ", "-") + "@example.com"
     password = "sam-otter-password"
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from recommender.cli import main; main()",
-            "users",
-            "create",
-            email,
-            "--role",
-            "sa",
-            "--name",
-            "Sam Otter",
-            "--password",
-            password,
-        ],
-        cwd=ROOT,
-        env=live_server.env,
-        check=True,
-        capture_output=True,
-    )
+    cli("users", "create", email, "--role", "sa", "--name", "Sam Otter", "--password", password)
     return email, password, "Sam Otter"
 
 
