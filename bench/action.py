@@ -41,6 +41,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+# bench.preview's helpers exist in older checkouts too (the --baseline child imports its own).
+from bench.preview import _version as _stored_version
 from bench.preview import build, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,21 +211,6 @@ def compare(args: argparse.Namespace) -> None:
         f"ratio current / baseline: CPU p50 x{cur[0] / base[0]:.2f}, "
         f"SQL statements x{cur[2] / base[2]:.2f}"
     )
-
-
-def _stored_version(app: Any, discovery_id: int, question_id: str) -> int:
-    from sqlalchemy import select
-
-    from recommender.extensions import db
-    from recommender.models import Answer
-
-    with app.app_context():
-        version = db.session.scalar(
-            select(Answer.version).where(
-                Answer.discovery_id == discovery_id, Answer.question_id == question_id
-            )
-        )
-    return int(version or 0)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select  # noqa: E402
 
 from bench.impact import random_value  # noqa: E402
+from bench.load import cpu_seconds  # noqa: E402
 from recommender import create_app  # noqa: E402
 from recommender.db import upgrade  # noqa: E402
 from recommender.extensions import db  # noqa: E402
@@ -94,10 +95,11 @@ def cache_path(directory: str, n: int, seed: int) -> Path | None:
     if not directory:
         return None
     digest = hashlib.sha256()
-    for folder in ("forms",):
-        for path in sorted((ROOT / folder).rglob("*")):
-            if path.is_file() and path.suffix in (".yaml", ".json", ".py"):
-                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    # What the rows are made from: the questionnaire and this bench's generator.
+    sources = [*(ROOT / "forms").rglob("*"), ROOT / "bench" / "impact.py", Path(__file__)]
+    for path in sorted(sources):
+        if path.is_file() and path.suffix in (".yaml", ".json", ".py"):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return Path(directory) / f"impact-queue-{n}-{seed}-{digest.hexdigest()[:12]}.db"
 
 
@@ -106,13 +108,6 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (the machine is shared: wall time alone
-    says little)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_workers(k: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
@@ -239,13 +234,13 @@ def main() -> None:
                     with app.test_request_context():
                         from recommender.services import jobs
 
-                        idle = {w.pid: cpu_seconds(w.pid) for w in workers}
+                        idle = {w.pid: cpu_seconds([w.pid]) for w in workers}
                         began = time.perf_counter()
                         job_id = jobs.enqueue("impact", {"name": "stripe", "source": draft, "data_files": files}, owner)
                         info = jobs.when_done(job_id, timeout=3600)
                         wall = time.perf_counter() - began
                     rss = ", ".join(f"{peak_rss_mb(w.pid):.0f} MB" for w in workers)
-                    cpu = ", ".join(f"{cpu_seconds(w.pid) - idle[w.pid]:.1f} s" for w in workers)
+                    cpu = ", ".join(f"{cpu_seconds([w.pid]) - idle[w.pid]:.1f} s" for w in workers)
                     result = info.get("result") or {}
                     changed = result.get("rows_total", len(result.get("items", [])))
                     if info["state"] != "finished":

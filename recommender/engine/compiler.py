@@ -172,13 +172,6 @@ class CompiledRuleset:
             fired += self.base.fire(self.ruleset, facts, clean, body)
         return sorted(fired)
 
-    def body(self, facts: Mapping[str, Any], clean: Mapping[str, Any]) -> str:
-        """The JSON members the shards are asserted with: the normalised facts and the extra
-        fields compiled calculations read."""
-        text = fact_body(clean)
-        aux = self.aux(facts)
-        return f"{text},{aux}" if text else aux
-
     def aux(self, facts: Mapping[str, Any]) -> str:
         """`conditions.aux_facts` as JSON members: `Zero` and each `count(x in ...)` whose x
         is a list (items are validated scalars: counted by key lookups)."""

@@ -96,9 +96,6 @@ class Design:
             return found
         return {"id": pid, **self.data["fallback"]}
 
-    def phase(self, pid: str) -> str:
-        return str(self.entry(pid)["phase"])
-
     def group(self, pid: str) -> str:
         return str(self.entry(pid)["group"])
 

@@ -78,14 +78,20 @@ def _problem_dicts(
     out = []
     for p in problems:
         entry: dict[str, Any] = {
-            "line": p.line, "col": p.col, "message": p.message, "text": str(p), "here": True
+            "line": p.line,
+            "col": p.col,
+            "message": p.message,
+            "text": str(p),
+            "here": True,
         }
         if name is not None:
             file = _file_key(name, p.path)
             entry["file"] = p.path
             entry["here"] = file == current
             if not entry["here"]:
-                entry["href"] = url_for("authoring.edit", name=name, file=file or None) + f"#L{p.line}C{p.col}"
+                entry["href"] = (
+                    url_for("authoring.edit", name=name, file=file or None) + f"#L{p.line}C{p.col}"
+                )
         out.append(entry)
     return out
 
@@ -178,18 +184,27 @@ def edit(name: str) -> Any:
         posted = request.form.get("source", "")
         try:
             result = authoring.save_file(
-                name, current_user, current, posted,
+                name,
+                current_user,
+                current,
+                posted,
                 expected_checksum=request.form.get("checksum") or None,
             )
         except Conflict as exc:
-            flash(f"{exc.message} Your text is still in the editor: Save and check again to "
-                  "replace that change with it, or reload to see it.", "error")
+            flash(
+                f"{exc.message} Your text is still in the editor: Save and check again to "
+                "replace that change with it, or reload to see it.",
+                "error",
+            )
             draft, text = authoring.get_or_create_draft(name, current_user), posted
             problems = authoring.check_file(name, current_user, current, posted)
         else:
             draft, problems = result.draft, result.problems
             if problems:
-                flash(f"Draft saved with {len(problems)} problem(s); it cannot be published until they are fixed.", "error")
+                flash(
+                    f"Draft saved with {len(problems)} problem(s); it cannot be published until they are fixed.",
+                    "error",
+                )
             else:
                 flash("Draft saved; the check found no problems.", "success")
     else:
@@ -418,10 +433,16 @@ def _run_features(name: str, draft: Any, blocks: list[Any]) -> list[Any]:
     try:
         runs = features.run_features(name, draft, blocks)
     except DefinitionError:
-        flash("The rules have check errors; fix them in the editor before running scenarios.", "error")
+        flash(
+            "The rules have check errors; fix them in the editor before running scenarios.", "error"
+        )
         return []
     remembered = _remembered_runs(draft)
-    current = {features.run_key(draft, f.block) for f in features.features_of(draft.scenarios or "")}
+    # Only the blocks are needed for the keys; parsing their scenarios again is not.
+    current = {
+        features.run_key(draft, b)
+        for b in authoring.scenario_runner.split_features(draft.scenarios or "")
+    }
     remembered = {k: v for k, v in remembered.items() if k in current}
     for run in runs:
         remembered[run.key] = [run.report.passed, run.report.failed, len(run.report.problems)]
@@ -469,7 +490,9 @@ def scenarios_all(name: str) -> Any:
     """Every feature in one editor (for power users): save the whole text, run it all."""
     report = None
     if request.method == "POST":
-        saved = authoring.save_draft(name, current_user, scenarios=request.form.get("scenarios", ""))
+        saved = authoring.save_draft(
+            name, current_user, scenarios=request.form.get("scenarios", "")
+        )
         draft, problems = saved.draft, saved.scenario_problems
         if request.form.get("action") == "run":
             report, problems = _run(name, draft)
@@ -533,12 +556,16 @@ def _feature_refused(name: str, key: str | None, posted: str, exc: Any) -> Any:
             "feature with it (the other features keep their changes), or reload to see the change.",
             "error",
         )
-        return _feature_page(name, draft, block, posted, status=409, adding=key is None or block is None)
+        return _feature_page(
+            name, draft, block, posted, status=409, adding=key is None or block is None
+        )
     from recommender.errors import Problem
 
     flash(f"Nothing was saved: {exc.message}", "error")
     extra = Problem(authoring.SCENARIOS_PATH, exc.line, 1, exc.message)
-    return _feature_page(name, draft, block, posted, status=400, extra=[extra], adding=key is None or block is None)
+    return _feature_page(
+        name, draft, block, posted, status=400, extra=[extra], adding=key is None or block is None
+    )
 
 
 def _feature_page(
@@ -599,9 +626,13 @@ def scenario_locator(name: str, text: str) -> Any:
 
 def _run(name: str, draft: Any) -> tuple[Any, list[Any]]:
     try:
-        report = authoring.run_scenarios(name, draft.source, draft.scenarios, draft.data_files or {})
+        report = authoring.run_scenarios(
+            name, draft.source, draft.scenarios, draft.data_files or {}
+        )
     except DefinitionError:
-        flash("The rules have check errors; fix them in the editor before running scenarios.", "error")
+        flash(
+            "The rules have check errors; fix them in the editor before running scenarios.", "error"
+        )
         return None, []
     if report.ok:
         flash(f"All {report.passed} scenarios pass.", "success")
@@ -628,7 +659,12 @@ def coverage(name: str) -> Any:
     except DefinitionError as exc:
         error = exc.message
     return render_template(
-        "authoring/coverage.html", ruleset=authoring.get_ruleset(name), draft=draft, cov=cov, error=error, tab="coverage"
+        "authoring/coverage.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        cov=cov,
+        error=error,
+        tab="coverage",
     )
 
 
@@ -715,7 +751,9 @@ def impact(name: str) -> Any:
     report = error = None
     if _in_background():
         if request.args.get("format") == "json":
-            return jsonify({"error": _BACKGROUND_JSON.format(url=url_for("authoring.start_impact", name=name))}), 409
+            return jsonify(
+                {"error": _BACKGROUND_JSON.format(url=url_for("authoring.start_impact", name=name))}
+            ), 409
         return _background_page(name, "impact", draft)
     try:
         report = authoring.impact(name, draft.source, data_files=draft.data_files or {})
@@ -762,7 +800,12 @@ def lint(name: str) -> Any:
     except DefinitionError as exc:
         error = exc.message
     return render_template(
-        "authoring/lint.html", ruleset=authoring.get_ruleset(name), draft=draft, findings=findings, error=error, tab="lint"
+        "authoring/lint.html",
+        ruleset=authoring.get_ruleset(name),
+        draft=draft,
+        findings=findings,
+        error=error,
+        tab="lint",
     )
 
 
@@ -897,7 +940,10 @@ def publish(name: str) -> Any:
     try:
         row = authoring.publish(name, current_user, note)
     except DefinitionError as exc:
-        flash(f"Publishing refused: the draft has {len(exc.problems)} check error(s). Fix them first.", "error")
+        flash(
+            f"Publishing refused: the draft has {len(exc.problems)} check error(s). Fix them first.",
+            "error",
+        )
         return redirect(url_for("authoring.edit", name=name))
     except authoring.ScenariosFailed as exc:
         # Say which scenarios fail (and which lines do not parse), linked to their lines.
@@ -973,7 +1019,10 @@ def rollback(name: str) -> Any:
             raise
         return _rollback_page(name, to, note, exc.message, 400)
     except (DefinitionError, authoring.ScenariosFailed) as exc:
-        flash(f"Rollback refused: version {to} no longer passes its checks or scenarios: {exc.message}", "error")
+        flash(
+            f"Rollback refused: version {to} no longer passes its checks or scenarios: {exc.message}",
+            "error",
+        )
         return redirect(url_for("authoring.ruleset", name=name))
     flash(f"Version {to} is active again as version {row.version}.", "success")
     return redirect(url_for("authoring.ruleset", name=name))

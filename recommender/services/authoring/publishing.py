@@ -95,11 +95,7 @@ def _lock_ruleset(session: Session, ruleset_id: int) -> Ruleset:
         # SQLite has no row locks; a write as the transaction's first statement takes the
         # database write lock (waiting on busy_timeout), and its snapshot is fresh.
         table: Any = Ruleset.__table__
-        session.execute(
-            update(table)
-            .where(table.c.id == ruleset_id)
-            .values(name=table.c.name)
-        )
+        session.execute(update(table).where(table.c.id == ruleset_id).values(name=table.c.name))
     ruleset = session.get(Ruleset, ruleset_id, with_for_update=True, populate_existing=True)
     if ruleset is None:
         raise NotFound("The ruleset was deleted.")
@@ -153,6 +149,7 @@ def _publish_source(
         final = with_version(source, number)
         files = authoring_data.published_files(final, data_files or {})
         now = utcnow()
+        digest = bundle_checksum(final, files)
         row = RulesetVersion(
             ruleset_id=ruleset.id,
             version=number,
@@ -160,10 +157,10 @@ def _publish_source(
             source=final,
             scenarios=scenarios,
             data_files=files,
-            checksum=bundle_checksum(final, files),
+            checksum=digest,
             # A publish was checked just now (_verify_publishable); a rollback is checked
             # once per worker, as before.
-            checked=None if rollback_to is not None else check_marker(bundle_checksum(final, files)),
+            checked=None if rollback_to is not None else check_marker(digest),
             # Its parsed data as JSON, so workers skip the YAML (engine/parsed.py).
             parsed=None if rollback_to is not None else stored_form(final, "<publish>", files),
             note=note,
@@ -176,12 +173,19 @@ def _publish_source(
         session.flush()
         ruleset.active_version_id = row.id
         old_label = f"{ruleset.name} v{previous.version}" if previous else "(none)"
-        diff = authoring_data.unified_diff(previous.source if previous else "", final, old_label, f"{ruleset.name} v{number}")
+        diff = authoring_data.unified_diff(
+            previous.source if previous else "", final, old_label, f"{ruleset.name} v{number}"
+        )
         scen_diff = authoring_data.unified_diff(
-            previous.scenarios if previous else "", scenarios, f"{old_label} scenarios", f"{ruleset.name} v{number} scenarios"
+            previous.scenarios if previous else "",
+            scenarios,
+            f"{old_label} scenarios",
+            f"{ruleset.name} v{number} scenarios",
         )
         old_files = (previous.data_files or {}) if previous else {}
-        data_diff = authoring_data.files_diff(old_files, files, old_label, f"{ruleset.name} v{number}")
+        data_diff = authoring_data.files_diff(
+            old_files, files, old_label, f"{ruleset.name} v{number}"
+        )
         changed = authoring_data.changed_files(old_files, files)
         data_note = (
             "; data files " + ", ".join(f"{f} {how}" for f, how in changed) if changed else ""
@@ -192,7 +196,9 @@ def _publish_source(
                 action=action,
                 target_type="ruleset",
                 target_id=ruleset.name,
-                summary=summary.format(version=number, previous=previous.version if previous else "none")
+                summary=summary.format(
+                    version=number, previous=previous.version if previous else "none"
+                )
                 + data_note
                 + (f" — {note}" if note else ""),
                 diff=diff + scen_diff + data_diff,
@@ -301,7 +307,9 @@ def rollback_plan(name: str, to_version: int) -> RollbackPlan:
     return RollbackPlan(current, target, False, preview)
 
 
-def import_file(path: str | Path, actor: User | None = None, *, publish_now: bool = False) -> tuple[RulesetVersion, bool]:
+def import_file(
+    path: str | Path, actor: User | None = None, *, publish_now: bool = False
+) -> tuple[RulesetVersion, bool]:
     """Import a YAML file, with the data files it names (read from beside it), as the
     actor's draft (a new ruleset is created when needed).
 
@@ -336,7 +344,11 @@ def import_file(path: str | Path, actor: User | None = None, *, publish_now: boo
             session.flush()
     scenarios = seed_scenarios(name, path)
     if not scenarios and not created:
-        active = session.get(RulesetVersion, ruleset.active_version_id) if ruleset.active_version_id else None
+        active = (
+            session.get(RulesetVersion, ruleset.active_version_id)
+            if ruleset.active_version_id
+            else None
+        )
         scenarios = active.scenarios if active else ""
     if created:
         with db.transaction() as session:

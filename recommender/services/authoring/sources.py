@@ -147,6 +147,8 @@ def check_source(
     if found is not None and found[0] is questionnaire:
         return list(found[1])
     problems, ruleset = _check_and_load(source, name, path, questionnaire, data_files=files)
+    if ruleset is not None and not problems and path is None:
+        _remember_checked((key[0], name, id(questionnaire)), ruleset, questionnaire)
     if ruleset is not None:  # loops, facts read but never derived (the ruleset still loads)
         problems = sorted(set(problems) | set(structure_problems(ruleset)))
     if len(_PROBLEMS) >= 16:
@@ -191,7 +193,9 @@ def _check_and_load(
             questionnaire = questionnaire_for_source(source)
         if questionnaire is None:
             problems.append(
-                located.problem(("questionnaire",), f"unknown questionnaire '{form_id}' (not loaded)")
+                located.problem(
+                    ("questionnaire",), f"unknown questionnaire '{form_id}' (not loaded)"
+                )
             )
     if name is not None and data.get("name") != name:
         problems.append(
@@ -218,10 +222,16 @@ def load_checked(
     problems, ruleset = _check_and_load(source, name, questionnaire=questionnaire, data_files=files)
     if problems:
         raise DefinitionError(problems)
-    if len(_CHECKED) >= 8:
+    _remember_checked(key, ruleset, questionnaire)
+    return ruleset, questionnaire
+
+
+def _remember_checked(key: tuple[str, str | None, int], ruleset: Any, questionnaire: Any) -> None:
+    """Keep a loaded ruleset for load_checked (check_source loads the same texts first: a
+    draft save checks, then reads the ids its scenarios may use)."""
+    if key not in _CHECKED and len(_CHECKED) >= 8:
         _CHECKED.pop(next(iter(_CHECKED)))
     _CHECKED[key] = (ruleset, questionnaire)  # holding it keeps its id() unique
-    return ruleset, questionnaire
 
 
 # Checked rulesets by (source + data checksum, name, questionnaire object); loaded rulesets are
