@@ -5,7 +5,6 @@ reaches the other. Polling runs every 300 ms here (the page's data-interval)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
